@@ -1,0 +1,166 @@
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `export-schema`.
+
+use std::io::{BufRead as _, IsTerminal as _};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser, Subcommand};
+use govskills_domain::{accounts, demo, org, types::Name};
+use uuid::Uuid;
+
+use crate::{
+    config::Config,
+    graphql,
+    startup::{Application, connect_database, migrate},
+};
+
+/// GovSkills: digital-skills training for public-sector staff, as one GraphQL service.
+///
+/// Every option is also an environment variable (shown in brackets).
+#[derive(Debug, Parser)]
+#[command(name = "govskills", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Create a platform administrator. The password is read from standard input when it is
+    /// not a terminal, else prompted for; it is never a flag.
+    CreateAdmin {
+        /// The administrator's sign-in email.
+        #[arg(long)]
+        email: String,
+        /// The name shown for the administrator.
+        #[arg(long, default_value = "Platform administrator")]
+        display_name: String,
+        /// The org unit the account belongs to; default: a top-level unit named
+        /// "Platform administration", created when missing.
+        #[arg(long)]
+        org_unit_id: Option<Uuid>,
+    },
+    /// Print the GraphQL schema (SDL) to standard output.
+    ExportSchema,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Load a demo organisation and accounts (refused in production) and print their logins.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(&config, args.demo).await,
+        Command::Migrate => {
+            config.validate()?;
+            let db = connect_database(&config).await?;
+            migrate(&db).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            email,
+            display_name,
+            org_unit_id,
+        } => create_admin(&config, email, display_name, org_unit_id).await,
+        Command::ExportSchema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
+    if with_demo && config.is_production() {
+        bail!("--demo is refused in production: demo accounts have a published password");
+    }
+    let app = Application::build(config).await?;
+    if with_demo {
+        let seeded = demo::seed(app.db())
+            .await
+            .context("failed to load the demo data")?;
+        println!("Demo accounts (password: {}):", demo::PASSWORD);
+        for account in &seeded.accounts {
+            println!("  {:<32} {}", account.email, account.description);
+        }
+    }
+    let host = config
+        .listen
+        .rsplit_once(':')
+        .map_or(config.listen.as_str(), |(host, _)| host);
+    tracing::info!(port = app.port(), "GovSkills is listening");
+    println!("GraphQL:  http://{host}:{}/graphql", app.port());
+    if !config.is_production() {
+        println!("GraphiQL: http://{host}:{}/graphiql", app.port());
+    }
+    app.run_until_stopped().await
+}
+
+async fn create_admin(
+    config: &Config,
+    email: String,
+    display_name: String,
+    org_unit_id: Option<Uuid>,
+) -> anyhow::Result<()> {
+    config.validate()?;
+    let password = read_password()?;
+    let db = connect_database(config).await?;
+    migrate(&db).await?;
+    let org_unit_id = match org_unit_id {
+        Some(id) => id,
+        None => {
+            let name = Name::parse("Platform administration", "name")?;
+            org::find_or_create_authority(&db, name).await?.id
+        }
+    };
+    let user = accounts::provision(
+        &db,
+        accounts::NewUser {
+            email,
+            display_name,
+            password,
+            org_unit_id,
+        },
+        &[accounts::GrantRequest {
+            role: govskills_domain::types::Role::Admin,
+            org_unit_id: None,
+        }],
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!(
+        "Created platform administrator {} ({})",
+        user.email, user.id
+    );
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (12 to 128 characters): ")
+            .context("failed to read the password")?;
+        let second = rpassword::prompt_password("Repeat password: ")
+            .context("failed to read the password")?;
+        if first != second {
+            bail!("the passwords do not match");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("failed to read the password from standard input")?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}

@@ -1,0 +1,226 @@
+//! Configuration: one typed struct, read from flags and `GOVSKILLS_*` environment variables.
+//! `govskills --help` prints this as the configuration reference.
+
+use std::time::Duration;
+
+use anyhow::bail;
+use clap::{Args, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(raw.to_owned()))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// GraphiQL, introspection and field suggestions on; SQLite and in-process sessions allowed.
+    Development,
+    /// PostgreSQL and Redis required; GraphiQL, introspection and suggestions off; `Secure` cookies.
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Every setting of the service. Secrets (URLs that may carry passwords) never print.
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Database: `sqlite://FILE?mode=rwc` or `postgres://USER:PASSWORD@HOST/DB`.
+    #[arg(
+        long,
+        env = "GOVSKILLS_DATABASE_URL",
+        default_value = "sqlite://govskills.db?mode=rwc",
+        hide_default_value = false,
+        value_parser = secret,
+        global = true
+    )]
+    pub database_url: SecretString,
+
+    /// Most database connections in the pool.
+    #[arg(
+        long,
+        env = "GOVSKILLS_DATABASE_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub database_max_connections: u32,
+
+    /// Redis for sessions and login throttling, e.g. `redis://127.0.0.1:6379`. Unset: an
+    /// in-process store, which is neither shared between replicas nor kept across restarts.
+    #[arg(long, env = "GOVSKILLS_REDIS_URL", value_parser = secret, global = true)]
+    pub redis_url: Option<SecretString>,
+
+    /// Prefix of every Redis key, so several deployments (or test runs) can share one Redis.
+    #[arg(
+        long,
+        env = "GOVSKILLS_REDIS_KEY_PREFIX",
+        default_value = "govskills:",
+        global = true
+    )]
+    pub redis_key_prefix: String,
+
+    /// Address and port to serve on; port 0 picks a free port.
+    #[arg(
+        long,
+        env = "GOVSKILLS_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: String,
+
+    /// `development` or `production`.
+    #[arg(
+        long = "env",
+        env = "GOVSKILLS_ENV",
+        value_enum,
+        default_value_t = Environment::Development,
+        global = true
+    )]
+    pub environment: Environment,
+
+    /// Base URL used in verification links and QR codes. Default: `http://` + the listen address.
+    #[arg(long, env = "GOVSKILLS_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Log format: `pretty` or `json`. The level comes from `RUST_LOG` (default `info`).
+    #[arg(
+        long,
+        env = "GOVSKILLS_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Pretty,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Web client origins allowed to call the API, comma-separated. Default: none.
+    #[arg(
+        long,
+        env = "GOVSKILLS_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// A session ends after this many seconds without a request (sliding).
+    #[arg(
+        long,
+        env = "GOVSKILLS_SESSION_IDLE_SECS",
+        default_value_t = 30 * 60,
+        global = true
+    )]
+    pub session_idle_secs: u64,
+
+    /// A session ends this many seconds after sign-in, however active.
+    #[arg(
+        long,
+        env = "GOVSKILLS_SESSION_LIFETIME_SECS",
+        default_value_t = 12 * 60 * 60,
+        global = true
+    )]
+    pub session_lifetime_secs: u64,
+}
+
+impl Config {
+    /// The defaults, as if no flag or variable were given (for tests and tools).
+    pub fn defaults() -> Self {
+        use clap::FromArgMatches as _;
+        let command = <Self as Args>::augment_args(clap::Command::new("govskills"));
+        let matches = command.get_matches_from(["govskills"]);
+        #[expect(clippy::unwrap_used, reason = "the defaults always parse")]
+        Self::from_arg_matches(&matches).unwrap()
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    pub fn session_idle(&self) -> Duration {
+        Duration::from_secs(self.session_idle_secs)
+    }
+
+    pub fn session_lifetime(&self) -> Duration {
+        Duration::from_secs(self.session_lifetime_secs)
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
+    pub fn uses_postgres(&self) -> bool {
+        let url = self.database_url.expose_secret();
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+
+    /// Refuses settings that cannot be right, with a message that says what to change.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.is_production() {
+            if !self.uses_postgres() {
+                bail!(
+                    "GOVSKILLS_ENV=production needs PostgreSQL: set GOVSKILLS_DATABASE_URL to a postgres:// URL"
+                );
+            }
+            if self.redis_url.is_none() {
+                bail!(
+                    "GOVSKILLS_ENV=production needs Redis for sessions shared across replicas: set GOVSKILLS_REDIS_URL"
+                );
+            }
+        }
+        if self.session_idle_secs == 0 || self.session_lifetime_secs == 0 {
+            bail!("session timeouts must be at least one second");
+        }
+        if self.session_idle_secs > self.session_lifetime_secs {
+            bail!(
+                "GOVSKILLS_SESSION_IDLE_SECS ({}) must not exceed GOVSKILLS_SESSION_LIFETIME_SECS ({})",
+                self.session_idle_secs,
+                self.session_lifetime_secs
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_embedded_development_setup() {
+        let config = Config::defaults();
+        assert_eq!(
+            config.database_url.expose_secret(),
+            "sqlite://govskills.db?mode=rwc"
+        );
+        assert!(config.redis_url.is_none());
+        assert_eq!(config.listen, "127.0.0.1:8080");
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+        config.validate().expect("the defaults are valid");
+    }
+
+    #[test]
+    fn production_needs_postgres_and_redis() {
+        let mut config = Config::defaults();
+        config.environment = Environment::Production;
+        let err = config.validate().expect_err("SQLite refused").to_string();
+        assert!(err.contains("PostgreSQL"), "{err}");
+        config.database_url = SecretString::from("postgres://db/govskills".to_owned());
+        let err = config.validate().expect_err("no Redis refused").to_string();
+        assert!(err.contains("GOVSKILLS_REDIS_URL"), "{err}");
+        config.redis_url = Some(SecretString::from("redis://cache".to_owned()));
+        config
+            .validate()
+            .expect("complete production settings are valid");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let mut config = Config::defaults();
+        config.database_url = SecretString::from("postgres://u:hunter2@db/x".to_owned());
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,355 @@
+//! Accounts and sessions: `me`, `login`, `logout`, `logoutEverywhere`, `changePassword`,
+//! `createUser`, `setUserRoles`, `updateUser`.
+
+use std::collections::BTreeSet;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, dataloader::DataLoader};
+use chrono::{DateTime, Utc};
+use govskills_domain::{
+    Error as DomainError, accounts,
+    entities::user::{self, UserStatus as DbUserStatus},
+    types::Role as DbRole,
+};
+
+use super::{
+    context::{actor, request, services},
+    error::{ApiError, ApiResult},
+    loaders::{GrantLoader, GrantsOf, OrgUnitLoader},
+    org_units::OrgUnit,
+    parse_id,
+};
+use crate::{http::cookie, login_throttle::LoginThrottle};
+
+/// A role. Every account is a `LEARNER`; the others are granted at an org unit (and so cover
+/// its subtree) or platform-wide.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Takes courses and assessments. Held by every account; cannot be granted.
+    Learner,
+    /// Authors courses, question banks and assessments.
+    Trainer,
+    /// Assigns training and reads reports for their org units.
+    Hr,
+    /// Manages accounts, roles, org units and reference data.
+    Admin,
+}
+
+impl From<DbRole> for Role {
+    fn from(role: DbRole) -> Self {
+        match role {
+            DbRole::Trainer => Self::Trainer,
+            DbRole::Hr => Self::Hr,
+            DbRole::Admin => Self::Admin,
+        }
+    }
+}
+
+/// Whether an account may sign in.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    /// Cannot sign in; every session ended when the account was disabled.
+    Disabled,
+}
+
+impl From<DbUserStatus> for UserStatus {
+    fn from(status: DbUserStatus) -> Self {
+        match status {
+            DbUserStatus::Active => Self::Active,
+            DbUserStatus::Disabled => Self::Disabled,
+        }
+    }
+}
+
+impl From<UserStatus> for DbUserStatus {
+    fn from(status: UserStatus) -> Self {
+        match status {
+            UserStatus::Active => Self::Active,
+            UserStatus::Disabled => Self::Disabled,
+        }
+    }
+}
+
+/// A person with an account.
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Sign-in email, stored in lower case.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    async fn status(&self) -> UserStatus {
+        self.0.status.into()
+    }
+
+    /// The org unit the person belongs to.
+    async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
+        ctx.data_unchecked::<DataLoader<OrgUnitLoader>>()
+            .load_one(self.0.org_unit_id)
+            .await?
+            .map(OrgUnit)
+            .ok_or_else(|| {
+                ApiError::internal(&anyhow::anyhow!(
+                    "user {} has no org unit {}",
+                    self.0.id,
+                    self.0.org_unit_id
+                ))
+            })
+    }
+
+    /// Every role held anywhere, `LEARNER` included, each once.
+    async fn roles(&self, ctx: &Context<'_>) -> ApiResult<Vec<Role>> {
+        let grants = load_grants(ctx, self.0.id).await?;
+        let roles: BTreeSet<Role> = std::iter::once(Role::Learner)
+            .chain(grants.iter().map(|grant| grant.role.into()))
+            .collect();
+        Ok(roles.into_iter().collect())
+    }
+
+    /// The role grants with where each applies.
+    async fn grants(&self, ctx: &Context<'_>) -> ApiResult<Vec<RoleGrant>> {
+        Ok(load_grants(ctx, self.0.id)
+            .await?
+            .into_iter()
+            .map(|grant| RoleGrant {
+                role: grant.role.into(),
+                org_unit_id: grant.org_unit_id.map(|id| ID(id.to_string())),
+            })
+            .collect())
+    }
+}
+
+async fn load_grants(
+    ctx: &Context<'_>,
+    user_id: uuid::Uuid,
+) -> ApiResult<Vec<govskills_domain::entities::role_grant::Model>> {
+    Ok(ctx
+        .data_unchecked::<DataLoader<GrantLoader>>()
+        .load_one(GrantsOf(user_id))
+        .await?
+        .unwrap_or_default())
+}
+
+/// A role held at an org unit (covering its subtree), or platform-wide when `orgUnitId` is null.
+#[derive(SimpleObject)]
+pub struct RoleGrant {
+    pub role: Role,
+    pub org_unit_id: Option<ID>,
+}
+
+/// A role to grant. Leave `orgUnitId` out for a platform-wide grant (platform administrators only).
+#[derive(InputObject)]
+pub struct RoleGrantInput {
+    pub role: Role,
+    pub org_unit_id: Option<ID>,
+}
+
+/// A new session.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// Send as `Authorization: Bearer <token>`. The same token is also set as an `HttpOnly`
+    /// cookie for browsers.
+    pub token: String,
+    pub user: User,
+    /// When the session ends at the latest, however active (it ends sooner when idle).
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A new account.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// Unique regardless of case.
+    pub email: String,
+    pub display_name: String,
+    /// 12 to 128 characters.
+    pub password: String,
+    /// The org unit the person belongs to; must be inside one you administer.
+    pub org_unit_id: ID,
+}
+
+/// Changes to an account; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    pub display_name: Option<String>,
+    /// Move the person to another org unit (you must administer both).
+    pub org_unit_id: Option<ID>,
+    /// `DISABLED` ends every session of the account at once.
+    pub status: Option<UserStatus>,
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in user; null when not signed in.
+    async fn me(&self, ctx: &Context<'_>) -> ApiResult<Option<User>> {
+        Ok(request(ctx)?
+            .actor
+            .as_ref()
+            .map(|actor| User(actor.user.clone())))
+    }
+}
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Signs in and starts a new session. Throttled per account and per client address; an
+    /// unknown email and a wrong password give the same `UNAUTHENTICATED` error.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> ApiResult<AuthPayload> {
+        let services = services(ctx)?;
+        let throttle =
+            LoginThrottle::new(services.sessions.as_ref(), &email, request(ctx)?.client_ip);
+        throttle.check().await?;
+        let user = match accounts::authenticate(&services.db, &email, &password).await {
+            Ok(user) => user,
+            Err(DomainError::InvalidCredentials) => {
+                throttle.failed().await?;
+                return Err(DomainError::InvalidCredentials.into());
+            }
+            Err(err) => return Err(err.into()),
+        };
+        throttle.succeeded().await?;
+        let token = services.sessions.create(user.id).await?;
+        ctx.append_http_header(
+            "set-cookie",
+            cookie::session(&token, services.secure_cookies, services.session_lifetime),
+        );
+        let expires_at = Utc::now()
+            + chrono::Duration::from_std(services.session_lifetime)
+                .unwrap_or(chrono::Duration::MAX);
+        Ok(AuthPayload {
+            token: token.expose().to_owned(),
+            user: User(user),
+            expires_at,
+        })
+    }
+
+    /// Ends the current session.
+    async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        actor(ctx)?;
+        let services = services(ctx)?;
+        if let Some(session) = &request(ctx)?.session {
+            services.sessions.end(session).await?;
+        }
+        ctx.append_http_header("set-cookie", cookie::removal(services.secure_cookies));
+        Ok(true)
+    }
+
+    /// Ends every session of the signed-in user, on every device.
+    async fn logout_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let actor = actor(ctx)?;
+        let services = services(ctx)?;
+        services.sessions.end_all(actor.id(), None).await?;
+        ctx.append_http_header("set-cookie", cookie::removal(services.secure_cookies));
+        Ok(true)
+    }
+
+    /// Changes the signed-in user's password and ends their other sessions.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> ApiResult<bool> {
+        let actor = actor(ctx)?;
+        let services = services(ctx)?;
+        accounts::change_password(&services.db, actor, &current_password, new_password).await?;
+        services
+            .sessions
+            .end_all(actor.id(), request(ctx)?.session.as_ref())
+            .await?;
+        Ok(true)
+    }
+
+    /// Opens an account (ADMIN of the account's org unit).
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> ApiResult<User> {
+        let actor = actor(ctx)?;
+        let new_user = accounts::NewUser {
+            org_unit_id: parse_id(&input.org_unit_id, "orgUnitId")?,
+            email: input.email,
+            display_name: input.display_name,
+            password: input.password,
+        };
+        let user = accounts::create_user(&services(ctx)?.db, actor, new_user).await?;
+        Ok(User(user))
+    }
+
+    /// Replaces a user's role grants (ADMIN covering the user, every unit granted at, and every
+    /// grant the user holds now). Takes effect on the user's next request.
+    async fn set_user_roles(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        grants: Vec<RoleGrantInput>,
+    ) -> ApiResult<User> {
+        let actor = actor(ctx)?;
+        let user_id = parse_id(&user_id, "userId")?;
+        let grants = grants
+            .into_iter()
+            .map(|grant| {
+                let role = match grant.role {
+                    Role::Learner => {
+                        return Err(ApiError::bad_input(
+                            "grants",
+                            "LEARNER is held by every account and cannot be granted",
+                        ));
+                    }
+                    Role::Trainer => DbRole::Trainer,
+                    Role::Hr => DbRole::Hr,
+                    Role::Admin => DbRole::Admin,
+                };
+                let org_unit_id = grant
+                    .org_unit_id
+                    .map(|id| parse_id(&id, "grants"))
+                    .transpose()?;
+                Ok(accounts::GrantRequest { role, org_unit_id })
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        let user = accounts::set_roles(&services(ctx)?.db, actor, user_id, grants).await?;
+        Ok(User(user))
+    }
+
+    /// Renames, moves, disables or re-enables an account (ADMIN covering it, and the
+    /// destination unit when moving). Disabling ends all its sessions.
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        input: UpdateUserInput,
+    ) -> ApiResult<User> {
+        let actor = actor(ctx)?;
+        let services = services(ctx)?;
+        let update = accounts::UserUpdate {
+            display_name: input.display_name,
+            org_unit_id: input
+                .org_unit_id
+                .map(|id| parse_id(&id, "orgUnitId"))
+                .transpose()?,
+            status: input.status.map(Into::into),
+        };
+        let user_id = parse_id(&user_id, "userId")?;
+        let updated = accounts::update_user(&services.db, actor, user_id, update).await?;
+        if updated.end_sessions {
+            services.sessions.end_all(updated.user.id, None).await?;
+        }
+        Ok(User(updated.user))
+    }
+}

@@ -1,0 +1,128 @@
+//! The GraphQL boundary's one error type, with the stable `extensions.code` values clients rely on.
+
+use async_graphql::ErrorExtensions as _;
+use govskills_domain::Error as DomainError;
+
+use crate::session::StoreError;
+
+/// Stable error codes (`extensions.code`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    RateLimited,
+    /// A backing service (the session store) is down; try again later.
+    Unavailable,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Unavailable => "UNAVAILABLE",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// An error as a client sees it. Our own faults are logged with their cause where they are
+/// converted, and reach the client only as `INTERNAL`, to which the endpoint adds the request id.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type into
+/// an error without a code, and this type must only be converted through its `From` impl.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    code: Code,
+    message: String,
+    field: Option<&'static str>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code: Code::BadUserInput,
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            Code::Unauthenticated,
+            DomainError::Unauthenticated.to_string(),
+        )
+    }
+
+    /// Logs `cause` and returns the opaque error the client sees.
+    pub fn internal(cause: &anyhow::Error) -> Self {
+        tracing::error!(error = format!("{cause:#}"), "internal error");
+        Self::new(
+            Code::Internal,
+            "internal error; quote the request id when reporting it",
+        )
+    }
+
+    pub fn code(&self) -> Code {
+        self.code
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        let message = err.to_string();
+        match err {
+            DomainError::NotFound(_) => Self::new(Code::NotFound, message),
+            DomainError::Unauthenticated | DomainError::InvalidCredentials => {
+                Self::new(Code::Unauthenticated, message)
+            }
+            DomainError::Forbidden(_) => Self::new(Code::Forbidden, message),
+            DomainError::Invalid { field, .. } => Self::bad_input(field, message),
+            DomainError::Conflict { field, .. } => Self {
+                code: Code::Conflict,
+                message,
+                field: Some(field),
+            },
+            DomainError::Internal(cause) => Self::internal(&cause),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        tracing::warn!(error = format!("{err:#}"), "session store unavailable");
+        Self::new(
+            Code::Unavailable,
+            "sign-in is temporarily unavailable; please try again in a moment",
+        )
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        async_graphql::Error::new(err.message).extend_with(|_, extensions| {
+            extensions.set("code", err.code.as_str());
+            if let Some(field) = err.field {
+                extensions.set("field", field);
+            }
+        })
+    }
+}

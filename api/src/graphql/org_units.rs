@@ -1,0 +1,100 @@
+//! The organisation tree: `orgUnits`, `createOrgUnit`, `moveOrgUnit`.
+
+use async_graphql::{Context, ID, InputObject, Object, dataloader::DataLoader};
+use govskills_domain::{entities::org_unit, org};
+
+use super::{
+    context::{actor, services},
+    error::ApiResult,
+    loaders::OrgUnitLoader,
+    parse_id,
+};
+
+/// A unit of the organisation tree (ministry, department, unit). Top-level units are separate
+/// authorities sharing one deployment.
+pub struct OrgUnit(pub org_unit::Model);
+
+#[Object]
+impl OrgUnit {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// 0 for an authority (top-level unit), 1 for its direct sub-units, and so on.
+    async fn depth(&self) -> i32 {
+        self.0.depth
+    }
+
+    /// The unit above; null for an authority.
+    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<OrgUnit>> {
+        let Some(parent_id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data_unchecked::<DataLoader<OrgUnitLoader>>()
+            .load_one(parent_id)
+            .await?
+            .map(OrgUnit))
+    }
+}
+
+/// A new org unit.
+#[derive(InputObject)]
+pub struct CreateOrgUnitInput {
+    pub name: String,
+    /// The unit to create it under; leave out to create a new authority (platform ADMIN only).
+    pub parent_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct OrgUnitQuery;
+
+#[Object]
+impl OrgUnitQuery {
+    /// Every unit of your own authority and of those you hold a role in (all of them for a
+    /// platform administrator), parents before their children.
+    async fn org_units(&self, ctx: &Context<'_>) -> ApiResult<Vec<OrgUnit>> {
+        let actor = actor(ctx)?;
+        let units = org::list_visible(&services(ctx)?.db, actor).await?;
+        Ok(units.into_iter().map(OrgUnit).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct OrgUnitMutation;
+
+#[Object]
+impl OrgUnitMutation {
+    /// Creates an org unit (ADMIN of the parent unit).
+    async fn create_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrgUnitInput,
+    ) -> ApiResult<OrgUnit> {
+        let actor = actor(ctx)?;
+        let parent_id = input
+            .parent_id
+            .map(|id| parse_id(&id, "parentId"))
+            .transpose()?;
+        let unit = org::create(&services(ctx)?.db, actor, &input.name, parent_id).await?;
+        Ok(OrgUnit(unit))
+    }
+
+    /// Moves a unit and its subtree under another parent (ADMIN of both).
+    async fn move_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        new_parent_id: ID,
+    ) -> ApiResult<OrgUnit> {
+        let actor = actor(ctx)?;
+        let unit_id = parse_id(&id, "id")?;
+        let new_parent_id = parse_id(&new_parent_id, "newParentId")?;
+        let unit = org::move_unit(&services(ctx)?.db, actor, unit_id, new_parent_id).await?;
+        Ok(OrgUnit(unit))
+    }
+}

@@ -1,0 +1,91 @@
+//! The HTTP surface: routes, the GraphQL transport rules, request ids and tracing.
+
+pub mod cookie;
+mod graphql;
+mod health;
+
+use std::time::Instant;
+
+use poem::{
+    Endpoint, EndpointExt, IntoResponse, Response, Route, get,
+    http::{HeaderValue, Method, StatusCode},
+    middleware::{CookieJarManager, Cors, SizeLimit},
+};
+use tracing::{Instrument, field::Empty};
+use uuid::Uuid;
+
+pub use self::graphql::GraphQLEndpoint;
+use crate::state::AppState;
+
+/// Largest request body accepted (a GraphQL document with variables).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The request id of this request, available to handlers as request data.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Builds every route of the service.
+pub fn routes(state: AppState) -> impl Endpoint {
+    let mut route = Route::new()
+        .at(
+            "/graphql",
+            GraphQLEndpoint::new(state.clone()).with(SizeLimit::new(MAX_BODY_BYTES)),
+        )
+        .at("/healthz", get(health::healthz))
+        .at("/readyz", get(health::readyz).data(state.clone()));
+    if !state.production {
+        route = route.at("/graphiql", get(graphql::graphiql));
+    }
+    let cors = state.cors_origins.iter().fold(
+        Cors::new()
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers(["content-type", "authorization"])
+            .expose_headers([REQUEST_ID_HEADER]),
+        |cors, origin| cors.allow_origin(origin.as_str()),
+    );
+    route
+        .with_if(!state.cors_origins.is_empty(), cors)
+        .with(CookieJarManager::new())
+        .around(trace_request)
+}
+
+/// One span per request with method, path, operation name, status and duration, and a request
+/// id that is logged, given to the GraphQL layer and returned in `x-request-id`.
+async fn trace_request<E: Endpoint>(
+    ep: std::sync::Arc<E>,
+    mut req: poem::Request,
+) -> poem::Result<Response> {
+    let request_id = Uuid::new_v4().to_string();
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        request_id = %request_id,
+        operation = Empty,
+        status = Empty,
+        duration_ms = Empty,
+    );
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let started = Instant::now();
+    let mut response = match ep.call(req).instrument(span.clone()).await {
+        Ok(response) => response.into_response(),
+        Err(err) => err.into_response(),
+    };
+    let status = response.status();
+    span.record("status", status.as_u16());
+    span.record("duration_ms", started.elapsed().as_millis());
+    span.in_scope(|| {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("request failed");
+        } else {
+            tracing::info!("request finished");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,13 @@
+//! The GovSkills service: configuration, command line, HTTP server, GraphQL API and sessions.
+//! `main.rs` is a thin wrapper around [`cli::run`]; the black-box tests start the same
+//! [`startup::Application`].
+
+pub mod cli;
+pub mod config;
+pub mod graphql;
+pub mod http;
+pub mod login_throttle;
+pub mod session;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

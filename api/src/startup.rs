@@ -1,0 +1,171 @@
+//! `Application::build` does everything `govskills serve` and the black-box tests share:
+//! check the configuration, connect and migrate the database, set up the session store, build
+//! the schema once, and bind the listener (port 0 picks a free port, reported by `port()`).
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use govskills_migration::{Migrator, MigratorTrait};
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use secrecy::ExposeSecret;
+
+use crate::{
+    config::Config,
+    graphql::{self, context::Services},
+    http,
+    session::{MemoryStore, RedisStore, SessionPolicy, SessionStore},
+    state::AppState,
+};
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        config.validate()?;
+        let db = connect_database(config).await?;
+        migrate(&db).await?;
+
+        let policy = SessionPolicy {
+            idle: config.session_idle(),
+            lifetime: config.session_lifetime(),
+        };
+        let sessions: Arc<dyn SessionStore> = match &config.redis_url {
+            Some(url) => Arc::new(RedisStore::new(
+                url,
+                config.redis_key_prefix.clone(),
+                policy,
+            )?),
+            None => {
+                tracing::warn!(
+                    "GOVSKILLS_REDIS_URL is not set: sessions live in this process only; \
+                     they are not shared between replicas and end when it restarts"
+                );
+                Arc::new(MemoryStore::new(policy))
+            }
+        };
+        let services = Services {
+            db,
+            sessions,
+            secure_cookies: config.is_production(),
+            session_lifetime: config.session_lifetime(),
+        };
+        let state = AppState {
+            schema: graphql::schema(services.clone(), config.is_production()),
+            services,
+            production: config.is_production(),
+            cors_origins: Arc::new(config.cors_origins.clone()),
+        };
+
+        let acceptor = TcpListener::bind(config.listen.as_str())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("failed to listen on {}", config.listen))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().map(std::net::SocketAddr::port))
+            .context("the listener has no TCP address")?;
+        Ok(Self {
+            acceptor,
+            port,
+            state,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.services.db
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_with_shutdown(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then lets in-flight requests finish (up to
+    /// [`SHUTDOWN_GRACE`]) and closes the database pool.
+    pub async fn run_with_shutdown(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let db = self.state.services.db.clone();
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(http::routes(self.state), signal, Some(SHUTDOWN_GRACE))
+            .await
+            .context("the HTTP server failed")?;
+        db.close()
+            .await
+            .context("failed to close the database pool")?;
+        Ok(())
+    }
+}
+
+/// Connects to the configured database; on SQLite, turns on write-ahead logging so readers do
+/// not wait for writers.
+pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.database_url.expose_secret().to_owned());
+    options
+        .max_connections(config.database_max_connections)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .context("failed to connect to the database (GOVSKILLS_DATABASE_URL)")?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .context("failed to switch SQLite to write-ahead logging")?;
+    }
+    Ok(db)
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("failed to run database migrations")
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

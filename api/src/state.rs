@@ -1,0 +1,14 @@
+//! What the HTTP handlers share.
+
+use std::sync::Arc;
+
+use crate::graphql::{AppSchema, context::Services};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    /// Built once at start-up; cloning is cheap (an `Arc`).
+    pub schema: AppSchema,
+    pub production: bool,
+    pub cors_origins: Arc<Vec<String>>,
+}

@@ -1,0 +1,231 @@
+//! Who is acting, and what their role grants let them touch.
+//!
+//! An [`Actor`] is loaded afresh for every request, so a role change or a disabled account takes
+//! effect on the next request. Scope checks compare materialised paths: a grant held at unit U
+//! covers every unit whose path starts with U's path.
+
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, prelude::*};
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    entities::{org_unit, role_grant, user},
+    types::Role,
+};
+
+/// Where a grant applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere: a platform operator.
+    Platform,
+    /// The subtree of one org unit.
+    Unit { id: Uuid, path: String },
+}
+
+impl Scope {
+    fn covers(&self, path: &str) -> bool {
+        match self {
+            Self::Platform => true,
+            Self::Unit { path: own, .. } => path.starts_with(own.as_str()),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// A signed-in, active user with their grants.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user: user::Model,
+    /// Materialised path of the user's own org unit.
+    pub org_path: String,
+    pub grants: Vec<Grant>,
+}
+
+impl Actor {
+    pub fn id(&self) -> Uuid {
+        self.user.id
+    }
+
+    /// Whether one of the actor's grants of `role` covers the unit at `path`.
+    pub fn covers(&self, role: Role, path: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|grant| grant.role == role && grant.scope.covers(path))
+    }
+
+    pub fn holds(&self, role: Role) -> bool {
+        self.grants.iter().any(|grant| grant.role == role)
+    }
+
+    pub fn is_platform(&self, role: Role) -> bool {
+        self.grants
+            .iter()
+            .any(|grant| grant.role == role && grant.scope == Scope::Platform)
+    }
+
+    /// Fails unless the actor holds `role` anywhere: the cheap first check before any lookup,
+    /// so a learner learns nothing about the rows they asked for.
+    pub fn require_role(&self, role: Role) -> Result<()> {
+        if self.holds(role) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "this needs the {} role",
+                role_name(role)
+            )))
+        }
+    }
+
+    /// Fails unless a grant of `role` covers the unit at `path`.
+    pub fn require_covers(&self, role: Role, path: &str, what: &str) -> Result<()> {
+        if self.covers(role, path) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "your {} role does not cover {what}",
+                role_name(role)
+            )))
+        }
+    }
+
+    /// Path prefixes of every authority (top-level unit) the actor belongs to or holds a grant
+    /// in; `None` for a platform-wide grant, which sees everything.
+    pub fn authority_prefixes(&self) -> Option<Vec<String>> {
+        let mut prefixes = vec![crate::org::authority_prefix(&self.org_path).to_owned()];
+        for grant in &self.grants {
+            match &grant.scope {
+                Scope::Platform => return None,
+                Scope::Unit { path, .. } => {
+                    prefixes.push(crate::org::authority_prefix(path).to_owned());
+                }
+            }
+        }
+        prefixes.sort();
+        prefixes.dedup();
+        Some(prefixes)
+    }
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Trainer => "TRAINER",
+        Role::Hr => "HR",
+        Role::Admin => "ADMIN",
+    }
+}
+
+/// Loads the actor for a session's user: `None` when the account is gone or disabled.
+pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Actor>> {
+    let Some((user, Some(unit))) = user::Entity::find_by_id(user_id)
+        .find_also_related(org_unit::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if user.status != user::UserStatus::Active {
+        return Ok(None);
+    }
+    let grants = load_grants(db, user.id).await?;
+    Ok(Some(Actor {
+        user,
+        org_path: unit.path,
+        grants,
+    }))
+}
+
+/// The grants of one user, with the paths of the units they are held at.
+pub async fn load_grants(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Grant>> {
+    let rows = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(user_id))
+        .find_also_related(org_unit::Entity)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(grant, unit)| {
+            let scope = match (grant.org_unit_id, unit) {
+                (None, _) => Scope::Platform,
+                (Some(id), Some(unit)) => Scope::Unit {
+                    id,
+                    path: unit.path,
+                },
+                (Some(id), None) => {
+                    return Err(Error::Internal(anyhow::anyhow!(
+                        "role grant {} refers to missing org unit {id}",
+                        grant.id
+                    )));
+                }
+            };
+            Ok(Grant {
+                role: grant.role,
+                scope,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(grants: Vec<Grant>) -> Actor {
+        Actor {
+            user: user::Model {
+                id: Uuid::nil(),
+                email: "a@b.example".into(),
+                display_name: "A".into(),
+                password_hash: String::new(),
+                org_unit_id: Uuid::nil(),
+                status: user::UserStatus::Active,
+                created_at: chrono::Utc::now(),
+                updated_at: chrono::Utc::now(),
+            },
+            org_path: "/r/a/".into(),
+            grants,
+        }
+    }
+
+    fn at(role: Role, path: &str) -> Grant {
+        Grant {
+            role,
+            scope: Scope::Unit {
+                id: Uuid::nil(),
+                path: path.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_unit_grant_covers_its_subtree_only() {
+        let admin = actor(vec![at(Role::Admin, "/r/a/")]);
+        assert!(admin.covers(Role::Admin, "/r/a/"));
+        assert!(admin.covers(Role::Admin, "/r/a/b/"));
+        assert!(!admin.covers(Role::Admin, "/r/"));
+        assert!(!admin.covers(Role::Admin, "/r/ab/"));
+        assert!(!admin.covers(Role::Hr, "/r/a/"));
+    }
+
+    #[test]
+    fn a_platform_grant_covers_everything() {
+        let admin = actor(vec![Grant {
+            role: Role::Admin,
+            scope: Scope::Platform,
+        }]);
+        assert!(admin.covers(Role::Admin, "/x/y/"));
+        assert_eq!(admin.authority_prefixes(), None);
+    }
+
+    #[test]
+    fn authority_prefixes_include_own_and_granted_authorities() {
+        let hr = actor(vec![at(Role::Hr, "/s/t/")]);
+        assert_eq!(
+            hr.authority_prefixes(),
+            Some(vec!["/r/".to_owned(), "/s/".to_owned()])
+        );
+    }
+}

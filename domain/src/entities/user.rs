@@ -1,0 +1,45 @@
+use sea_orm::entity::prelude::*;
+
+/// An account's state. Disabled accounts cannot sign in and have no sessions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum UserStatus {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "disabled")]
+    Disabled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Normalised (trimmed, lower case): see [`crate::types::Email`].
+    pub email: String,
+    pub display_name: String,
+    /// PHC string of an argon2id hash.
+    pub password_hash: String,
+    pub org_unit_id: Uuid,
+    pub status: UserStatus,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::org_unit::Entity",
+        from = "Column::OrgUnitId",
+        to = "super::org_unit::Column::Id"
+    )]
+    OrgUnit,
+}
+
+impl Related<super::org_unit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::OrgUnit.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,75 @@
+use sea_orm::{DbErr, SqlErr};
+
+/// What went wrong in a domain service, split by whose fault it is.
+///
+/// Everything but [`Error::Internal`] is the caller's fault and safe to show them as it is;
+/// `Internal` carries a cause for the log and must reach a client only as an opaque code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The action needs a signed-in user.
+    #[error("you must be signed in to do this")]
+    Unauthenticated,
+    /// Email and password do not match an active account. Deliberately says no more.
+    #[error("the email or password is incorrect")]
+    InvalidCredentials,
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// An input is malformed or out of range; `field` names the input to fix.
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The input is well-formed but clashes with what exists (a duplicate, a wrong state).
+    #[error("{message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
+    /// Our fault: a database or system failure. The cause is for the log only.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        Self::Internal(anyhow::Error::new(err).context("database operation failed"))
+    }
+}
+
+/// Maps a database constraint violation to a field error, as realworld-axum-sqlx's
+/// `on_constraint` does, so a duplicate becomes `Conflict` instead of an internal error.
+pub trait DbResultExt<T> {
+    fn on_unique_violation(self, field: &'static str, message: &str) -> Result<T>;
+}
+
+impl<T> DbResultExt<T> for std::result::Result<T, DbErr> {
+    fn on_unique_violation(self, field: &'static str, message: &str) -> Result<T> {
+        self.map_err(|err| match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Error::Conflict {
+                field,
+                message: message.to_owned(),
+            },
+            _ => err.into(),
+        })
+    }
+}

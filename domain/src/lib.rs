@@ -1,0 +1,17 @@
+//! GovSkills' business: entities, rules and services.
+//!
+//! This crate knows nothing of GraphQL, HTTP or Redis. Every service takes the database connection
+//! and, where the action needs one, the [`auth::Actor`] performing it, and decides itself whether
+//! that actor may touch the rows involved. Callers map [`Error`] to their own boundary's errors.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod demo;
+pub mod entities;
+mod error;
+pub mod org;
+pub mod password;
+pub mod types;
+
+pub use error::{DbResultExt, Error, Result};

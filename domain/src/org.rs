@@ -1,0 +1,271 @@
+//! The organisation tree.
+//!
+//! Each unit stores a materialised path `/<root>/<child>/.../<self>/` of simple-form UUIDs, so a
+//! subtree is one indexed prefix scan (`path LIKE '/r/a/%'`) on SQLite and PostgreSQL alike, and
+//! "is X inside Y" is a string prefix test. Top-level units are separate authorities: nothing of
+//! one is shown to another unless shared on purpose.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    audit::{self, Target},
+    auth::Actor,
+    entities::org_unit,
+    types::{Name, Role},
+};
+
+/// The path prefix of the authority (top-level unit) that `path` lies in.
+pub fn authority_prefix(path: &str) -> &str {
+    // "/<root>/..." : the root segment ends at the second slash.
+    match path.get(1..).and_then(|rest| rest.find('/')) {
+        Some(end) => &path[..end + 2],
+        None => path,
+    }
+}
+
+fn child_path(parent: Option<&org_unit::Model>, id: Uuid) -> String {
+    let parent_path = parent.map_or("/", |parent| parent.path.as_str());
+    format!("{parent_path}{}/", id.simple())
+}
+
+/// Inserts a unit without any permission check: for services that checked already, the demo
+/// data and the operator's command line.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    parent: Option<&org_unit::Model>,
+    name: Name,
+) -> Result<org_unit::Model> {
+    let id = Uuid::new_v4();
+    let unit = org_unit::ActiveModel {
+        id: Set(id),
+        parent_id: Set(parent.map(|parent| parent.id)),
+        name: Set(name.into_inner()),
+        path: Set(child_path(parent, id)),
+        depth: Set(parent.map_or(0, |parent| parent.depth + 1)),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(unit)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<org_unit::Model> {
+    org_unit::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("org unit"))
+}
+
+/// Units by id, for batch loading; missing ids are simply absent.
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<org_unit::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(org_unit::Entity::find()
+        .filter(org_unit::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+async fn ensure_unique_sibling_name(
+    db: &impl ConnectionTrait,
+    parent_id: Option<Uuid>,
+    name: &Name,
+) -> Result<()> {
+    let siblings = org_unit::Entity::find().filter(match parent_id {
+        Some(parent) => org_unit::Column::ParentId.eq(parent),
+        None => org_unit::Column::ParentId.is_null(),
+    });
+    let wanted = name.clone().into_inner().to_lowercase();
+    let clash = siblings
+        .all(db)
+        .await?
+        .into_iter()
+        .any(|sibling| sibling.name.to_lowercase() == wanted);
+    if clash {
+        return Err(Error::Conflict {
+            field: "name",
+            message: "a unit with this name already exists at this place in the tree".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Creates a unit under `parent_id`, or a new authority when there is none (platform
+/// administrators only). An authority's administrator creates units inside their subtree.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    name: &str,
+    parent_id: Option<Uuid>,
+) -> Result<org_unit::Model> {
+    actor.require_role(Role::Admin)?;
+    let name = Name::parse(name, "name")?;
+    let parent = match parent_id {
+        None if !actor.is_platform(Role::Admin) => {
+            return Err(Error::forbidden(
+                "only a platform administrator can create a top-level authority",
+            ));
+        }
+        None => None,
+        Some(parent_id) => {
+            let parent = find(db, parent_id).await?;
+            actor.require_covers(Role::Admin, &parent.path, "the parent org unit")?;
+            Some(parent)
+        }
+    };
+    let txn = db.begin().await?;
+    ensure_unique_sibling_name(&txn, parent_id, &name).await?;
+    let unit = insert(&txn, parent.as_ref(), name).await?;
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "org_unit.created",
+        Target::OrgUnit(unit.id),
+        json!({ "name": unit.name, "parentId": unit.parent_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(unit)
+}
+
+/// The top-level unit called `name`, created when missing (operator tools and demo data).
+pub async fn find_or_create_authority(
+    db: &impl ConnectionTrait,
+    name: Name,
+) -> Result<org_unit::Model> {
+    let existing = org_unit::Entity::find()
+        .filter(org_unit::Column::ParentId.is_null())
+        .filter(org_unit::Column::Name.eq(name.clone().into_inner()))
+        .one(db)
+        .await?;
+    match existing {
+        Some(unit) => Ok(unit),
+        None => insert(db, None, name).await,
+    }
+}
+
+/// The child of `parent` called `name`, created when missing (demo data).
+pub async fn find_or_create_child(
+    db: &impl ConnectionTrait,
+    parent: &org_unit::Model,
+    name: Name,
+) -> Result<org_unit::Model> {
+    let existing = org_unit::Entity::find()
+        .filter(org_unit::Column::ParentId.eq(parent.id))
+        .filter(org_unit::Column::Name.eq(name.clone().into_inner()))
+        .one(db)
+        .await?;
+    match existing {
+        Some(unit) => Ok(unit),
+        None => insert(db, Some(parent), name).await,
+    }
+}
+
+/// Moves a unit (with its subtree) under another parent. The actor must administer both the
+/// unit and the place it moves to; a unit cannot move into its own subtree.
+pub async fn move_unit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    unit_id: Uuid,
+    new_parent_id: Uuid,
+) -> Result<org_unit::Model> {
+    actor.require_role(Role::Admin)?;
+    let unit = find(db, unit_id).await?;
+    actor.require_covers(Role::Admin, &unit.path, "this org unit")?;
+    if unit.parent_id.is_none() && !actor.is_platform(Role::Admin) {
+        return Err(Error::forbidden(
+            "only a platform administrator can move a top-level authority",
+        ));
+    }
+    let new_parent = find(db, new_parent_id).await?;
+    actor.require_covers(Role::Admin, &new_parent.path, "the destination org unit")?;
+    if new_parent.path.starts_with(&unit.path) {
+        return Err(Error::invalid(
+            "newParentId",
+            "a unit cannot move under itself or one of its own sub-units",
+        ));
+    }
+    if unit.parent_id == Some(new_parent.id) {
+        return Ok(unit);
+    }
+
+    let new_path = child_path(Some(&new_parent), unit.id);
+    let depth_delta = new_parent.depth + 1 - unit.depth;
+    let txn = db.begin().await?;
+    ensure_unique_sibling_name(&txn, Some(new_parent.id), &Name::parse(&unit.name, "name")?)
+        .await?;
+    // One statement rewrites the whole subtree: the new prefix plus each path's old tail.
+    let old_len = i32::try_from(unit.path.len()).map_err(anyhow::Error::from)?;
+    org_unit::Entity::update_many()
+        .col_expr(
+            org_unit::Column::Path,
+            Expr::cust_with_values(
+                "? || SUBSTR(path, ?)",
+                [
+                    sea_orm::Value::from(new_path),
+                    sea_orm::Value::from(old_len + 1),
+                ],
+            ),
+        )
+        .col_expr(
+            org_unit::Column::Depth,
+            Expr::col(org_unit::Column::Depth).add(depth_delta),
+        )
+        .filter(org_unit::Column::Path.starts_with(&unit.path))
+        .exec(&txn)
+        .await?;
+    let moved = org_unit::ActiveModel {
+        id: Set(unit.id),
+        parent_id: Set(Some(new_parent.id)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "org_unit.moved",
+        Target::OrgUnit(unit.id),
+        json!({ "from": unit.parent_id, "to": new_parent.id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// The units the actor may see: every unit of their own authority and of authorities they hold
+/// a grant in; everything for a platform-wide grant. Ordered as a depth-first walk of the tree.
+pub async fn list_visible(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<org_unit::Model>> {
+    let mut query = org_unit::Entity::find().order_by_asc(org_unit::Column::Path);
+    if let Some(prefixes) = actor.authority_prefixes() {
+        let mut any = Condition::any();
+        for prefix in prefixes {
+            any = any.add(org_unit::Column::Path.starts_with(prefix));
+        }
+        query = query.filter(any);
+    }
+    Ok(query.all(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authority_prefix_is_the_root_segment() {
+        assert_eq!(authority_prefix("/r/a/b/"), "/r/");
+        assert_eq!(authority_prefix("/r/"), "/r/");
+    }
+}

@@ -1,0 +1,180 @@
+//! Parsed inputs: each newtype can only hold a valid value (parse, don't validate).
+
+use std::fmt;
+
+use sea_orm::entity::prelude::*;
+
+use crate::{Error, Result};
+
+/// A role that is granted at an org unit or platform-wide. Every account is also a learner,
+/// which is not a grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "TRAINER")]
+    Trainer,
+    #[sea_orm(string_value = "HR")]
+    Hr,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}
+
+/// An email address, trimmed and lower-cased so that uniqueness ignores case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self> {
+        let normalised = raw.trim().to_lowercase();
+        if normalised.len() > Self::MAX_LEN {
+            return Err(Error::invalid(
+                "email",
+                format!("email must be at most {} characters", Self::MAX_LEN),
+            ));
+        }
+        let options = email_address::Options::default()
+            .without_display_text()
+            .without_domain_literal()
+            .with_required_tld();
+        email_address::EmailAddress::parse_with_options(&normalised, options).map_err(|_| {
+            Error::invalid(
+                "email",
+                "email must be a single address such as name@agency.example",
+            )
+        })?;
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password as typed: 12 to 128 characters, no composition rules, never truncated.
+/// Its `Debug` output hides the value.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: String, field: &'static str) -> Result<Self> {
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS || chars > Self::MAX_CHARS {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "password must be {} to {} characters long (it has {chars})",
+                    Self::MIN_CHARS,
+                    Self::MAX_CHARS
+                ),
+            ));
+        }
+        Ok(Self(raw))
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A short human-readable name (a person's display name, an org unit's name): trimmed,
+/// 1 to 200 characters, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name(String);
+
+impl Name {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn parse(raw: &str, field: &'static str) -> Result<Self> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err(Error::invalid(field, format!("{field} must not be empty")));
+        }
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(Error::invalid(
+                field,
+                format!("{field} must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                field,
+                format!("{field} must not contain control characters"),
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_normalised_to_lower_case() {
+        let email = Email::parse("  Anna.Berg@Agency.Example ").expect("valid email");
+        assert_eq!(email.as_str(), "anna.berg@agency.example");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for raw in [
+            "",
+            "anna",
+            "anna@",
+            "@agency.example",
+            "Anna <anna@agency.example>",
+            "anna@localhost",
+            "a b@agency.example",
+        ] {
+            assert!(Email::parse(raw).is_err(), "{raw:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn password_length_counts_characters_not_bytes() {
+        assert!(Password::parse("ä".repeat(12), "password").is_ok());
+        assert!(Password::parse("a".repeat(11), "password").is_err());
+        assert!(Password::parse("a".repeat(128), "password").is_ok());
+        assert!(Password::parse("a".repeat(129), "password").is_err());
+    }
+
+    #[test]
+    fn password_debug_hides_the_value() {
+        let password = Password::parse("correct horse battery".into(), "password").expect("valid");
+        assert!(!format!("{password:?}").contains("horse"));
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            Name::parse("  Anna  ", "displayName")
+                .expect("valid")
+                .into_inner(),
+            "Anna"
+        );
+        assert!(Name::parse("   ", "displayName").is_err());
+        assert!(Name::parse("a\u{7}b", "displayName").is_err());
+        assert!(Name::parse(&"x".repeat(201), "displayName").is_err());
+    }
+}

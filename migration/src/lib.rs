@@ -1,0 +1,18 @@
+//! Database migrations for GovSkills. Every migration runs unchanged on SQLite and PostgreSQL.
+//!
+//! Migrations are append-only: a released migration is never edited, a change is a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_accounts;
+
+/// Every migration of GovSkills, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_accounts::Migration)]
+    }
+}
