@@ -35,6 +35,7 @@ pub struct Config {
         default_value = "sqlite://govskills.db?mode=rwc",
         hide_default_value = false,
         value_parser = secret,
+        hide_env_values = true,
         global = true
     )]
     pub database_url: SecretString,
@@ -50,7 +51,13 @@ pub struct Config {
 
     /// Redis for sessions and login throttling, e.g. `redis://127.0.0.1:6379`. Unset: an
     /// in-process store, which is neither shared between replicas nor kept across restarts.
-    #[arg(long, env = "GOVSKILLS_REDIS_URL", value_parser = secret, global = true)]
+    #[arg(
+        long,
+        env = "GOVSKILLS_REDIS_URL",
+        value_parser = secret,
+        hide_env_values = true,
+        global = true
+    )]
     pub redis_url: Option<SecretString>,
 
     /// Prefix of every Redis key, so several deployments (or test runs) can share one Redis.
@@ -103,6 +110,16 @@ pub struct Config {
         global = true
     )]
     pub cors_origins: Vec<String>,
+
+    /// Take the client address for login throttling from the last `X-Forwarded-For` entry
+    /// (set this only behind a proxy or load balancer that appends it); else the TCP peer.
+    #[arg(
+        long,
+        env = "GOVSKILLS_TRUST_FORWARDED_FOR",
+        default_value_t = false,
+        global = true
+    )]
+    pub trust_forwarded_for: bool,
 
     /// A session ends after this many seconds without a request (sliding).
     #[arg(

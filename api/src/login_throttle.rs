@@ -1,9 +1,11 @@
 //! Login throttling, per account and per client address, counted in the session store (Redis
 //! when configured, so every replica sees the same counts).
 //!
-//! Only failures count, each one: a request carrying ten `login` aliases makes ten attempts.
-//! Once a key reaches its limit, further attempts are refused before any password is checked,
-//! until the window that began with the key's first failure has passed.
+//! Every attempt is counted *before* the password is checked, atomically, so neither aliases in
+//! one request nor parallel requests can slip past a limit; a successful attempt is taken back.
+//! So in effect failures count, each one: a request carrying ten `login` aliases with a wrong
+//! password makes ten failed attempts. Once a key is over its limit, attempts are refused
+//! without checking any password until the window that began with the key's first attempt ends.
 
 use std::{net::IpAddr, time::Duration};
 
@@ -21,40 +23,39 @@ pub const ACCOUNT_LIMIT: u32 = 5;
 pub const ADDRESS_LIMIT: u32 = 50;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// Keys hold a hash, not the email or address itself: Redis need not store personal data.
+fn hashed(kind: &str, value: &str) -> String {
+    format!("{kind}:{}", hex::encode(Sha256::digest(value.as_bytes())))
+}
+
 pub struct LoginThrottle<'a> {
     store: &'a dyn SessionStore,
-    account_key: String,
-    keys: Vec<(String, u32)>,
+    keys: Vec<String>,
+    limits: Vec<u32>,
 }
 
 impl<'a> LoginThrottle<'a> {
     pub fn new(store: &'a dyn SessionStore, email: &str, client: Option<IpAddr>) -> Self {
-        // Keys hold a hash, not the address itself: Redis need not store personal data.
-        let account = hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()));
-        let account_key = format!("account:{account}");
-        let mut keys = vec![(account_key.clone(), ACCOUNT_LIMIT)];
+        let mut keys = vec![hashed("account", &email.trim().to_lowercase())];
+        let mut limits = vec![ACCOUNT_LIMIT];
         if let Some(ip) = client {
-            keys.push((format!("address:{ip}"), ADDRESS_LIMIT));
+            keys.push(hashed("address", &ip.to_string()));
+            limits.push(ADDRESS_LIMIT);
         }
         Self {
             store,
-            account_key,
             keys,
+            limits,
         }
     }
 
-    fn key_names(&self) -> Vec<String> {
-        self.keys.iter().map(|(key, _)| key.clone()).collect()
-    }
-
-    /// Refuses the attempt when any key has reached its limit.
-    pub async fn check(&self) -> ApiResult<()> {
-        let counts = self.store.failures(&self.key_names()).await?;
-        let limited = self
-            .keys
+    /// Counts this attempt; refuses it when any key is over its limit.
+    pub async fn attempt(&self) -> ApiResult<()> {
+        let counts = self.store.hit(&self.keys, WINDOW).await?;
+        let limited = counts
             .iter()
-            .zip(counts)
-            .any(|((_, limit), count)| count >= *limit);
+            .zip(&self.limits)
+            .any(|(count, limit)| count > limit);
         if limited {
             return Err(ApiError::new(
                 Code::RateLimited,
@@ -67,12 +68,8 @@ impl<'a> LoginThrottle<'a> {
         Ok(())
     }
 
-    pub async fn failed(&self) -> ApiResult<()> {
-        Ok(self.store.record_failure(&self.key_names(), WINDOW).await?)
-    }
-
-    /// A successful sign-in forgives the account's failures (not the address's).
+    /// The attempt succeeded: it does not count against anyone.
     pub async fn succeeded(&self) -> ApiResult<()> {
-        Ok(self.store.clear_failures(&self.account_key).await?)
+        Ok(self.store.unhit(&self.keys).await?)
     }
 }

@@ -65,6 +65,7 @@ impl Application {
             services,
             production: config.is_production(),
             cors_origins: Arc::new(config.cors_origins.clone()),
+            trust_forwarded_for: config.trust_forwarded_for,
         };
 
         let acceptor = TcpListener::bind(config.listen.as_str())

@@ -11,4 +11,6 @@ pub struct AppState {
     pub schema: AppSchema,
     pub production: bool,
     pub cors_origins: Arc<Vec<String>>,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
 }

@@ -289,6 +289,15 @@ pub async fn set_roles(
         .collect();
     for grant in &requested {
         match grant.org_unit_id {
+            None if grant.role != Role::Admin => {
+                return Err(Error::invalid(
+                    "grants",
+                    format!(
+                        "{} is granted at an org unit; only ADMIN can be platform-wide",
+                        auth::role_name(grant.role)
+                    ),
+                ));
+            }
             None => require_platform_admin(actor)?,
             Some(id) => {
                 let unit = units.get(&id).ok_or_else(|| {

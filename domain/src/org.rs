@@ -22,6 +22,18 @@ use crate::{
     types::{Name, Role},
 };
 
+/// A filter for every unit in the subtree whose root has `path` (the root included).
+///
+/// A range rather than `LIKE 'path%'`, so that both engines use the path index: paths hold
+/// only `[0-9a-f/]` and compare bytewise (the column has the "C" collation on PostgreSQL), so
+/// every descendant of `/r/a/` sorts in `['/r/a/', '/r/a0')`.
+pub fn in_subtree(path: &str) -> Condition {
+    let upper = format!("{}0", path.trim_end_matches('/'));
+    Condition::all()
+        .add(org_unit::Column::Path.gte(path))
+        .add(org_unit::Column::Path.lt(upper))
+}
+
 /// The path prefix of the authority (top-level unit) that `path` lies in.
 pub fn authority_prefix(path: &str) -> &str {
     // "/<root>/..." : the root segment ends at the second slash.
@@ -209,7 +221,7 @@ pub async fn move_unit(
         .col_expr(
             org_unit::Column::Path,
             Expr::cust_with_values(
-                "? || SUBSTR(path, ?)",
+                "CAST($1 AS TEXT) || SUBSTR(path, CAST($2 AS INTEGER))",
                 [
                     sea_orm::Value::from(new_path),
                     sea_orm::Value::from(old_len + 1),
@@ -220,7 +232,7 @@ pub async fn move_unit(
             org_unit::Column::Depth,
             Expr::col(org_unit::Column::Depth).add(depth_delta),
         )
-        .filter(org_unit::Column::Path.starts_with(&unit.path))
+        .filter(in_subtree(&unit.path))
         .exec(&txn)
         .await?;
     let moved = org_unit::ActiveModel {
@@ -252,7 +264,7 @@ pub async fn list_visible(
     if let Some(prefixes) = actor.authority_prefixes() {
         let mut any = Condition::any();
         for prefix in prefixes {
-            any = any.add(org_unit::Column::Path.starts_with(prefix));
+            any = any.add(in_subtree(&prefix));
         }
         query = query.filter(any);
     }

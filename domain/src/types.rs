@@ -69,7 +69,7 @@ impl Password {
 
     pub fn parse(raw: String, field: &'static str) -> Result<Self> {
         let chars = raw.chars().count();
-        if chars < Self::MIN_CHARS || chars > Self::MAX_CHARS {
+        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
             return Err(Error::invalid(
                 field,
                 format!(

@@ -8,6 +8,12 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Paths compare bytewise on both engines (SQLite's default), so subtree range scans use
+        // the index and sort as the domain expects.
+        let mut path = string_len(OrgUnits::Path, 1000);
+        if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+            path.extra(r#"COLLATE "C""#);
+        }
         manager
             .create_table(
                 Table::create()
@@ -17,7 +23,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(OrgUnits::Name, 200))
                     // "/<root id>/<child id>/.../<own id>/": a subtree is every row whose path
                     // starts with the path of its root, one indexed range scan on both engines.
-                    .col(string_len(OrgUnits::Path, 1000))
+                    .col(path)
                     .col(integer(OrgUnits::Depth))
                     .col(timestamp_with_time_zone(OrgUnits::CreatedAt))
                     .foreign_key(

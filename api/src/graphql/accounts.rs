@@ -3,16 +3,16 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, dataloader::DataLoader};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use govskills_domain::{
-    Error as DomainError, accounts,
+    accounts,
     entities::user::{self, UserStatus as DbUserStatus},
     types::Role as DbRole,
 };
 
 use super::{
-    context::{actor, request, services},
+    context::{actor, loader, request, services},
     error::{ApiError, ApiResult},
     loaders::{GrantLoader, GrantsOf, OrgUnitLoader},
     org_units::OrgUnit,
@@ -94,7 +94,7 @@ impl User {
 
     /// The org unit the person belongs to.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
-        ctx.data_unchecked::<DataLoader<OrgUnitLoader>>()
+        loader::<OrgUnitLoader>(ctx)?
             .load_one(self.0.org_unit_id)
             .await?
             .map(OrgUnit)
@@ -133,8 +133,7 @@ async fn load_grants(
     ctx: &Context<'_>,
     user_id: uuid::Uuid,
 ) -> ApiResult<Vec<govskills_domain::entities::role_grant::Model>> {
-    Ok(ctx
-        .data_unchecked::<DataLoader<GrantLoader>>()
+    Ok(loader::<GrantLoader>(ctx)?
         .load_one(GrantsOf(user_id))
         .await?
         .unwrap_or_default())
@@ -217,15 +216,8 @@ impl AccountMutation {
         let services = services(ctx)?;
         let throttle =
             LoginThrottle::new(services.sessions.as_ref(), &email, request(ctx)?.client_ip);
-        throttle.check().await?;
-        let user = match accounts::authenticate(&services.db, &email, &password).await {
-            Ok(user) => user,
-            Err(DomainError::InvalidCredentials) => {
-                throttle.failed().await?;
-                return Err(DomainError::InvalidCredentials.into());
-            }
-            Err(err) => return Err(err.into()),
-        };
+        throttle.attempt().await?;
+        let user = accounts::authenticate(&services.db, &email, &password).await?;
         throttle.succeeded().await?;
         let token = services.sessions.create(user.id).await?;
         ctx.append_http_header(

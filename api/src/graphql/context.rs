@@ -2,7 +2,7 @@
 
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
-use async_graphql::Context;
+use async_graphql::{Context, dataloader::DataLoader};
 use govskills_domain::auth::Actor;
 use sea_orm::DatabaseConnection;
 
@@ -39,6 +39,12 @@ pub fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
     ctx.data::<RequestContext>().map_err(|err| {
         ApiError::internal(&anyhow::anyhow!("request context missing: {}", err.message))
     })
+}
+
+/// This request's DataLoader for `T`.
+pub fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<T>> {
+    ctx.data::<DataLoader<T>>()
+        .map_err(|err| ApiError::internal(&anyhow::anyhow!("data loader missing: {}", err.message)))
 }
 
 /// The signed-in user, or `UNAUTHENTICATED`.

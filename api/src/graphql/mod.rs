@@ -21,8 +21,9 @@ use self::{
     org_units::{OrgUnitMutation, OrgUnitQuery},
 };
 
-/// Deepest selection nesting a query may have.
-pub const MAX_DEPTH: usize = 12;
+/// Deepest selection nesting a query may have. GraphiQL's introspection query nests 15 deep
+/// (nine levels of `ofType`), and async-graphql applies the limit to introspection too.
+pub const MAX_DEPTH: usize = 16;
 /// Most fields (each counting 1) one query may select.
 pub const MAX_COMPLEXITY: usize = 2_000;
 /// Hard cap on `first` for every connection.

@@ -1,10 +1,10 @@
 //! The organisation tree: `orgUnits`, `createOrgUnit`, `moveOrgUnit`.
 
-use async_graphql::{Context, ID, InputObject, Object, dataloader::DataLoader};
+use async_graphql::{Context, ID, InputObject, Object};
 use govskills_domain::{entities::org_unit, org};
 
 use super::{
-    context::{actor, services},
+    context::{actor, loader, services},
     error::ApiResult,
     loaders::OrgUnitLoader,
     parse_id,
@@ -34,8 +34,7 @@ impl OrgUnit {
         let Some(parent_id) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(ctx
-            .data_unchecked::<DataLoader<OrgUnitLoader>>()
+        Ok(loader::<OrgUnitLoader>(ctx)?
             .load_one(parent_id)
             .await?
             .map(OrgUnit))

@@ -37,7 +37,7 @@ mod tests {
 
     #[test]
     fn the_session_cookie_is_http_only_and_strict() {
-        let token = crate::session::SessionToken::from_client(&"a".repeat(43)).expect("plausible");
+        let token = SessionToken::from_client(&"a".repeat(43)).expect("plausible");
         let value = session(&token, true, Duration::from_secs(60));
         for part in [
             "govskills_session=",

@@ -3,6 +3,8 @@
 //! POST bodies only as `application/json` (415 otherwise: a cross-site form cannot send it
 //! without a CORS preflight), bodies of at most [`MAX_BODY_BYTES`] (413).
 
+use std::net::IpAddr;
+
 use async_graphql::{
     http::GraphiQLSource,
     parser::{parse_query, types::OperationType},
@@ -71,6 +73,18 @@ fn runs_non_query(request: &async_graphql::Request) -> bool {
         };
         selected && operation.node.ty != OperationType::Query
     })
+}
+
+/// The client's address: the TCP peer, or behind a trusted proxy the last `X-Forwarded-For`
+/// entry (the one that proxy appended; earlier entries are whatever the client claimed).
+fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
+    let forwarded = trust_forwarded_for
+        .then(|| req.headers().get_all("x-forwarded-for"))
+        .and_then(|values| values.iter().next_back())
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse().ok());
+    forwarded.or_else(|| req.remote_addr().as_socket_addr().map(|addr| addr.ip()))
 }
 
 /// The session token from `Authorization: Bearer`, else from the session cookie.
@@ -225,7 +239,7 @@ impl GraphQLEndpoint {
     ) -> Result<RequestContext, ApiError> {
         let mut context = RequestContext {
             request_id,
-            client_ip: req.remote_addr().as_socket_addr().map(|addr| addr.ip()),
+            client_ip: client_ip(req, self.state.trust_forwarded_for),
             session: None,
             actor: None,
         };

@@ -9,7 +9,7 @@ use std::time::Instant;
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Response, Route, get,
     http::{HeaderValue, Method, StatusCode},
-    middleware::{CookieJarManager, Cors, SizeLimit},
+    middleware::{CookieJarManager, Cors},
 };
 use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
@@ -29,10 +29,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// Builds every route of the service.
 pub fn routes(state: AppState) -> impl Endpoint {
     let mut route = Route::new()
-        .at(
-            "/graphql",
-            GraphQLEndpoint::new(state.clone()).with(SizeLimit::new(MAX_BODY_BYTES)),
-        )
+        .at("/graphql", GraphQLEndpoint::new(state.clone()))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz).data(state.clone()));
     if !state.production {

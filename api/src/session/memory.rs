@@ -22,7 +22,7 @@ struct Entry {
 struct State {
     sessions: HashMap<TokenHash, Entry>,
     by_user: HashMap<Uuid, HashSet<TokenHash>>,
-    failures: HashMap<String, (u32, Instant, Duration)>,
+    attempts: HashMap<String, (u32, Instant, Duration)>,
 }
 
 pub struct MemoryStore {
@@ -80,7 +80,7 @@ impl SessionStore for MemoryStore {
             state.remove(hash);
         }
         state
-            .failures
+            .attempts
             .retain(|_, (_, first, window)| now.duration_since(*first) < *window);
         let hash = token.hash();
         state
@@ -143,36 +143,32 @@ impl SessionStore for MemoryStore {
         Ok(())
     }
 
-    async fn failures(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
+    async fn hit(&self, keys: &[String], window: Duration) -> StoreResult<Vec<u32>> {
         let now = Instant::now();
-        let state = self.lock()?;
+        let mut state = self.lock()?;
         Ok(keys
             .iter()
-            .map(|key| match state.failures.get(key) {
-                Some((count, first, window)) if now.duration_since(*first) < *window => *count,
-                _ => 0,
+            .map(|key| {
+                let entry = state
+                    .attempts
+                    .entry(key.clone())
+                    .or_insert((0, now, window));
+                if now.duration_since(entry.1) >= entry.2 {
+                    *entry = (0, now, window);
+                }
+                entry.0 = entry.0.saturating_add(1);
+                entry.0
             })
             .collect())
     }
 
-    async fn record_failure(&self, keys: &[String], window: Duration) -> StoreResult<()> {
-        let now = Instant::now();
+    async fn unhit(&self, keys: &[String]) -> StoreResult<()> {
         let mut state = self.lock()?;
         for key in keys {
-            let entry = state
-                .failures
-                .entry(key.clone())
-                .or_insert((0, now, window));
-            if now.duration_since(entry.1) >= entry.2 {
-                *entry = (0, now, window);
+            if let Some(entry) = state.attempts.get_mut(key) {
+                entry.0 = entry.0.saturating_sub(1);
             }
-            entry.0 = entry.0.saturating_add(1);
         }
-        Ok(())
-    }
-
-    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
-        self.lock()?.failures.remove(key);
         Ok(())
     }
 
@@ -217,19 +213,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn failures_count_per_key_within_the_window() {
+    async fn attempts_count_per_key_within_the_window() {
         let store = store(10_000, 10_000);
         let keys = ["a".to_owned(), "b".to_owned()];
-        store
-            .record_failure(&keys, Duration::from_secs(60))
-            .await
-            .expect("ok");
-        store
-            .record_failure(&keys[..1], Duration::from_secs(60))
-            .await
-            .expect("ok");
-        assert_eq!(store.failures(&keys).await.expect("ok"), vec![2, 1]);
-        store.clear_failures("a").await.expect("ok");
-        assert_eq!(store.failures(&keys).await.expect("ok"), vec![0, 1]);
+        let minute = Duration::from_secs(60);
+        assert_eq!(store.hit(&keys, minute).await.expect("ok"), vec![1, 1]);
+        assert_eq!(store.hit(&keys[..1], minute).await.expect("ok"), vec![2]);
+        store.unhit(&keys).await.expect("ok");
+        assert_eq!(store.hit(&keys, minute).await.expect("ok"), vec![2, 1]);
+    }
+
+    #[tokio::test]
+    async fn an_attempt_window_restarts_after_it_passes() {
+        let store = store(10_000, 10_000);
+        let keys = ["a".to_owned()];
+        let short = Duration::from_millis(30);
+        store.hit(&keys, short).await.expect("ok");
+        store.hit(&keys, short).await.expect("ok");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(store.hit(&keys, short).await.expect("ok"), vec![1]);
     }
 }

@@ -109,14 +109,13 @@ pub trait SessionStore: Send + Sync {
     /// Ends every session of `user_id` except `keep`.
     async fn end_all(&self, user_id: Uuid, keep: Option<&TokenHash>) -> StoreResult<()>;
 
-    /// Failed sign-ins recorded under each key within its window.
-    async fn failures(&self, keys: &[String]) -> StoreResult<Vec<u32>>;
+    /// Counts one sign-in attempt under each key and returns each key's count within its
+    /// window, atomically per key, so parallel attempts cannot slip past a limit. A key's
+    /// window starts at its first counted attempt.
+    async fn hit(&self, keys: &[String], window: Duration) -> StoreResult<Vec<u32>>;
 
-    /// Counts a failed sign-in under each key; a key's window starts at its first failure.
-    async fn record_failure(&self, keys: &[String], window: Duration) -> StoreResult<()>;
-
-    /// Forgets the failures under `key` (after a successful sign-in).
-    async fn clear_failures(&self, key: &str) -> StoreResult<()>;
+    /// Takes back one attempt under each key (after it succeeded).
+    async fn unhit(&self, keys: &[String]) -> StoreResult<()>;
 
     /// Whether the store answers, for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;

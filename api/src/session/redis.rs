@@ -4,7 +4,7 @@
 //! - `session:<token hash>`: the [`Session`] as JSON; its TTL is the idle timeout, renewed by
 //!   `GETEX` on each use, while the absolute lifetime is checked against `created_at_ms`.
 //! - `user:<id>:sessions`: a set of the user's token hashes, for ending them all at once.
-//! - `login-failures:<key>`: a counter whose TTL is the throttling window.
+//! - `login-attempts:<key>`: a counter whose TTL is the throttling window.
 
 use std::time::Duration;
 
@@ -52,8 +52,8 @@ impl RedisStore {
         format!("{}user:{user_id}:sessions", self.prefix)
     }
 
-    fn failure_key(&self, key: &str) -> String {
-        format!("{}login-failures:{key}", self.prefix)
+    fn attempt_key(&self, key: &str) -> String {
+        format!("{}login-attempts:{key}", self.prefix)
     }
 
     fn conn(&self) -> ConnectionManager {
@@ -142,41 +142,34 @@ impl SessionStore for RedisStore {
         Ok(())
     }
 
-    async fn failures(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
-        let keys: Vec<String> = keys.iter().map(|key| self.failure_key(key)).collect();
-        let counts: Vec<Option<u32>> = self
-            .conn()
-            .mget(&keys)
-            .await
-            .context("failed to read login failures from Redis")?;
-        Ok(counts.into_iter().map(Option::unwrap_or_default).collect())
-    }
-
-    async fn record_failure(&self, keys: &[String], window: Duration) -> StoreResult<()> {
+    async fn hit(&self, keys: &[String], window: Duration) -> StoreResult<Vec<u32>> {
         let mut pipe = redis::pipe();
         pipe.atomic();
         for key in keys {
-            let key = self.failure_key(key);
+            let key = self.attempt_key(key);
             pipe.incr(&key, 1)
-                .ignore()
                 .cmd("PEXPIRE")
                 .arg(&key)
                 .arg(millis(window))
                 .arg("NX")
                 .ignore();
         }
-        pipe.query_async::<()>(&mut self.conn())
+        let counts: Vec<u32> = pipe
+            .query_async(&mut self.conn())
             .await
-            .context("failed to record a login failure in Redis")?;
-        Ok(())
+            .context("failed to count a sign-in attempt in Redis")?;
+        Ok(counts)
     }
 
-    async fn clear_failures(&self, key: &str) -> StoreResult<()> {
-        let _: () = self
-            .conn()
-            .del(self.failure_key(key))
+    async fn unhit(&self, keys: &[String]) -> StoreResult<()> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for key in keys {
+            pipe.decr(self.attempt_key(key), 1).ignore();
+        }
+        pipe.query_async::<()>(&mut self.conn())
             .await
-            .context("failed to clear login failures in Redis")?;
+            .context("failed to take back a sign-in attempt in Redis")?;
         Ok(())
     }
 

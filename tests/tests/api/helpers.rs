@@ -1,0 +1,280 @@
+//! Starts the real server on port 0 with its own database (and Redis key prefix) per test, and
+//! speaks GraphQL to it over HTTP.
+//!
+//! Backends: SQLite and the in-process session store by default; PostgreSQL when
+//! `GOVSKILLS_TEST_DATABASE_URL` names a server (each test creates its own database there) and
+//! Redis when `GOVSKILLS_TEST_REDIS_URL` is set (each test uses its own key prefix).
+
+use std::path::PathBuf;
+
+use govskills_api::{config::Config, startup::Application};
+use govskills_domain::demo;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const ADMIN: &str = "admin@demo.govskills.test";
+pub const HR: &str = "hr@demo.govskills.test";
+pub const LEARNER1: &str = "learner1@demo.govskills.test";
+pub const LEARNER2: &str = "learner2@demo.govskills.test";
+pub const PASSWORD: &str = demo::PASSWORD;
+
+pub struct TestApp {
+    pub address: String,
+    /// A client without a cookie store: sessions travel as bearer tokens unless a test says so.
+    pub client: reqwest::Client,
+    /// A direct connection for arranging data and for proving that nothing changed.
+    pub db: DatabaseConnection,
+    sqlite_file: Option<PathBuf>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(file) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = file.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+/// Whether the tests run against PostgreSQL and Redis (as CI does in its second pass).
+pub fn external_backends() -> bool {
+    std::env::var("GOVSKILLS_TEST_DATABASE_URL").is_ok()
+        && std::env::var("GOVSKILLS_TEST_REDIS_URL").is_ok()
+}
+
+/// A fresh database URL for one test, and the SQLite file to remove afterwards.
+async fn fresh_database() -> (String, Option<PathBuf>) {
+    match std::env::var("GOVSKILLS_TEST_DATABASE_URL") {
+        Ok(server) => {
+            let name = format!("govskills_test_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(server.as_str())
+                .await
+                .expect("GOVSKILLS_TEST_DATABASE_URL must name a reachable PostgreSQL server");
+            admin
+                .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
+                .await
+                .expect("failed to create the test database");
+            admin.close().await.expect("closed");
+            let (base, _) = server
+                .rsplit_once('/')
+                .expect("GOVSKILLS_TEST_DATABASE_URL must end in /DATABASE");
+            (format!("{base}/{name}"), None)
+        }
+        Err(_) => {
+            let file = std::env::temp_dir().join(format!("govskills-test-{}.db", Uuid::new_v4()));
+            (format!("sqlite://{}?mode=rwc", file.display()), Some(file))
+        }
+    }
+}
+
+/// The configuration of a test server before a test adjusts it.
+pub async fn test_config() -> (Config, Option<PathBuf>) {
+    let (database_url, sqlite_file) = fresh_database().await;
+    let mut config = Config::defaults();
+    config.listen = "127.0.0.1:0".into();
+    config.database_url = SecretString::from(database_url);
+    config.database_max_connections = 5;
+    if let Ok(redis) = std::env::var("GOVSKILLS_TEST_REDIS_URL") {
+        config.redis_url = Some(SecretString::from(redis));
+        config.redis_key_prefix = format!("govskills-test:{}:", Uuid::new_v4().simple());
+    }
+    (config, sqlite_file)
+}
+
+/// A server with the demo organisation and accounts.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    // The server's logs, when a failure needs them: TEST_LOG=1 cargo test ...
+    if std::env::var_os("TEST_LOG").is_some() {
+        govskills_api::telemetry::init(govskills_api::config::LogFormat::Pretty);
+    }
+    let (mut config, sqlite_file) = test_config().await;
+    adjust(&mut config);
+    let app = Application::build(&config)
+        .await
+        .expect("the test server starts");
+    demo::seed(app.db()).await.expect("demo data loads");
+    let port = app.port();
+    let db = app.db().clone();
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_with_shutdown(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        db,
+        sqlite_file,
+        _shutdown: shutdown,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs a GraphQL request and returns the HTTP response.
+    pub async fn post(&self, body: &Value, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(self.url("/graphql")).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the server answers")
+    }
+
+    /// Runs an operation and returns the JSON response (`data` and `errors`).
+    pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        self.post(&json!({ "query": query, "variables": variables }), token)
+            .await
+            .json()
+            .await
+            .expect("a JSON response")
+    }
+
+    /// Signs in and returns the token; panics if sign-in fails.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let response = self.try_login(email, password).await;
+        response["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login of {email} failed: {response}"))
+            .to_owned()
+    }
+
+    pub async fn try_login(&self, email: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($email: String!, $password: String!) {
+                login(email: $email, password: $password) { token user { id email } }
+            }",
+            json!({ "email": email, "password": password }),
+            None,
+        )
+        .await
+    }
+
+    /// The signed-in user's id and email, or `Value::Null` when not signed in.
+    pub async fn me(&self, token: &str) -> Value {
+        let response = self
+            .gql("{ me { id email roles } }", json!({}), Some(token))
+            .await;
+        assert!(response.get("errors").is_none(), "me failed: {response}");
+        response["data"]["me"].clone()
+    }
+
+    /// The id of the org unit with this name.
+    pub async fn org_unit_id(&self, token: &str, name: &str) -> String {
+        let response = self
+            .gql("{ orgUnits { id name } }", json!({}), Some(token))
+            .await;
+        response["data"]["orgUnits"]
+            .as_array()
+            .and_then(|units| units.iter().find(|unit| unit["name"] == name))
+            .and_then(|unit| unit["id"].as_str())
+            .unwrap_or_else(|| panic!("no org unit {name}: {response}"))
+            .to_owned()
+    }
+
+    /// Creates a user as `token`'s user and returns the new id.
+    pub async fn create_user(&self, token: &str, email: &str, org_unit_id: &str) -> String {
+        let response = self
+            .try_create_user(token, email, "a long enough password", org_unit_id)
+            .await;
+        response["data"]["createUser"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createUser failed: {response}"))
+            .to_owned()
+    }
+
+    pub async fn try_create_user(
+        &self,
+        token: &str,
+        email: &str,
+        password: &str,
+        org_unit_id: &str,
+    ) -> Value {
+        self.gql(
+            "mutation($input: CreateUserInput!) {
+                createUser(input: $input) { id email displayName roles orgUnit { id name } }
+            }",
+            json!({ "input": {
+                "email": email,
+                "displayName": "Test Person",
+                "password": password,
+                "orgUnitId": org_unit_id,
+            }}),
+            Some(token),
+        )
+        .await
+    }
+
+    /// Counts the rows of a table, to prove that a refused request wrote nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query runs")
+            .expect("one row");
+        row.try_get::<i64>("", "n").expect("a count")
+    }
+}
+
+impl TestApp {
+    /// Action, actor id and target id of the newest audit event.
+    pub async fn latest_audit_event(&self) -> (String, Option<String>, Option<String>) {
+        use govskills_domain::entities::audit_event;
+        use sea_orm::{EntityTrait, QueryOrder};
+        let event = audit_event::Entity::find()
+            .order_by_desc(audit_event::Column::CreatedAt)
+            .one(&self.db)
+            .await
+            .expect("audit query runs")
+            .expect("an audit event");
+        (
+            event.action,
+            event.actor_id.map(|id| id.to_string()),
+            event.target_id.map(|id| id.to_string()),
+        )
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(response: &Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The message of the first error.
+pub fn error_message(response: &Value) -> &str {
+    response["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+/// Asserts the response failed with `code` (and, where given, on input `field`).
+#[track_caller]
+pub fn assert_error(response: &Value, code: &str, field: Option<&str>) {
+    assert_eq!(
+        error_code(response),
+        Some(code),
+        "unexpected response: {response}"
+    );
+    if let Some(field) = field {
+        assert_eq!(
+            response["errors"][0]["extensions"]["field"].as_str(),
+            Some(field),
+            "unexpected field in {response}"
+        );
+    }
+}

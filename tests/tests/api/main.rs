@@ -1,0 +1,9 @@
+//! Black-box tests of the GovSkills API: each starts the real server on port 0 with its own
+//! database and speaks GraphQL over HTTP. See `helpers.rs` for how backends are chosen.
+
+mod accounts;
+mod helpers;
+mod org_units;
+mod schema;
+mod sessions;
+mod transport;
