@@ -2,6 +2,13 @@
 //! boundary as GraphQL types; the API maps them into its own types.
 
 pub mod audit_event;
+pub mod competence;
+pub mod competence_area;
+pub mod competence_framework;
+pub mod job_role;
+pub mod job_role_requirement;
 pub mod org_unit;
+pub mod proficiency_level;
 pub mod role_grant;
 pub mod user;
+pub mod user_job_role;
