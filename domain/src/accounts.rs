@@ -433,21 +433,16 @@ fn status_name(status: UserStatus) -> &'static str {
     }
 }
 
-/// The role grants of many users at once (for batch loading), keyed by user.
-pub async fn grants_of(
+/// The role grants of many users at once (for batch loading).
+pub async fn grants_of_users(
     db: &impl ConnectionTrait,
     user_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<role_grant::Model>>> {
-    let mut by_user: HashMap<Uuid, Vec<role_grant::Model>> = HashMap::new();
+) -> Result<Vec<role_grant::Model>> {
     if user_ids.is_empty() {
-        return Ok(by_user);
+        return Ok(Vec::new());
     }
-    for grant in role_grant::Entity::find()
+    Ok(role_grant::Entity::find()
         .filter(role_grant::Column::UserId.is_in(user_ids.iter().copied()))
         .all(db)
-        .await?
-    {
-        by_user.entry(grant.user_id).or_default().push(grant);
-    }
-    Ok(by_user)
+        .await?)
 }

@@ -11,6 +11,8 @@ use crate::{Result, entities::audit_event};
 pub enum Target {
     User(Uuid),
     OrgUnit(Uuid),
+    Framework(Uuid),
+    Competence(Uuid),
 }
 
 impl Target {
@@ -18,6 +20,8 @@ impl Target {
         match self {
             Self::User(id) => ("user", id),
             Self::OrgUnit(id) => ("org_unit", id),
+            Self::Framework(id) => ("competence_framework", id),
+            Self::Competence(id) => ("competence", id),
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod competences;
 pub mod demo;
 pub mod entities;
 mod error;

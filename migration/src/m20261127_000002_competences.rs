@@ -8,8 +8,11 @@ use uuid::Uuid;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// A competence's code and name.
+type Competence = (&'static str, &'static str);
+
 /// DigComp 2.2: the five areas and 21 competences with their official codes and names.
-const DIGCOMP_AREAS: [(&str, &str, &[(&str, &str)]); 5] = [
+const DIGCOMP_AREAS: [(&str, &str, &[Competence]); 5] = [
     (
         "1",
         "Information and data literacy",

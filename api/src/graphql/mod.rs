@@ -4,12 +4,12 @@
 pub mod accounts;
 pub mod context;
 pub mod error;
+pub mod frameworks;
 pub mod loaders;
 pub mod org_units;
 
 use async_graphql::{
-    EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, dataloader::DataLoader,
-    registry::SDLExportOptions,
+    EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, registry::SDLExportOptions,
 };
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ use self::{
     accounts::{AccountMutation, AccountQuery},
     context::{RequestContext, Services},
     error::{ApiError, ApiResult, Code},
-    loaders::{GrantLoader, OrgUnitLoader},
+    frameworks::{FrameworkMutation, FrameworkQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
 };
 
@@ -30,10 +30,10 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 pub const MAX_PAGE_SIZE: usize = 100;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AccountQuery, OrgUnitQuery);
+pub struct Query(AccountQuery, OrgUnitQuery, FrameworkQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountMutation, OrgUnitMutation);
+pub struct Mutation(AccountMutation, OrgUnitMutation, FrameworkMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -73,16 +73,7 @@ pub async fn execute(
     context: RequestContext,
 ) -> async_graphql::Response {
     let request_id = context.request_id.clone();
-    let request = request
-        .data(DataLoader::new(
-            OrgUnitLoader(services.db.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            GrantLoader(services.db.clone()),
-            tokio::spawn,
-        ))
-        .data(context);
+    let request = loaders::attach(request, &services.db).data(context);
     let mut response = schema.execute(request).await;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
