@@ -121,6 +121,16 @@ pub struct Config {
     )]
     pub trust_forwarded_for: bool,
 
+    /// `serve` does not apply pending migrations at start; `govskills migrate` (a Kubernetes Job,
+    /// once per release) does. Set this where several replicas start at once.
+    #[arg(
+        long,
+        env = "GOVSKILLS_SKIP_MIGRATIONS",
+        default_value_t = false,
+        global = true
+    )]
+    pub skip_migrations: bool,
+
     /// A session ends after this many seconds without a request (sliding).
     #[arg(
         long,
@@ -216,6 +226,7 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:8080");
         assert_eq!(config.environment, Environment::Development);
         assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+        assert!(!config.skip_migrations);
         config.validate().expect("the defaults are valid");
     }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod graphql;
 pub mod http;
 pub mod login_throttle;
+pub mod metrics;
 pub mod session;
 pub mod startup;
 pub mod state;

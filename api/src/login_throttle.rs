@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     graphql::error::{ApiError, ApiResult, Code},
+    metrics::{self, LoginOutcome},
     session::SessionStore,
 };
 
@@ -57,6 +58,7 @@ impl<'a> LoginThrottle<'a> {
             .zip(&self.limits)
             .any(|(count, limit)| count > limit);
         if limited {
+            metrics::record_login(LoginOutcome::Throttled);
             return Err(ApiError::new(
                 Code::RateLimited,
                 format!(

@@ -10,7 +10,10 @@ use poem::{
     Server,
     listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
 };
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    TransactionTrait,
+};
 use secrecy::ExposeSecret;
 
 use crate::{
@@ -33,8 +36,13 @@ pub struct Application {
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         config.validate()?;
+        crate::metrics::install()?;
         let db = connect_database(config).await?;
-        migrate(&db).await?;
+        if config.skip_migrations {
+            tracing::info!("not applying migrations (GOVSKILLS_SKIP_MIGRATIONS)");
+        } else {
+            migrate(&db).await?;
+        }
 
         let policy = SessionPolicy {
             idle: config.session_idle(),
@@ -136,11 +144,47 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnect
     Ok(db)
 }
 
+/// Key of the PostgreSQL advisory lock that serialises migrations across processes (any fixed
+/// number; this one is "GovSkill" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x476f_7653_6b69_6c6c;
+
 /// Applies pending migrations.
+///
+/// On PostgreSQL, several processes may do this at once (replicas starting together, a
+/// migration Job next to `serve`): each first takes a transaction-level advisory lock and runs
+/// the migrations inside that same transaction, so they wait for each other, and the next one
+/// finds nothing left to do. The lock is held by the connection that runs the migrations and
+/// ends with the transaction, also if the process dies. (A session-level `pg_advisory_lock` would
+/// need one connection held for the whole run, which a pool does not promise between
+/// statements.) Each migration runs in a savepoint of that transaction, so all pending
+/// migrations apply together or not at all. A future migration that cannot run inside a
+/// transaction (`CREATE INDEX CONCURRENTLY`) would need a session lock on a dedicated
+/// connection instead.
+///
+/// SQLite is one file for one process and needs no lock.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None)
+            .await
+            .context("failed to run database migrations");
+    }
+    let txn = db
+        .begin()
         .await
-        .context("failed to run database migrations")
+        .context("failed to begin the migration transaction")?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [MIGRATION_LOCK_KEY.into()],
+    ))
+    .await
+    .context("failed to take the migration lock")?;
+    Migrator::up(&txn, None)
+        .await
+        .context("failed to run database migrations")?;
+    txn.commit()
+        .await
+        .context("failed to commit the database migrations")
 }
 
 async fn shutdown_signal() {

@@ -18,7 +18,11 @@ use super::{
     org_units::OrgUnit,
     parse_id,
 };
-use crate::{http::cookie, login_throttle::LoginThrottle};
+use crate::{
+    http::cookie,
+    login_throttle::LoginThrottle,
+    metrics::{self, LoginOutcome},
+};
 
 /// A role. Every account is a `LEARNER`; the others are granted at an org unit (and so cover
 /// its subtree) or platform-wide.
@@ -217,8 +221,15 @@ impl AccountMutation {
         let throttle =
             LoginThrottle::new(services.sessions.as_ref(), &email, request(ctx)?.client_ip);
         throttle.attempt().await?;
-        let user = accounts::authenticate(&services.db, &email, &password).await?;
+        let user = accounts::authenticate(&services.db, &email, &password)
+            .await
+            .inspect_err(|err| {
+                if matches!(err, govskills_domain::Error::InvalidCredentials) {
+                    metrics::record_login(LoginOutcome::Failed);
+                }
+            })?;
         throttle.succeeded().await?;
+        metrics::record_login(LoginOutcome::Succeeded);
         let token = services.sessions.create(user.id).await?;
         ctx.append_http_header(
             "set-cookie",

@@ -108,6 +108,7 @@ impl From<DomainError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
+        crate::metrics::record_session_store_error();
         tracing::warn!(error = format!("{err:#}"), "session store unavailable");
         Self::new(
             Code::Unavailable,

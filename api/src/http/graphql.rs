@@ -16,7 +16,7 @@ use poem::{
 };
 use serde_json::json;
 
-use super::{MAX_BODY_BYTES, RequestId, cookie::SESSION_COOKIE};
+use super::{MAX_BODY_BYTES, OperationSlot, RequestId, cookie::SESSION_COOKIE};
 use crate::{
     graphql::{
         self,
@@ -73,6 +73,21 @@ fn runs_non_query(request: &async_graphql::Request) -> bool {
         };
         selected && operation.node.ty != OperationType::Query
     })
+}
+
+/// The name of the operation a request runs, for logs and metrics: `operationName` when given,
+/// else the name the document gives its only operation (many clients leave `operationName` out).
+fn operation_name(request: &async_graphql::Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    let document = parse_query(&request.query).ok()?;
+    let mut operations = document.operations.iter();
+    let (name, _) = operations.next()?;
+    if operations.next().is_some() {
+        return None;
+    }
+    name.map(|name| name.as_str().to_owned())
 }
 
 /// The client's address: the TCP peer, or behind a trusted proxy the last `X-Forwarded-For`
@@ -183,10 +198,11 @@ impl Endpoint for GraphQLEndpoint {
                 .into_response());
             }
         };
-        tracing::Span::current().record(
-            "operation",
-            gql_request.operation_name.as_deref().unwrap_or("-"),
-        );
+        let operation = operation_name(&gql_request);
+        tracing::Span::current().record("operation", operation.as_deref().unwrap_or("-"));
+        if let Some(slot) = req.extensions().get::<OperationSlot>() {
+            slot.set(operation.as_deref());
+        }
 
         let context = match self.authenticate(&req, request_id.clone()).await {
             Ok(context) => context,

@@ -3,8 +3,12 @@
 pub mod cookie;
 mod graphql;
 mod health;
+mod metrics;
 
-use std::time::Instant;
+use std::{
+    sync::{Arc, OnceLock},
+    time::Instant,
+};
 
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Response, Route, get,
@@ -24,6 +28,21 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// Where the GraphQL endpoint leaves the operation name it read (`None`: no name given), for
+/// the request metrics `trace_request` records once the response is ready.
+#[derive(Clone, Debug, Default)]
+pub struct OperationSlot(Arc<OnceLock<Option<String>>>);
+
+impl OperationSlot {
+    pub fn set(&self, name: Option<&str>) {
+        // Set once per request; a second call could only repeat the same name.
+        let _ = self.0.set(name.map(str::to_owned));
+    }
+}
+
+/// Routes other than `/graphql`, each its own `operation` label in the request metrics.
+const PLAIN_ROUTES: &[&str] = &["/healthz", "/readyz", "/metrics", "/graphiql"];
+
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Builds every route of the service.
@@ -31,7 +50,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let mut route = Route::new()
         .at("/graphql", GraphQLEndpoint::new(state.clone()))
         .at("/healthz", get(health::healthz))
-        .at("/readyz", get(health::readyz).data(state.clone()));
+        .at("/readyz", get(health::readyz).data(state.clone()))
+        .at("/metrics", get(metrics::metrics).data(state.clone()));
     if !state.production {
         route = route.at("/graphiql", get(graphql::graphiql));
     }
@@ -50,11 +70,9 @@ pub fn routes(state: AppState) -> impl Endpoint {
 }
 
 /// One span per request with method, path, operation name, status and duration, and a request
-/// id that is logged, given to the GraphQL layer and returned in `x-request-id`.
-async fn trace_request<E: Endpoint>(
-    ep: std::sync::Arc<E>,
-    mut req: poem::Request,
-) -> poem::Result<Response> {
+/// id that is logged, given to the GraphQL layer and returned in `x-request-id`. Also counts the
+/// request and its latency in the metrics, by operation name (or route) and status.
+async fn trace_request<E: Endpoint>(ep: Arc<E>, mut req: poem::Request) -> poem::Result<Response> {
     let request_id = Uuid::new_v4().to_string();
     let span = tracing::info_span!(
         "request",
@@ -65,15 +83,27 @@ async fn trace_request<E: Endpoint>(
         status = Empty,
         duration_ms = Empty,
     );
+    let path = req.uri().path().to_owned();
+    let operation = OperationSlot::default();
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    req.extensions_mut().insert(operation.clone());
     let started = Instant::now();
     let mut response = match ep.call(req).instrument(span.clone()).await {
         Ok(response) => response.into_response(),
         Err(err) => err.into_response(),
     };
     let status = response.status();
+    let elapsed = started.elapsed();
     span.record("status", status.as_u16());
-    span.record("duration_ms", started.elapsed().as_millis());
+    span.record("duration_ms", elapsed.as_millis());
+    let label = if path == "/graphql" {
+        crate::metrics::operation_label(operation.0.get().and_then(Option::as_deref))
+    } else if PLAIN_ROUTES.contains(&path.as_str()) {
+        path
+    } else {
+        crate::metrics::OTHER.to_owned()
+    };
+    crate::metrics::record_request(label, status.as_u16(), elapsed);
     span.in_scope(|| {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!("request failed");

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use govskills_api::{config::Config, startup::Application};
 use govskills_domain::demo;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -27,7 +27,10 @@ pub struct TestApp {
     /// A direct connection for arranging data and for proving that nothing changed.
     pub db: DatabaseConnection,
     sqlite_file: Option<PathBuf>,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    database_url: String,
+    /// Dropping it (with the `TestApp`) stops the server, as does [`TestApp::shutdown`].
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -99,6 +102,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
     let (mut config, sqlite_file) = test_config().await;
     adjust(&mut config);
+    let database_url = config.database_url.expose_secret().to_owned();
     let app = Application::build(&config)
         .await
         .expect("the test server starts");
@@ -106,7 +110,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let port = app.port();
     let db = app.db().clone();
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_with_shutdown(async {
+    let server = tokio::spawn(app.run_with_shutdown(async {
         let _ = stopped.await;
     }));
     TestApp {
@@ -114,11 +118,33 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         client: reqwest::Client::new(),
         db,
         sqlite_file,
-        _shutdown: shutdown,
+        database_url,
+        shutdown: Some(shutdown),
+        server: Some(server),
     }
 }
 
 impl TestApp {
+    /// Sends the server its shutdown signal and waits until it has stopped: in-flight requests
+    /// finished, the database pool closed (so `self.db` no longer works; see
+    /// [`TestApp::reconnect`]). Returns what `run_with_shutdown` returned.
+    pub async fn shutdown(&mut self) -> anyhow::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await.expect("the server task does not panic"),
+            None => Ok(()),
+        }
+    }
+
+    /// A new connection to the test database, for looking at it after [`TestApp::shutdown`].
+    pub async fn reconnect(&self) -> DatabaseConnection {
+        Database::connect(self.database_url.as_str())
+            .await
+            .expect("the test database is reachable")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
