@@ -181,8 +181,8 @@ pub async fn find_by_email(
         .await?)
 }
 
-/// Loads an account the administrator covers, with the path of its unit.
-async fn find_managed(
+/// Loads an account the administrator covers, with its unit.
+pub(crate) async fn find_managed(
     db: &impl ConnectionTrait,
     actor: &Actor,
     user_id: Uuid,

@@ -11,6 +11,7 @@ pub mod competences;
 pub mod demo;
 pub mod entities;
 mod error;
+pub mod job_roles;
 pub mod org;
 pub mod password;
 pub mod types;

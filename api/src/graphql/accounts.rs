@@ -1,5 +1,6 @@
 //! Accounts and sessions: `me`, `login`, `logout`, `logoutEverywhere`, `changePassword`,
-//! `createUser`, `setUserRoles`, `updateUser`.
+//! `createUser`, `setUserRoles`, `updateUser`. (A user's job role is set with `assignJobRole`,
+//! in `job_roles.rs`.)
 
 use std::collections::BTreeSet;
 
@@ -14,7 +15,8 @@ use govskills_domain::{
 use super::{
     context::{actor, loader, request, services},
     error::{ApiError, ApiResult},
-    loaders::{GrantLoader, GrantsOf, OrgUnitLoader},
+    job_roles::JobRole,
+    loaders::{GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, OrgUnitLoader, UserJobRoleLoader},
     org_units::OrgUnit,
     parse_id,
 };
@@ -118,6 +120,29 @@ impl User {
             .chain(grants.iter().map(|grant| grant.role.into()))
             .collect();
         Ok(roles.into_iter().collect())
+    }
+
+    /// The person's job role, whose required levels their skill gaps are measured against; null
+    /// when none is assigned.
+    async fn job_role(&self, ctx: &Context<'_>) -> ApiResult<Option<JobRole>> {
+        let held = loader::<UserJobRoleLoader>(ctx)?
+            .load_one(JobRoleOf(self.0.id))
+            .await?
+            .and_then(|held| held.into_iter().next());
+        let Some(held) = held else {
+            return Ok(None);
+        };
+        loader::<JobRoleLoader>(ctx)?
+            .load_one(held.job_role_id)
+            .await?
+            .map(|role| Some(JobRole(role)))
+            .ok_or_else(|| {
+                ApiError::internal(&anyhow::anyhow!(
+                    "user {} holds missing job role {}",
+                    self.0.id,
+                    held.job_role_id
+                ))
+            })
     }
 
     /// The role grants with where each applies.

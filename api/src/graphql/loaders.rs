@@ -9,9 +9,10 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use govskills_domain::{
     accounts, competences,
     entities::{
-        competence, competence_area, competence_framework, org_unit, proficiency_level, role_grant,
+        competence, competence_area, competence_framework, job_role, job_role_requirement,
+        org_unit, proficiency_level, role_grant, user_job_role,
     },
-    org,
+    job_roles, org,
 };
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -82,6 +83,10 @@ by_id!(
     /// Competences by id.
     CompetenceLoader, competence::Model, competences::competences_by_ids
 );
+by_id!(
+    /// Job roles by id.
+    JobRoleLoader, job_role::Model, job_roles::job_roles_by_ids
+);
 children!(
     /// Role grants by user.
     GrantLoader, GrantsOf, role_grant::Model, accounts::grants_of_users, user_id
@@ -97,6 +102,15 @@ children!(
 children!(
     /// Competences by area.
     AreaCompetenceLoader, CompetencesOf, competence::Model, competences::competences_of, area_id
+);
+children!(
+    /// The job role assignment of each user (a list of at most one).
+    UserJobRoleLoader, JobRoleOf, user_job_role::Model, job_roles::job_roles_of_users, user_id
+);
+children!(
+    /// Required levels by job role.
+    RequirementLoader, RequirementsOf, job_role_requirement::Model, job_roles::requirements_of,
+    job_role_id
 );
 
 /// Attaches a fresh set of loaders to one request.
@@ -116,4 +130,7 @@ pub fn attach(request: async_graphql::Request, db: &DatabaseConnection) -> async
         .data(loader(LevelLoader(db.clone())))
         .data(loader(FrameworkAreaLoader(db.clone())))
         .data(loader(AreaCompetenceLoader(db.clone())))
+        .data(loader(JobRoleLoader(db.clone())))
+        .data(loader(UserJobRoleLoader(db.clone())))
+        .data(loader(RequirementLoader(db.clone())))
 }

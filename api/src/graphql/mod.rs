@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod context;
 pub mod error;
 pub mod frameworks;
+pub mod job_roles;
 pub mod loaders;
 pub mod org_units;
 
@@ -18,6 +19,7 @@ use self::{
     context::{RequestContext, Services},
     error::{ApiError, ApiResult, Code},
     frameworks::{FrameworkMutation, FrameworkQuery},
+    job_roles::{JobRoleMutation, JobRoleQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
 };
 
@@ -30,10 +32,15 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 pub const MAX_PAGE_SIZE: usize = 100;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AccountQuery, OrgUnitQuery, FrameworkQuery);
+pub struct Query(AccountQuery, OrgUnitQuery, FrameworkQuery, JobRoleQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountMutation, OrgUnitMutation, FrameworkMutation);
+pub struct Mutation(
+    AccountMutation,
+    OrgUnitMutation,
+    FrameworkMutation,
+    JobRoleMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

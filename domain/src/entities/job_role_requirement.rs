@@ -12,6 +12,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::competence::Entity",
+        from = "Column::CompetenceId",
+        to = "super::competence::Column::Id"
+    )]
+    Competence,
+}
+
+impl Related<super::competence::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Competence.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

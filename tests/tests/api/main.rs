@@ -4,6 +4,7 @@
 mod accounts;
 mod frameworks;
 mod helpers;
+mod job_roles;
 mod operations;
 mod org_units;
 mod schema;
