@@ -13,6 +13,7 @@ pub enum Target {
     OrgUnit(Uuid),
     Framework(Uuid),
     Competence(Uuid),
+    Course(Uuid),
 }
 
 impl Target {
@@ -22,6 +23,7 @@ impl Target {
             Self::OrgUnit(id) => ("org_unit", id),
             Self::Framework(id) => ("competence_framework", id),
             Self::Competence(id) => ("competence", id),
+            Self::Course(id) => ("course", id),
         }
     }
 }
