@@ -130,6 +130,16 @@ pub struct Config {
         global = true
     )]
     pub skip_migrations: bool,
+    /// Milliseconds a DataLoader collects keys before it queries. Longer windows batch large
+    /// pages into fewer statements when the machine is busy, at that cost in latency per level
+    /// of nesting; shorter ones answer small queries sooner.
+    #[arg(
+        long,
+        env = "GOVSKILLS_DATALOADER_WINDOW_MS",
+        default_value_t = 2,
+        global = true
+    )]
+    pub dataloader_window_ms: u64,
 
     /// A session ends after this many seconds without a request (sliding).
     #[arg(

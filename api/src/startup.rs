@@ -2,7 +2,14 @@
 //! check the configuration, connect and migrate the database, set up the session store, build
 //! the schema once, and bind the listener (port 0 picks a free port, reported by `port()`).
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use govskills_migration::{Migrator, MigratorTrait};
@@ -31,18 +38,25 @@ pub struct Application {
     acceptor: TcpAcceptor,
     port: u16,
     state: AppState,
+    sql_statements: Arc<AtomicU64>,
 }
 
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         config.validate()?;
         crate::metrics::install()?;
-        let db = connect_database(config).await?;
+        let mut db = connect_database(config).await?;
         if config.skip_migrations {
             tracing::info!("not applying migrations (GOVSKILLS_SKIP_MIGRATIONS)");
         } else {
             migrate(&db).await?;
         }
+        // Counted from here on: the statements that serve requests, not the migrations.
+        let sql_statements = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&sql_statements);
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
 
         let policy = SessionPolicy {
             idle: config.session_idle(),
@@ -67,6 +81,7 @@ impl Application {
             sessions,
             secure_cookies: config.is_production(),
             session_lifetime: config.session_lifetime(),
+            batch_window: Duration::from_millis(config.dataloader_window_ms),
         };
         let state = AppState {
             schema: graphql::schema(services.clone(), config.is_production()),
@@ -89,12 +104,19 @@ impl Application {
             acceptor,
             port,
             state,
+            sql_statements,
         })
     }
 
     /// The port actually bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// How many SQL statements the service has executed since start-up; benchmarks and tests
+    /// read it to show that a request's statement count does not grow with the data it returns.
+    pub fn sql_statements(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.sql_statements)
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -14,6 +14,7 @@ pub enum Target {
     Framework(Uuid),
     Competence(Uuid),
     JobRole(Uuid),
+    Course(Uuid),
 }
 
 impl Target {
@@ -24,6 +25,7 @@ impl Target {
             Self::Framework(id) => ("competence_framework", id),
             Self::Competence(id) => ("competence", id),
             Self::JobRole(id) => ("job_role", id),
+            Self::Course(id) => ("course", id),
         }
     }
 }

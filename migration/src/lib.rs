@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_accounts;
 mod m20261127_000002_competences;
+mod m20261127_000003_courses;
 
 /// Every migration of GovSkills, in order.
 #[derive(Debug)]
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_accounts::Migration),
             Box::new(m20261127_000002_competences::Migration),
+            Box::new(m20261127_000003_courses::Migration),
         ]
     }
 }

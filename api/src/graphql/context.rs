@@ -2,7 +2,10 @@
 
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
-use async_graphql::{Context, dataloader::DataLoader};
+use async_graphql::{
+    Context,
+    dataloader::{DataLoader, HashMapCache},
+};
 use govskills_domain::auth::Actor;
 use sea_orm::DatabaseConnection;
 
@@ -17,6 +20,8 @@ pub struct Services {
     /// Mark cookies `Secure` (production).
     pub secure_cookies: bool,
     pub session_lifetime: Duration,
+    /// How long DataLoaders collect keys before they query.
+    pub batch_window: Duration,
 }
 
 /// This request: who is calling and from where.
@@ -42,8 +47,10 @@ pub fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
 }
 
 /// This request's DataLoader for `T`.
-pub fn loader<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<T>> {
-    ctx.data::<DataLoader<T>>()
+pub fn loader<'a, T: Send + Sync + 'static>(
+    ctx: &Context<'a>,
+) -> ApiResult<&'a DataLoader<T, HashMapCache>> {
+    ctx.data::<DataLoader<T, HashMapCache>>()
         .map_err(|err| ApiError::internal(&anyhow::anyhow!("data loader missing: {}", err.message)))
 }
 

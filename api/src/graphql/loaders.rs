@@ -3,14 +3,15 @@
 //! Two shapes recur: rows by their own id (`by_id!`), and the rows that belong to a parent, in
 //! order (`children!`, keyed by a newtype over the parent's id).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use govskills_domain::{
-    accounts, competences,
+    accounts, competences, courses,
     entities::{
-        competence, competence_area, competence_framework, job_role, job_role_requirement,
-        org_unit, proficiency_level, role_grant, user_job_role,
+        competence, competence_area, competence_framework, course_author, course_competence,
+        course_module, job_role, job_role_requirement, lesson, org_unit, proficiency_level,
+        role_grant, user, user_job_role,
     },
     job_roles, org,
 };
@@ -113,24 +114,65 @@ children!(
     job_role_id
 );
 
-/// Attaches a fresh set of loaders to one request.
-pub fn attach(request: async_graphql::Request, db: &DatabaseConnection) -> async_graphql::Request {
-    fn loader<T: Loader<K>, K>(loader: T) -> DataLoader<T>
+by_id!(
+    /// Users by id (course owners and co-authors).
+    UserLoader, user::Model, courses::users_by_ids
+);
+children!(
+    /// Modules by course, in order.
+    ModuleLoader, ModulesOf, course_module::Model, courses::modules_of, course_id
+);
+children!(
+    /// Lessons by module, in order.
+    LessonLoader, LessonsOf, lesson::Model, courses::lessons_of_modules, module_id
+);
+children!(
+    /// Lessons by course (for derived totals).
+    CourseLessonLoader, CourseLessonsOf, lesson::Model, courses::lessons_of_courses, course_id
+);
+children!(
+    /// Competence targets by course.
+    TargetLoader, TargetsOf, course_competence::Model, courses::targets_of, course_id
+);
+children!(
+    /// Co-authors by course.
+    CoAuthorLoader, CoAuthorsOf, course_author::Model, courses::co_authors_of, course_id
+);
+
+/// Attaches a fresh set of loaders to one request. Each caches what it loaded for the rest of
+/// the request, so a row that two fields need (a course's unit for `orgUnit` and for `canEdit`)
+/// is read once.
+///
+/// `window` is how long a loader collects keys before it queries; see
+/// `Config::dataloader_window_ms`.
+pub fn attach(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    window: Duration,
+) -> async_graphql::Request {
+    fn loader<T: Loader<K>, K>(loader: T, window: Duration) -> DataLoader<T, HashMapCache>
     where
         K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     {
-        DataLoader::new(loader, tokio::spawn)
+        DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(window)
     }
+    let db = || db.clone();
     request
-        .data(loader(OrgUnitLoader(db.clone())))
-        .data(loader(GrantLoader(db.clone())))
-        .data(loader(FrameworkLoader(db.clone())))
-        .data(loader(AreaLoader(db.clone())))
-        .data(loader(CompetenceLoader(db.clone())))
-        .data(loader(LevelLoader(db.clone())))
-        .data(loader(FrameworkAreaLoader(db.clone())))
-        .data(loader(AreaCompetenceLoader(db.clone())))
-        .data(loader(JobRoleLoader(db.clone())))
-        .data(loader(UserJobRoleLoader(db.clone())))
-        .data(loader(RequirementLoader(db.clone())))
+        .data(loader(OrgUnitLoader(db()), window))
+        .data(loader(GrantLoader(db()), window))
+        .data(loader(FrameworkLoader(db()), window))
+        .data(loader(AreaLoader(db()), window))
+        .data(loader(CompetenceLoader(db()), window))
+        .data(loader(LevelLoader(db()), window))
+        .data(loader(FrameworkAreaLoader(db()), window))
+        .data(loader(AreaCompetenceLoader(db()), window))
+        .data(loader(JobRoleLoader(db()), window))
+        .data(loader(UserJobRoleLoader(db()), window))
+        .data(loader(RequirementLoader(db()), window))
+        .data(loader(UserLoader(db()), window))
+        .data(loader(ModuleLoader(db()), window))
+        .data(loader(LessonLoader(db()), window))
+        .data(loader(CourseLessonLoader(db()), window))
+        .data(loader(TargetLoader(db()), window))
+        .data(loader(CoAuthorLoader(db()), window))
 }

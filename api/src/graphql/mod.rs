@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod context;
+pub mod courses;
 pub mod error;
 pub mod frameworks;
 pub mod job_roles;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 use self::{
     accounts::{AccountMutation, AccountQuery},
     context::{RequestContext, Services},
+    courses::{CourseMutation, CourseQuery},
     error::{ApiError, ApiResult, Code},
     frameworks::{FrameworkMutation, FrameworkQuery},
     job_roles::{JobRoleMutation, JobRoleQuery},
@@ -32,7 +34,13 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 pub const MAX_PAGE_SIZE: usize = 100;
 
 #[derive(MergedObject, Default)]
-pub struct Query(AccountQuery, OrgUnitQuery, FrameworkQuery, JobRoleQuery);
+pub struct Query(
+    AccountQuery,
+    OrgUnitQuery,
+    FrameworkQuery,
+    JobRoleQuery,
+    CourseQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -40,6 +48,7 @@ pub struct Mutation(
     OrgUnitMutation,
     FrameworkMutation,
     JobRoleMutation,
+    CourseMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -80,7 +89,7 @@ pub async fn execute(
     context: RequestContext,
 ) -> async_graphql::Response {
     let request_id = context.request_id.clone();
-    let request = loaders::attach(request, &services.db).data(context);
+    let request = loaders::attach(request, &services.db, services.batch_window).data(context);
     let mut response = schema.execute(request).await;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 pub const ADMIN: &str = "admin@demo.govskills.test";
 pub const HR: &str = "hr@demo.govskills.test";
+pub const TRAINER: &str = "trainer@demo.govskills.test";
 pub const LEARNER1: &str = "learner1@demo.govskills.test";
 pub const LEARNER2: &str = "learner2@demo.govskills.test";
 pub const PASSWORD: &str = demo::PASSWORD;
@@ -26,6 +27,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A direct connection for arranging data and for proving that nothing changed.
     pub db: DatabaseConnection,
+    /// SQL statements the server has executed (see `Application::sql_statements`).
+    pub sql_statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     sqlite_file: Option<PathBuf>,
     database_url: String,
     /// Dropping it (with the `TestApp`) stops the server, as does [`TestApp::shutdown`].
@@ -109,6 +112,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     demo::seed(app.db()).await.expect("demo data loads");
     let port = app.port();
     let db = app.db().clone();
+    let sql_statements = app.sql_statements();
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_with_shutdown(async {
         let _ = stopped.await;
@@ -117,6 +121,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::new(),
         db,
+        sql_statements,
         sqlite_file,
         database_url,
         shutdown: Some(shutdown),
@@ -143,6 +148,24 @@ impl TestApp {
         Database::connect(self.database_url.as_str())
             .await
             .expect("the test database is reachable")
+    }
+
+    /// Runs an operation that must succeed and returns its `data`.
+    pub async fn ok(&self, query: &str, variables: Value, token: &str) -> Value {
+        let response = self.gql(query, variables, Some(token)).await;
+        assert!(
+            response.get("errors").is_none(),
+            "{query} failed: {response}"
+        );
+        response["data"].clone()
+    }
+
+    /// How many SQL statements running `query` costs the server.
+    pub async fn statements_for(&self, query: &str, variables: Value, token: &str) -> u64 {
+        use std::sync::atomic::Ordering;
+        let before = self.sql_statements.load(Ordering::SeqCst);
+        self.ok(query, variables, token).await;
+        self.sql_statements.load(Ordering::SeqCst) - before
     }
 
     pub fn url(&self, path: &str) -> String {

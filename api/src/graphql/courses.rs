@@ -1,0 +1,678 @@
+//! Courses and the catalogue: `courses`, `course`, and the authoring mutations.
+
+use async_graphql::{
+    Context, Enum, ID, InputObject, Object, SimpleObject,
+    connection::{Connection, Edge},
+};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use govskills_domain::{
+    courses::{self, CatalogueFilter, CourseUpdate, NewCourse, NewLesson},
+    entities::{
+        course::{self, CourseStatus as DbStatus, Visibility as DbVisibility},
+        course_module,
+        lesson::{self, LessonKind as DbLessonKind},
+    },
+    markdown,
+    types::Role,
+};
+use uuid::Uuid;
+
+use super::{
+    accounts::User,
+    context::{actor, loader, request, services},
+    error::{ApiError, ApiResult},
+    frameworks::Competence,
+    loaders::{
+        CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader, CourseLessonsOf,
+        LessonLoader, LessonsOf, ModuleLoader, ModulesOf, OrgUnitLoader, TargetLoader, TargetsOf,
+        UserLoader,
+    },
+    org_units::OrgUnit,
+    page_size, parse_id,
+};
+
+/// Where a course is in its life.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CourseStatus {
+    /// Being written; visible to its editors only.
+    Draft,
+    /// In the catalogue; its structure no longer changes.
+    Published,
+    /// Out of the catalogue, kept for the record.
+    Archived,
+}
+
+/// Who may find and take a published course.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CourseVisibility {
+    /// Staff of the owning unit and its sub-units.
+    OrgUnit,
+    /// Everyone on the platform: the shared catalogue across authorities.
+    Platform,
+}
+
+/// What a lesson is.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LessonKind {
+    /// Markdown text, delivered as sanitised HTML.
+    Text,
+    /// A video at an http(s) URL.
+    Video,
+    /// A page elsewhere at an http(s) URL.
+    Link,
+    /// An assessment (wired up with assessments; until then such a lesson blocks publishing).
+    Assessment,
+}
+
+macro_rules! mirror {
+    ($api:ident, $db:ident, [$($variant:ident),+]) => {
+        impl From<$db> for $api {
+            fn from(value: $db) -> Self {
+                match value { $($db::$variant => Self::$variant),+ }
+            }
+        }
+        impl From<$api> for $db {
+            fn from(value: $api) -> Self {
+                match value { $($api::$variant => Self::$variant),+ }
+            }
+        }
+    };
+}
+mirror!(CourseStatus, DbStatus, [Draft, Published, Archived]);
+mirror!(CourseVisibility, DbVisibility, [OrgUnit, Platform]);
+mirror!(LessonKind, DbLessonKind, [Text, Video, Link, Assessment]);
+
+fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+/// A course: modules of lessons that develop competences up to target levels.
+pub struct Course(pub course::Model);
+
+#[Object]
+impl Course {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+
+    /// BCP 47 language tag, e.g. `de-AT`.
+    async fn language(&self) -> &str {
+        &self.0.language
+    }
+
+    async fn status(&self) -> CourseStatus {
+        self.0.status.into()
+    }
+
+    async fn visibility(&self) -> CourseVisibility {
+        self.0.visibility.into()
+    }
+
+    /// 1 for a first edition; each new draft version counts up.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The published version this one replaces (or replaced), if any.
+    async fn previous_version_id(&self) -> Option<ID> {
+        self.0.previous_version_id.map(id)
+    }
+
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The unit that owns the course; with `ORG_UNIT` visibility, its subtree may take it.
+    async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
+        loader::<OrgUnitLoader>(ctx)?
+            .load_one(self.0.org_unit_id)
+            .await?
+            .map(OrgUnit)
+            .ok_or_else(|| missing("org unit", self.0.org_unit_id))
+    }
+
+    /// The trainer who owns the course.
+    async fn owner(&self, ctx: &Context<'_>) -> ApiResult<CourseAuthor> {
+        loader::<UserLoader>(ctx)?
+            .load_one(self.0.owner_id)
+            .await?
+            .map(|user| CourseAuthor(User(user)))
+            .ok_or_else(|| missing("user", self.0.owner_id))
+    }
+
+    /// Trainers who may edit the course besides its owner.
+    async fn co_authors(&self, ctx: &Context<'_>) -> ApiResult<Vec<CourseAuthor>> {
+        let ids: Vec<Uuid> = loader::<CoAuthorLoader>(ctx)?
+            .load_one(CoAuthorsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|author| author.user_id)
+            .collect();
+        let users = loader::<UserLoader>(ctx)?.load_many(ids).await?;
+        Ok(users
+            .into_values()
+            .map(|user| CourseAuthor(User(user)))
+            .collect())
+    }
+
+    /// The competences the course develops and the level it aims for in each.
+    async fn competence_targets(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceTarget>> {
+        let targets = loader::<TargetLoader>(ctx)?
+            .load_one(TargetsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let competences = loader::<CompetenceLoader>(ctx)?
+            .load_many(targets.iter().map(|t| t.competence_id))
+            .await?;
+        targets
+            .into_iter()
+            .map(|target| {
+                let competence = competences
+                    .get(&target.competence_id)
+                    .cloned()
+                    .ok_or_else(|| missing("competence", target.competence_id))?;
+                Ok(CompetenceTarget {
+                    competence: Competence(competence),
+                    target_level: target.target_level,
+                })
+            })
+            .collect()
+    }
+
+    /// The modules in order.
+    async fn modules(&self, ctx: &Context<'_>) -> ApiResult<Vec<Module>> {
+        Ok(loader::<ModuleLoader>(ctx)?
+            .load_one(ModulesOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Module)
+            .collect())
+    }
+
+    /// The sum of the lessons' estimated minutes.
+    async fn total_minutes(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        Ok(loader::<CourseLessonLoader>(ctx)?
+            .load_one(CourseLessonsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .iter()
+            .map(|lesson| lesson.estimated_minutes)
+            .sum())
+    }
+
+    /// Whether you may edit this course.
+    async fn can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let Some(actor) = request(ctx)?.actor.as_ref() else {
+            return Ok(false);
+        };
+        // Both loads start together, in the same batch round as `orgUnit` and `coAuthors`, so
+        // this field adds no statement of its own.
+        let (co_authors, unit) = tokio::join!(
+            loader::<CoAuthorLoader>(ctx)?.load_one(CoAuthorsOf(self.0.id)),
+            loader::<OrgUnitLoader>(ctx)?.load_one(self.0.org_unit_id),
+        );
+        let author = self.0.owner_id == actor.id()
+            || co_authors?
+                .unwrap_or_default()
+                .iter()
+                .any(|author| author.user_id == actor.id());
+        if author && actor.holds(Role::Trainer) {
+            return Ok(true);
+        }
+        let unit = unit?;
+        Ok(unit.is_some_and(|unit| actor.covers(Role::Admin, &unit.path)))
+    }
+}
+
+fn missing(what: &str, id: Uuid) -> ApiError {
+    ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
+}
+
+/// An author of a course, as the catalogue shows them: name only.
+pub struct CourseAuthor(User);
+
+#[Object]
+impl CourseAuthor {
+    async fn id(&self) -> ID {
+        id(self.0.0.id)
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.0.0.display_name
+    }
+}
+
+/// A competence a course develops, and the level it aims for.
+#[derive(SimpleObject)]
+pub struct CompetenceTarget {
+    pub competence: Competence,
+    pub target_level: i32,
+}
+
+/// An ordered part of a course.
+pub struct Module(pub course_module::Model);
+
+#[Object]
+impl Module {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// 1 for the first module.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+
+    /// The lessons in order.
+    async fn lessons(&self, ctx: &Context<'_>) -> ApiResult<Vec<Lesson>> {
+        Ok(loader::<LessonLoader>(ctx)?
+            .load_one(LessonsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Lesson)
+            .collect())
+    }
+}
+
+/// A step of a module.
+pub struct Lesson(pub lesson::Model);
+
+#[Object]
+impl Lesson {
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn kind(&self) -> LessonKind {
+        self.0.kind.into()
+    }
+
+    /// 1 for the first lesson of its module.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+
+    async fn estimated_minutes(&self) -> i32 {
+        self.0.estimated_minutes
+    }
+
+    /// A text lesson's Markdown as the author wrote it (for editing; never render it yourself).
+    async fn markdown(&self) -> Option<&str> {
+        self.0.body.as_deref()
+    }
+
+    /// A text lesson rendered to sanitised HTML: no scripts, event handlers or `javascript:`
+    /// links.
+    async fn html(&self) -> Option<String> {
+        self.0.body.as_deref().map(markdown::render)
+    }
+
+    /// A video or link lesson's http(s) URL.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+}
+
+/// Narrows the catalogue; every field is optional.
+#[derive(InputObject, Default)]
+pub struct CourseFilter {
+    /// Courses that develop this competence.
+    pub competence_id: Option<ID>,
+    /// Courses that develop a competence of this framework area.
+    pub area_id: Option<ID>,
+    /// Courses with a target level at or above this.
+    pub min_level: Option<i32>,
+    /// Courses with a target level at or below this.
+    pub max_level: Option<i32>,
+    /// A BCP 47 tag; `de` also finds `de-AT`.
+    pub language: Option<String>,
+    /// Words to find in the title or summary, ignoring case.
+    pub search: Option<String>,
+    /// Default `PUBLISHED`. `DRAFT` and `ARCHIVED` list the courses you may edit.
+    pub status: Option<CourseStatus>,
+}
+
+/// A competence a course develops and the level it aims for.
+#[derive(InputObject)]
+pub struct CompetenceTargetInput {
+    pub competence_id: ID,
+    /// Within the competence's framework's level range.
+    pub target_level: i32,
+}
+
+/// A new course, created as a draft.
+#[derive(InputObject)]
+pub struct CreateCourseInput {
+    pub title: String,
+    #[graphql(default)]
+    pub summary: String,
+    /// BCP 47 language tag, e.g. `en`, `de-AT`.
+    pub language: String,
+    /// The owning unit; you must train or administer it.
+    pub org_unit_id: ID,
+    #[graphql(default_with = "CourseVisibility::OrgUnit")]
+    pub visibility: CourseVisibility,
+    #[graphql(default)]
+    pub competence_targets: Vec<CompetenceTargetInput>,
+}
+
+/// Changes to a draft; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateCourseInput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub language: Option<String>,
+    pub visibility: Option<CourseVisibility>,
+}
+
+/// A new module, added at the end.
+#[derive(InputObject)]
+pub struct AddModuleInput {
+    pub title: String,
+}
+
+/// A new lesson, added at the end of its module.
+#[derive(InputObject)]
+pub struct AddLessonInput {
+    pub title: String,
+    pub kind: LessonKind,
+    /// Markdown, for `TEXT` lessons.
+    pub markdown: Option<String>,
+    /// An http(s) URL, for `VIDEO` and `LINK` lessons.
+    pub url: Option<String>,
+    /// 0 to 600.
+    #[graphql(default)]
+    pub estimated_minutes: i32,
+}
+
+fn cursor(course_id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(course_id.as_bytes())
+}
+
+fn parse_cursor(cursor: &str) -> ApiResult<Uuid> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
+}
+
+fn targets(input: Vec<CompetenceTargetInput>) -> ApiResult<Vec<(Uuid, i32)>> {
+    input
+        .into_iter()
+        .map(|t| {
+            Ok((
+                parse_id(&t.competence_id, "competenceTargets")?,
+                t.target_level,
+            ))
+        })
+        .collect()
+}
+
+fn ids(input: &[ID], field: &'static str) -> ApiResult<Vec<Uuid>> {
+    input.iter().map(|id| parse_id(id, field)).collect()
+}
+
+#[derive(Default)]
+pub struct CourseQuery;
+
+#[Object]
+impl CourseQuery {
+    /// The catalogue: courses you may see, newest first, filtered.
+    async fn courses(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<CourseFilter>,
+    ) -> ApiResult<Connection<String, Course>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        let after = after.as_deref().map(parse_cursor).transpose()?;
+        let filter = filter.unwrap_or_default();
+        let filter = CatalogueFilter {
+            competence_id: filter
+                .competence_id
+                .map(|id| parse_id(&id, "competenceId"))
+                .transpose()?,
+            area_id: filter
+                .area_id
+                .map(|id| parse_id(&id, "areaId"))
+                .transpose()?,
+            min_level: filter.min_level,
+            max_level: filter.max_level,
+            language: filter.language,
+            search: filter.search,
+            status: filter.status.map(Into::into),
+        };
+        let page = courses::page(
+            &services(ctx)?.db,
+            actor,
+            &filter,
+            after,
+            u64::try_from(first).unwrap_or(u64::MAX),
+        )
+        .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        connection.edges.extend(
+            page.courses
+                .into_iter()
+                .map(|course| Edge::new(cursor(course.id), Course(course))),
+        );
+        Ok(connection)
+    }
+
+    /// One course, if you may see it (drafts only for their editors).
+    async fn course(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Course>> {
+        let actor = actor(ctx)?;
+        let Ok(course_id) = Uuid::parse_str(id.as_str()) else {
+            return Ok(None);
+        };
+        match courses::load_visible(&services(ctx)?.db, actor, course_id).await {
+            Ok(access) => Ok(Some(Course(access.course))),
+            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct CourseMutation;
+
+#[Object]
+impl CourseMutation {
+    /// Creates a draft course (TRAINER or ADMIN of the owning unit).
+    async fn create_course(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCourseInput,
+    ) -> ApiResult<Course> {
+        let actor = actor(ctx)?;
+        let new = NewCourse {
+            org_unit_id: parse_id(&input.org_unit_id, "orgUnitId")?,
+            targets: targets(input.competence_targets)?,
+            title: input.title,
+            summary: input.summary,
+            language: input.language,
+            visibility: input.visibility.into(),
+        };
+        Ok(Course(
+            courses::create(&services(ctx)?.db, actor, new).await?,
+        ))
+    }
+
+    /// Changes a draft's title, summary, language or visibility.
+    async fn update_course(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        input: UpdateCourseInput,
+    ) -> ApiResult<Course> {
+        let actor = actor(ctx)?;
+        let update = CourseUpdate {
+            title: input.title,
+            summary: input.summary,
+            language: input.language,
+            visibility: input.visibility.map(Into::into),
+        };
+        let course_id = parse_id(&course_id, "courseId")?;
+        Ok(Course(
+            courses::update(&services(ctx)?.db, actor, course_id, update).await?,
+        ))
+    }
+
+    /// Replaces the competences a draft develops and their target levels.
+    async fn set_course_competences(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        targets: Vec<CompetenceTargetInput>,
+    ) -> ApiResult<Course> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let targets = self::targets(targets)?;
+        Ok(Course(
+            courses::set_targets(&services(ctx)?.db, actor, course_id, targets).await?,
+        ))
+    }
+
+    /// Lets another trainer edit the course (its owner or an ADMIN).
+    async fn add_course_co_author(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        user_id: ID,
+    ) -> ApiResult<Course> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let user_id = parse_id(&user_id, "userId")?;
+        Ok(Course(
+            courses::add_co_author(&services(ctx)?.db, actor, course_id, user_id).await?,
+        ))
+    }
+
+    /// Adds a module at the end of a draft.
+    async fn add_module(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        input: AddModuleInput,
+    ) -> ApiResult<Module> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let module =
+            courses::add_module(&services(ctx)?.db, actor, course_id, &input.title).await?;
+        Ok(Module(module))
+    }
+
+    /// Adds a lesson at the end of a draft's module.
+    async fn add_lesson(
+        &self,
+        ctx: &Context<'_>,
+        module_id: ID,
+        input: AddLessonInput,
+    ) -> ApiResult<Lesson> {
+        let actor = actor(ctx)?;
+        let module_id = parse_id(&module_id, "moduleId")?;
+        let new = NewLesson {
+            title: input.title,
+            kind: input.kind.into(),
+            body: input.markdown,
+            url: input.url,
+            estimated_minutes: input.estimated_minutes,
+        };
+        Ok(Lesson(
+            courses::add_lesson(&services(ctx)?.db, actor, module_id, new).await?,
+        ))
+    }
+
+    /// Puts a draft's modules in this order (every module once).
+    async fn reorder_modules(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        module_ids: Vec<ID>,
+    ) -> ApiResult<Course> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let order = ids(&module_ids, "moduleIds")?;
+        Ok(Course(
+            courses::reorder_modules(&services(ctx)?.db, actor, course_id, order).await?,
+        ))
+    }
+
+    /// Puts a draft module's lessons in this order (every lesson once).
+    async fn reorder_lessons(
+        &self,
+        ctx: &Context<'_>,
+        module_id: ID,
+        lesson_ids: Vec<ID>,
+    ) -> ApiResult<Module> {
+        let actor = actor(ctx)?;
+        let module_id = parse_id(&module_id, "moduleId")?;
+        let order = ids(&lesson_ids, "lessonIds")?;
+        Ok(Module(
+            courses::reorder_lessons(&services(ctx)?.db, actor, module_id, order).await?,
+        ))
+    }
+
+    /// Removes a lesson from a draft.
+    async fn remove_lesson(&self, ctx: &Context<'_>, lesson_id: ID) -> ApiResult<bool> {
+        let actor = actor(ctx)?;
+        let lesson_id = parse_id(&lesson_id, "lessonId")?;
+        courses::remove_lesson(&services(ctx)?.db, actor, lesson_id).await?;
+        Ok(true)
+    }
+
+    /// Publishes a complete draft; the error says what is missing otherwise. A new version
+    /// replaces (archives) the version it was made from.
+    async fn publish_course(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Course> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        Ok(Course(
+            courses::publish(&services(ctx)?.db, actor, course_id).await?,
+        ))
+    }
+
+    /// Takes a course out of the catalogue for good.
+    async fn archive_course(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Course> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        Ok(Course(
+            courses::archive(&services(ctx)?.db, actor, course_id).await?,
+        ))
+    }
+
+    /// Starts a new draft version of a published course, to change its structure.
+    async fn create_course_version(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Course> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        Ok(Course(
+            courses::new_version(&services(ctx)?.db, actor, course_id).await?,
+        ))
+    }
+}
