@@ -93,6 +93,10 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
         for account in &seeded.accounts {
             println!("  {:<32} {}", account.email, account.description);
         }
+        let course = demo::seed_course(app.db())
+            .await
+            .context("failed to load the demo course")?;
+        println!("Demo course (published, DigComp 1.1 and 1.2): {course}");
     }
     let host = config
         .listen

@@ -1,11 +1,14 @@
-//! Demo data for `govskills serve --demo`: a ministry with two departments and the five demo
-//! accounts of DESIGN.md section 4. Loading it twice changes nothing.
+//! Demo data for `govskills serve --demo`: a ministry with two departments, the five demo
+//! accounts of DESIGN.md section 4, and a published DigComp-aligned course. Loading it twice
+//! changes nothing.
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::{
     Result,
     accounts::{self, GrantRequest, NewUser},
+    auth, courses,
+    entities::{competence, competence_framework, course, lesson::LessonKind},
     org,
     types::{Email, Name, Role},
 };
@@ -105,4 +108,116 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
     }
     txn.commit().await?;
     Ok(Seeded { accounts: seeded })
+}
+
+pub const COURSE_TITLE: &str = "Checking information online";
+
+/// A published DigComp-aligned course by the demo trainer for the demo ministry, unless it
+/// exists already. Needs [`seed`] first. (Kept apart from [`seed`] so that tests, which start
+/// from the demo organisation, start with an empty catalogue.)
+pub async fn seed_course(db: &DatabaseConnection) -> Result<String> {
+    let exists = course::Entity::find()
+        .filter(course::Column::Title.eq(COURSE_TITLE))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(COURSE_TITLE.to_owned());
+    }
+    let trainer = accounts::find_by_email(db, &Email::parse("trainer@demo.govskills.test")?)
+        .await?
+        .ok_or(crate::Error::NotFound("demo trainer"))?;
+    let trainer = auth::load_actor(db, trainer.id)
+        .await?
+        .ok_or(crate::Error::NotFound("demo trainer"))?;
+    let ministry = org::find_or_create_authority(db, Name::parse(MINISTRY, "name")?)
+        .await?
+        .id;
+    let framework = competence_framework::Entity::find()
+        .filter(competence_framework::Column::Code.eq("DIGCOMP"))
+        .filter(competence_framework::Column::Version.eq("2.2"))
+        .one(db)
+        .await?
+        .ok_or(crate::Error::NotFound("DigComp 2.2"))?
+        .id;
+    let digcomp = |code: &'static str| async move {
+        competence::Entity::find()
+            .filter(competence::Column::FrameworkId.eq(framework))
+            .filter(competence::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .map(|c| c.id)
+            .ok_or(crate::Error::NotFound("DigComp competence"))
+    };
+    let targets = vec![(digcomp("1.1").await?, 3), (digcomp("1.2").await?, 4)];
+    let draft = courses::create(
+        db,
+        &trainer,
+        courses::NewCourse {
+            title: COURSE_TITLE.to_owned(),
+            summary:
+                "Find, evaluate and cite information and data for casework (DigComp 1.1, 1.2)."
+                    .to_owned(),
+            language: "en".to_owned(),
+            org_unit_id: ministry,
+            visibility: course::Visibility::OrgUnit,
+            targets,
+        },
+    )
+    .await?;
+    let lessons = [
+        (
+            "Searching well",
+            vec![
+                (
+                    "Search operators",
+                    LessonKind::Text,
+                    Some(
+                        "Use **quotes** for exact phrases and `site:` to search one source.\n\n- Start broad, then narrow\n- Note where each fact comes from",
+                    ),
+                    None,
+                    10,
+                ),
+                (
+                    "EU open data portal",
+                    LessonKind::Link,
+                    None,
+                    Some("https://data.europa.eu/"),
+                    15,
+                ),
+            ],
+        ),
+        (
+            "Judging sources",
+            vec![(
+                "Who says so, and why?",
+                LessonKind::Text,
+                Some(
+                    "Check the **author**, the **date** and the **evidence** before you rely on a source.",
+                ),
+                None,
+                15,
+            )],
+        ),
+    ];
+    for (module_title, module_lessons) in lessons {
+        let module = courses::add_module(db, &trainer, draft.id, module_title).await?;
+        for (title, kind, body, url, minutes) in module_lessons {
+            courses::add_lesson(
+                db,
+                &trainer,
+                module.id,
+                courses::NewLesson {
+                    title: title.to_owned(),
+                    kind,
+                    body: body.map(str::to_owned),
+                    url: url.map(str::to_owned),
+                    estimated_minutes: minutes,
+                },
+            )
+            .await?;
+        }
+    }
+    courses::publish(db, &trainer, draft.id).await?;
+    Ok(COURSE_TITLE.to_owned())
 }

@@ -878,3 +878,31 @@ async fn a_catalogue_page_costs_the_same_statements_for_5_and_for_50_courses() {
     );
     assert!(five <= 20, "a catalogue page costs {five} statements");
 }
+
+#[tokio::test]
+async fn the_demo_course_is_published_once_and_found_by_competence() {
+    let Setup { app, learner, .. } = setup().await;
+    let (competence, _) = digcomp(&app, "1.1").await;
+    for _ in 0..2 {
+        govskills_domain::demo::seed_course(&app.db)
+            .await
+            .expect("the demo course loads");
+    }
+
+    let found = app
+        .ok(
+            "query($f: CourseFilter) { courses(filter: $f) { edges { node { title status totalMinutes modules { lessons { kind } } } } } }",
+            json!({ "f": { "competenceId": competence } }),
+            &learner,
+        )
+        .await;
+
+    let edges = found["courses"]["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), 1, "{found}");
+    assert_eq!(
+        edges[0]["node"]["title"],
+        govskills_domain::demo::COURSE_TITLE
+    );
+    assert_eq!(edges[0]["node"]["status"], "PUBLISHED");
+    assert_eq!(edges[0]["node"]["totalMinutes"], 40);
+}
