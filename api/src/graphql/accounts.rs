@@ -76,9 +76,9 @@ impl From<UserStatus> for DbUserStatus {
     }
 }
 
-/// A person with an account.
 pub struct User(pub user::Model);
 
+/// A person with an account.
 #[Object]
 impl User {
     async fn id(&self) -> ID {

@@ -87,9 +87,9 @@ fn id(uuid: Uuid) -> ID {
     ID(uuid.to_string())
 }
 
-/// A course: modules of lessons that develop competences up to target levels.
 pub struct Course(pub course::Model);
 
+/// A course: modules of lessons that develop competences up to target levels.
 #[Object]
 impl Course {
     async fn id(&self) -> ID {
@@ -243,9 +243,9 @@ fn missing(what: &str, id: Uuid) -> ApiError {
     ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
 }
 
-/// An author of a course, as the catalogue shows them: name only.
 pub struct CourseAuthor(User);
 
+/// An author of a course, as the catalogue shows them: name only.
 #[Object]
 impl CourseAuthor {
     async fn id(&self) -> ID {
@@ -264,9 +264,9 @@ pub struct CompetenceTarget {
     pub target_level: i32,
 }
 
-/// An ordered part of a course.
 pub struct Module(pub course_module::Model);
 
+/// An ordered part of a course.
 #[Object]
 impl Module {
     async fn id(&self) -> ID {
@@ -294,9 +294,9 @@ impl Module {
     }
 }
 
-/// A step of a module.
 pub struct Lesson(pub lesson::Model);
 
+/// A step of a module.
 #[Object]
 impl Lesson {
     async fn id(&self) -> ID {

@@ -20,9 +20,9 @@ fn missing(what: &str, id: uuid::Uuid) -> ApiError {
     ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
 }
 
-/// A competence framework such as DigComp 2.2, versioned by code and version.
 pub struct CompetenceFramework(pub competence_framework::Model);
 
+/// A competence framework such as DigComp 2.2, versioned by code and version.
 #[Object]
 impl CompetenceFramework {
     async fn id(&self) -> ID {
@@ -91,9 +91,9 @@ pub struct ProficiencyLevel {
     pub description: String,
 }
 
-/// An area of a framework, e.g. DigComp's `1` *Information and data literacy*.
 pub struct CompetenceArea(pub competence_area::Model);
 
+/// An area of a framework, e.g. DigComp's `1` *Information and data literacy*.
 #[Object]
 impl CompetenceArea {
     async fn id(&self) -> ID {
@@ -120,10 +120,10 @@ impl CompetenceArea {
     }
 }
 
-/// A competence, e.g. DigComp's `1.1` *Browsing, searching and filtering data, information and
-/// digital content*.
 pub struct Competence(pub competence::Model);
 
+/// A competence, e.g. DigComp's `1.1` *Browsing, searching and filtering data, information and
+/// digital content*.
 #[Object]
 impl Competence {
     async fn id(&self) -> ID {

@@ -10,10 +10,10 @@ use super::{
     parse_id,
 };
 
-/// A unit of the organisation tree (ministry, department, unit). Top-level units are separate
-/// authorities sharing one deployment.
 pub struct OrgUnit(pub org_unit::Model);
 
+/// A unit of the organisation tree (ministry, department, unit). Top-level units are separate
+/// authorities sharing one deployment.
 #[Object]
 impl OrgUnit {
     async fn id(&self) -> ID {
