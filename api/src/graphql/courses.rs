@@ -169,7 +169,8 @@ impl Course {
             .collect())
     }
 
-    /// The competences the course develops and the level it aims for in each.
+    /// The competences the course develops and the level it aims for in each, in the order of
+    /// their framework.
     async fn competence_targets(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceTarget>> {
         let targets = loader::<TargetLoader>(ctx)?
             .load_one(TargetsOf(self.0.id))
@@ -190,7 +191,11 @@ impl Course {
                     target_level: target.target_level,
                 })
             })
-            .collect()
+            .collect::<ApiResult<Vec<_>>>()
+            .map(|mut targets| {
+                targets.sort_by_key(|t| (t.competence.0.framework_id, t.competence.0.position));
+                targets
+            })
     }
 
     /// The modules in order.

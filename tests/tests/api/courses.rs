@@ -891,7 +891,7 @@ async fn the_demo_course_is_published_once_and_found_by_competence() {
 
     let found = app
         .ok(
-            "query($f: CourseFilter) { courses(filter: $f) { edges { node { title status totalMinutes modules { lessons { kind } } } } } }",
+            "query($f: CourseFilter) { courses(filter: $f) { edges { node { title status totalMinutes competenceTargets { competence { code } } } } } }",
             json!({ "f": { "competenceId": competence } }),
             &learner,
         )
@@ -905,4 +905,9 @@ async fn the_demo_course_is_published_once_and_found_by_competence() {
     );
     assert_eq!(edges[0]["node"]["status"], "PUBLISHED");
     assert_eq!(edges[0]["node"]["totalMinutes"], 40);
+    // Targets come in the framework's order, whatever order they were stored in.
+    assert_eq!(
+        edges[0]["node"]["competenceTargets"],
+        json!([{ "competence": { "code": "1.1" } }, { "competence": { "code": "1.2" } }])
+    );
 }
