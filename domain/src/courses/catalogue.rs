@@ -251,3 +251,7 @@ batch!(
     /// Users by id (course owners and co-authors).
     users_by_ids, user, Id
 );
+batch!(
+    /// Courses by id (for enrolments; access was decided when the enrolment was made).
+    courses_by_ids, course, Id
+);

@@ -1,0 +1,306 @@
+//! Learning: enrolments, lesson progress and the learner's own list (`myEnrollments`).
+
+use async_graphql::{
+    Context, Enum, ID, Object,
+    connection::{Connection, Edge},
+};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use govskills_domain::{
+    entities::{
+        enrollment::{self, EnrollmentSource as DbSource, EnrollmentStatus as DbStatus},
+        lesson::LessonKind,
+        user,
+    },
+    learning,
+};
+use uuid::Uuid;
+
+use super::{
+    context::{actor, loader, services},
+    courses::Course,
+    error::{ApiError, ApiResult},
+    loaders::{
+        CourseLessonLoader, CourseLessonsOf, CourseLoader, ProgressLoader, ProgressOf, UserLoader,
+    },
+    page_size, parse_id,
+};
+
+/// Where an enrolment is in its life.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrollmentStatus {
+    /// Being worked through.
+    Active,
+    /// Every lesson done.
+    Completed,
+    /// The learner left a course they had chosen.
+    Withdrawn,
+    /// HR took the assignment back.
+    Cancelled,
+}
+
+/// How the learner came to take the course.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrollmentSource {
+    /// The learner chose it.
+    #[graphql(name = "SELF")]
+    SelfEnrolled,
+    /// HR assigned it: mandatory training.
+    Assigned,
+}
+
+impl From<DbStatus> for EnrollmentStatus {
+    fn from(value: DbStatus) -> Self {
+        match value {
+            DbStatus::Active => Self::Active,
+            DbStatus::Completed => Self::Completed,
+            DbStatus::Withdrawn => Self::Withdrawn,
+            DbStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<DbSource> for EnrollmentSource {
+    fn from(value: DbSource) -> Self {
+        match value {
+            DbSource::SelfEnrolled => Self::SelfEnrolled,
+            DbSource::Assigned => Self::Assigned,
+        }
+    }
+}
+
+fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+fn missing(what: &str, id: Uuid) -> ApiError {
+    ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
+}
+
+/// A learner taking a course, by their own choice or assigned by HR.
+pub struct Enrollment(pub enrollment::Model);
+
+/// A learner taking a course, by their own choice or assigned by HR.
+#[Object]
+impl Enrollment {
+    /// The enrolment's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    /// The course taken (the version enrolled in, even after a newer one is published).
+    async fn course(&self, ctx: &Context<'_>) -> ApiResult<Course> {
+        loader::<CourseLoader>(ctx)?
+            .load_one(self.0.course_id)
+            .await?
+            .map(Course)
+            .ok_or_else(|| missing("course", self.0.course_id))
+    }
+
+    /// Active, completed, withdrawn or cancelled.
+    async fn status(&self) -> EnrollmentStatus {
+        self.0.status.into()
+    }
+
+    /// Chosen by the learner or assigned by HR.
+    async fn source(&self) -> EnrollmentSource {
+        self.0.source.into()
+    }
+
+    /// When an assignment is due, if it has a due date.
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.due_at
+    }
+
+    /// Past its due date and not completed.
+    async fn overdue(&self) -> bool {
+        learning::is_overdue(&self.0, Utc::now())
+    }
+
+    /// How much of the course is done.
+    async fn progress(&self, ctx: &Context<'_>) -> ApiResult<Progress> {
+        let (lessons, done) = tokio::join!(
+            loader::<CourseLessonLoader>(ctx)?.load_one(CourseLessonsOf(self.0.course_id)),
+            loader::<ProgressLoader>(ctx)?.load_one(ProgressOf(self.0.id)),
+        );
+        let lessons = lessons?.unwrap_or_default();
+        let done = done?.unwrap_or_default();
+        let total = lessons.len();
+        let done = lessons
+            .iter()
+            .filter(|lesson| {
+                lesson.kind != LessonKind::Assessment
+                    && done.iter().any(|progress| progress.lesson_id == lesson.id)
+            })
+            .count();
+        Ok(Progress {
+            done: i32::try_from(done).unwrap_or(i32::MAX),
+            total: i32::try_from(total).unwrap_or(i32::MAX),
+        })
+    }
+
+    /// When the last lesson was done.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+
+    /// When the learner last did something in the course (or enrolled).
+    async fn last_activity_at(&self) -> DateTime<Utc> {
+        self.0.last_activity_at
+    }
+
+    /// When the enrolment was made.
+    async fn enrolled_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Who assigned the course, for an assignment.
+    async fn assigned_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Assigner>> {
+        let Some(user_id) = self.0.assigned_by else {
+            return Ok(None);
+        };
+        Ok(loader::<UserLoader>(ctx)?
+            .load_one(user_id)
+            .await?
+            .map(Assigner))
+    }
+}
+
+/// How much of a course is done.
+pub struct Progress {
+    done: i32,
+    total: i32,
+}
+
+/// How much of a course is done.
+#[Object]
+impl Progress {
+    /// Lessons done.
+    async fn done(&self) -> i32 {
+        self.done
+    }
+
+    /// Lessons in the course.
+    async fn total(&self) -> i32 {
+        self.total
+    }
+
+    /// Lessons done as a whole percentage (0 for a course without lessons).
+    async fn percent(&self) -> i32 {
+        if self.total == 0 {
+            0
+        } else {
+            self.done * 100 / self.total
+        }
+    }
+}
+
+/// The HR officer who assigned a course, as a learner sees them: name only.
+pub struct Assigner(user::Model);
+
+/// The HR officer who assigned a course, as a learner sees them: name only.
+#[Object]
+impl Assigner {
+    /// Their user id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    /// Their name.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+}
+
+fn cursor(enrollment_id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(enrollment_id.as_bytes())
+}
+
+fn parse_cursor(cursor: &str) -> ApiResult<Uuid> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
+}
+
+#[derive(Default)]
+pub struct LearningQuery;
+
+#[Object]
+impl LearningQuery {
+    /// Your active and completed enrolments, what needs attention first: overdue, then due
+    /// soonest, then most recently active.
+    async fn my_enrollments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Enrollment>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        let after = after.as_deref().map(parse_cursor).transpose()?;
+        let page = learning::my_page(&services(ctx)?.db, actor, after, first).await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        connection.edges.extend(
+            page.enrollments
+                .into_iter()
+                .map(|enrollment| Edge::new(cursor(enrollment.id), Enrollment(enrollment))),
+        );
+        Ok(connection)
+    }
+
+    /// One of your enrolments; null if it does not exist or is not yours.
+    async fn enrollment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Enrollment>> {
+        let actor = actor(ctx)?;
+        let Ok(enrollment_id) = Uuid::parse_str(id.as_str()) else {
+            return Ok(None);
+        };
+        match learning::find_visible(&services(ctx)?.db, actor, enrollment_id).await {
+            Ok(enrollment) => Ok(Some(Enrollment(enrollment))),
+            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct LearningMutation;
+
+#[Object]
+impl LearningMutation {
+    /// Enrols you in a published course you can see. Enrolling again returns the existing
+    /// enrolment.
+    async fn enroll(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Enrollment> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        Ok(Enrollment(
+            learning::enroll(&services(ctx)?.db, actor, course_id).await?,
+        ))
+    }
+
+    /// Records that you did a lesson (doing it again changes nothing). When every lesson is
+    /// done the enrolment completes. Assessment lessons are passed through their assessment,
+    /// which is not available yet, so a course with one does not complete yet. A lesson of a
+    /// course you are not enrolled in is `NOT_FOUND`.
+    async fn complete_lesson(&self, ctx: &Context<'_>, lesson_id: ID) -> ApiResult<Enrollment> {
+        let actor = actor(ctx)?;
+        let lesson_id = parse_id(&lesson_id, "lessonId")?;
+        Ok(Enrollment(
+            learning::complete_lesson(&services(ctx)?.db, actor, lesson_id).await?,
+        ))
+    }
+
+    /// Withdraws you from a course you enrolled in yourself (an assignment is HR's to cancel).
+    async fn withdraw_enrollment(
+        &self,
+        ctx: &Context<'_>,
+        enrollment_id: ID,
+    ) -> ApiResult<Enrollment> {
+        let actor = actor(ctx)?;
+        let enrollment_id = parse_id(&enrollment_id, "enrollmentId")?;
+        Ok(Enrollment(
+            learning::withdraw(&services(ctx)?.db, actor, enrollment_id).await?,
+        ))
+    }
+}

@@ -1,0 +1,367 @@
+//! Learning: enrolments, lesson progress and completion, and the learner's own list.
+//!
+//! Who may do what:
+//! - Every signed-in user may enrol in a published course they can see (`courses::load_visible`)
+//!   and works through their own enrolments. Enrolments are private: someone else's enrolment
+//!   is `NotFound`, as if it did not exist.
+//! - A learner withdraws from a course they chose; an assignment is HR's to cancel.
+//!
+//! A course completes when every lesson is done. Assessment lessons are done by passing their
+//! assessment, which the assessments feature supplies; until it does, nothing can pass one, so a
+//! course with an assessment lesson does not complete.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, TransactionTrait, sea_query::OnConflict,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    audit::{self, Target},
+    auth::Actor,
+    courses,
+    entities::{
+        course::CourseStatus,
+        enrollment::{self, EnrollmentSource, EnrollmentStatus},
+        lesson::{self, LessonKind},
+        lesson_progress,
+    },
+};
+
+/// One page of a learner's enrolments.
+#[derive(Debug)]
+pub struct Page {
+    pub enrollments: Vec<enrollment::Model>,
+    pub has_next_page: bool,
+}
+
+/// Whether an enrolment is past its due date and not yet completed.
+pub fn is_overdue(enrollment: &enrollment::Model, now: DateTime<Utc>) -> bool {
+    enrollment.status == EnrollmentStatus::Active && enrollment.due_at.is_some_and(|due| due < now)
+}
+
+async fn find_own(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    course_id: Uuid,
+) -> Result<Option<enrollment::Model>> {
+    Ok(enrollment::Entity::find()
+        .filter(enrollment::Column::UserId.eq(user_id))
+        .filter(enrollment::Column::CourseId.eq(course_id))
+        .one(db)
+        .await?)
+}
+
+/// Enrols the actor in a published course they can see. Enrolling again returns the existing
+/// enrolment; one the learner had withdrawn from becomes active again.
+pub async fn enroll(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    course_id: Uuid,
+) -> Result<enrollment::Model> {
+    let access = courses::load_visible(db, actor, course_id).await?;
+    if access.course.status != CourseStatus::Published {
+        return Err(Error::Conflict {
+            field: "courseId",
+            message: "only a published course can be taken".into(),
+        });
+    }
+    if let Some(existing) = find_own(db, actor.id(), course_id).await? {
+        if existing.status != EnrollmentStatus::Withdrawn {
+            return Ok(existing);
+        }
+        let now = Utc::now();
+        let txn = db.begin().await?;
+        let enrollment = enrollment::ActiveModel {
+            id: Set(existing.id),
+            status: Set(EnrollmentStatus::Active),
+            last_activity_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            Some(actor.id()),
+            "enrollment.resumed",
+            Target::Enrollment(enrollment.id),
+            json!({ "courseId": course_id }),
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(enrollment);
+    }
+
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let inserted = enrollment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(actor.id()),
+        course_id: Set(course_id),
+        source: Set(EnrollmentSource::SelfEnrolled),
+        assigned_by: Set(None),
+        due_at: Set(None),
+        status: Set(EnrollmentStatus::Active),
+        completed_at: Set(None),
+        last_activity_at: Set(now),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await;
+    let enrollment = match inserted {
+        Ok(enrollment) => enrollment,
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            // A concurrent request enrolled first: that enrolment is the answer.
+            drop(txn);
+            return find_own(db, actor.id(), course_id).await?.ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!("enrolment vanished after a race"))
+            });
+        }
+        Err(err) => return Err(err.into()),
+    };
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "enrollment.created",
+        Target::Enrollment(enrollment.id),
+        json!({ "courseId": course_id, "source": "self" }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(enrollment)
+}
+
+/// Records that the actor did a lesson (idempotent). A lesson of a course the actor is not
+/// enrolled in is `NotFound`. When every lesson is done the enrolment completes; an assessment
+/// lesson cannot be done here (it is passed through its assessment, not yet available), so a
+/// course with one does not complete yet.
+pub async fn complete_lesson(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    lesson_id: Uuid,
+) -> Result<enrollment::Model> {
+    let lesson = lesson::Entity::find_by_id(lesson_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("lesson"))?;
+    let enrollment = find_own(db, actor.id(), lesson.course_id)
+        .await?
+        .filter(|e| {
+            matches!(
+                e.status,
+                EnrollmentStatus::Active | EnrollmentStatus::Completed
+            )
+        })
+        .ok_or(Error::NotFound("lesson"))?;
+    if lesson.kind == LessonKind::Assessment {
+        return Err(Error::Conflict {
+            field: "lessonId",
+            message: "an assessment lesson is done by passing its assessment".into(),
+        });
+    }
+    let already = lesson_progress::Entity::find_by_id((enrollment.id, lesson_id))
+        .one(db)
+        .await?;
+    if already.is_some() || enrollment.status == EnrollmentStatus::Completed {
+        return Ok(enrollment);
+    }
+
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    lesson_progress::Entity::insert(lesson_progress::ActiveModel {
+        enrollment_id: Set(enrollment.id),
+        lesson_id: Set(lesson_id),
+        completed_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            lesson_progress::Column::EnrollmentId,
+            lesson_progress::Column::LessonId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let lessons = lesson::Entity::find()
+        .filter(lesson::Column::CourseId.eq(lesson.course_id))
+        .all(&txn)
+        .await?;
+    let done = lesson_progress::Entity::find()
+        .filter(lesson_progress::Column::EnrollmentId.eq(enrollment.id))
+        .all(&txn)
+        .await?;
+    let complete = lessons
+        .iter()
+        .all(|l| l.kind != LessonKind::Assessment && done.iter().any(|d| d.lesson_id == l.id));
+    let mut update = enrollment::ActiveModel {
+        id: Set(enrollment.id),
+        last_activity_at: Set(now),
+        ..Default::default()
+    };
+    if complete {
+        update.status = Set(EnrollmentStatus::Completed);
+        update.completed_at = Set(Some(now));
+    }
+    let enrollment = update.update(&txn).await?;
+    if complete {
+        audit::record(
+            &txn,
+            Some(actor.id()),
+            "enrollment.completed",
+            Target::Enrollment(enrollment.id),
+            json!({ "courseId": enrollment.course_id }),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(enrollment)
+}
+
+/// The actor's own enrolment by id; anyone else's is `NotFound`.
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enrollment_id: Uuid,
+) -> Result<enrollment::Model> {
+    enrollment::Entity::find_by_id(enrollment_id)
+        .one(db)
+        .await?
+        .filter(|e| e.user_id == actor.id())
+        .ok_or(Error::NotFound("enrollment"))
+}
+
+/// Withdraws the actor from a course they enrolled in themselves (idempotent). An assignment
+/// is mandatory: only HR cancels it.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    enrollment_id: Uuid,
+) -> Result<enrollment::Model> {
+    let enrollment = find_visible(db, actor, enrollment_id).await?;
+    if enrollment.source != EnrollmentSource::SelfEnrolled {
+        return Err(Error::forbidden(
+            "an assigned course is mandatory; only HR can cancel the assignment",
+        ));
+    }
+    match enrollment.status {
+        EnrollmentStatus::Withdrawn => return Ok(enrollment),
+        EnrollmentStatus::Completed => {
+            return Err(Error::Conflict {
+                field: "enrollmentId",
+                message: "a completed course cannot be withdrawn from".into(),
+            });
+        }
+        EnrollmentStatus::Cancelled => return Err(Error::NotFound("enrollment")),
+        EnrollmentStatus::Active => {}
+    }
+    let txn = db.begin().await?;
+    let enrollment = enrollment::ActiveModel {
+        id: Set(enrollment.id),
+        status: Set(EnrollmentStatus::Withdrawn),
+        last_activity_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "enrollment.withdrawn",
+        Target::Enrollment(enrollment.id),
+        json!({ "courseId": enrollment.course_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(enrollment)
+}
+
+/// Sort key of "what needs attention first": overdue, then due soonest, then most recently
+/// active; the id breaks ties so the order is total (and a cursor stable).
+fn attention_key(
+    e: &enrollment::Model,
+    now: DateTime<Utc>,
+) -> (u8, i64, std::cmp::Reverse<i64>, std::cmp::Reverse<Uuid>) {
+    let bucket = if is_overdue(e, now) {
+        0
+    } else if e.status == EnrollmentStatus::Active && e.due_at.is_some() {
+        1
+    } else {
+        2
+    };
+    let due = match bucket {
+        0 | 1 => e.due_at.map_or(0, |d| d.timestamp_micros()),
+        _ => 0,
+    };
+    (
+        bucket,
+        due,
+        std::cmp::Reverse(e.last_activity_at.timestamp_micros()),
+        std::cmp::Reverse(e.id),
+    )
+}
+
+/// A page of the actor's active and completed enrolments, what needs attention first, after
+/// the enrolment `after` (exclusive). A learner has tens of enrolments, not thousands: they are
+/// read in one statement and ordered here, where "overdue" is easy to say.
+pub async fn my_page(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    after: Option<Uuid>,
+    first: usize,
+) -> Result<Page> {
+    let now = Utc::now();
+    let mut all = enrollment::Entity::find()
+        .filter(enrollment::Column::UserId.eq(actor.id()))
+        .filter(
+            enrollment::Column::Status
+                .is_in([EnrollmentStatus::Active, EnrollmentStatus::Completed]),
+        )
+        .all(db)
+        .await?;
+    all.sort_by_key(|e| attention_key(e, now));
+    let start = match after {
+        None => 0,
+        Some(after) => {
+            all.iter()
+                .position(|e| e.id == after)
+                .ok_or_else(|| Error::invalid("after", "after is not a cursor from this list"))?
+                + 1
+        }
+    };
+    let mut enrollments: Vec<_> = all.into_iter().skip(start).collect();
+    let has_next_page = enrollments.len() > first;
+    enrollments.truncate(first);
+    Ok(Page {
+        enrollments,
+        has_next_page,
+    })
+}
+
+macro_rules! batch {
+    ($(#[$doc:meta])* $name:ident, $entity:ident, $column:ident) => {
+        $(#[$doc])*
+        pub async fn $name(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<$entity::Model>> {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            Ok($entity::Entity::find()
+                .filter($entity::Column::$column.is_in(ids.iter().copied()))
+                .all(db)
+                .await?)
+        }
+    };
+}
+
+batch!(
+    /// Lessons done, for many enrolments.
+    progress_of, lesson_progress, EnrollmentId
+);
