@@ -5,6 +5,8 @@
 //!   and works through their own enrolments. Enrolments are private: someone else's enrolment
 //!   is `NotFound`, as if it did not exist.
 //! - A learner withdraws from a course they chose; an assignment is HR's to cancel.
+//! - `HR` assigns a published course to users inside the subtrees their grants cover, and
+//!   cancels assignments of users they cover. One user outside refuses the whole call.
 //!
 //! A course completes when every lesson is done. Assessment lessons are done by passing their
 //! assessment, which the assessments feature supplies; until it does, nothing can pass one, so a
@@ -13,22 +15,26 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait, sea_query::OnConflict,
+    Set, TransactionTrait,
+    sea_query::{OnConflict, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    Error, Result,
+    DbResultExt, Error, Result,
     audit::{self, Target},
     auth::Actor,
-    courses,
+    courses::{self, CourseAccess},
     entities::{
-        course::CourseStatus,
+        course::{CourseStatus, Visibility},
         enrollment::{self, EnrollmentSource, EnrollmentStatus},
         lesson::{self, LessonKind},
-        lesson_progress,
+        lesson_progress, org_unit,
+        user::{self, UserStatus},
     },
+    org,
+    types::Role,
 };
 
 /// One page of a learner's enrolments.
@@ -56,7 +62,8 @@ async fn find_own(
 }
 
 /// Enrols the actor in a published course they can see. Enrolling again returns the existing
-/// enrolment; one the learner had withdrawn from becomes active again.
+/// enrolment; one the learner had withdrawn from (or whose assignment was cancelled) becomes an
+/// active enrolment of their own again, keeping its progress.
 pub async fn enroll(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -70,7 +77,10 @@ pub async fn enroll(
         });
     }
     if let Some(existing) = find_own(db, actor.id(), course_id).await? {
-        if existing.status != EnrollmentStatus::Withdrawn {
+        if !matches!(
+            existing.status,
+            EnrollmentStatus::Withdrawn | EnrollmentStatus::Cancelled
+        ) {
             return Ok(existing);
         }
         let now = Utc::now();
@@ -78,6 +88,9 @@ pub async fn enroll(
         let enrollment = enrollment::ActiveModel {
             id: Set(existing.id),
             status: Set(EnrollmentStatus::Active),
+            source: Set(EnrollmentSource::SelfEnrolled),
+            assigned_by: Set(None),
+            due_at: Set(None),
             last_activity_at: Set(now),
             ..Default::default()
         }
@@ -278,6 +291,230 @@ pub async fn withdraw(
         "enrollment.withdrawn",
         Target::Enrollment(enrollment.id),
         json!({ "courseId": enrollment.course_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(enrollment)
+}
+
+/// Assigns a published course to users inside the actor's `HR` subtrees, due at `due_at`. If
+/// any one user is outside, nothing is written. A user already enrolled by their own choice (or
+/// withdrawn, or cancelled) gets an active assignment that keeps their progress; a completed
+/// enrolment stays as it is.
+pub async fn assign(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    course_id: Uuid,
+    user_ids: Vec<Uuid>,
+    due_at: Option<DateTime<Utc>>,
+) -> Result<Vec<enrollment::Model>> {
+    actor.require_role(Role::Hr)?;
+    let mut user_ids = user_ids;
+    user_ids.sort();
+    user_ids.dedup();
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids.iter().copied()))
+        .all(db)
+        .await?;
+    if users.len() != user_ids.len() {
+        return Err(Error::invalid("userIds", "no such user"));
+    }
+    let access = assignable_course(db, actor, course_id).await?;
+    assign_users(db, actor, &access, users, due_at).await
+}
+
+/// Assigns a published course to every active member of an org unit's subtree, which must lie
+/// inside the actor's `HR` subtrees.
+pub async fn assign_to_org_unit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    course_id: Uuid,
+    org_unit_id: Uuid,
+    due_at: Option<DateTime<Utc>>,
+) -> Result<Vec<enrollment::Model>> {
+    actor.require_role(Role::Hr)?;
+    let unit = org::find(db, org_unit_id).await?;
+    actor.require_covers(Role::Hr, &unit.path, "org unit")?;
+    let access = assignable_course(db, actor, course_id).await?;
+    let users = user::Entity::find()
+        .filter(user::Column::Status.eq(UserStatus::Active))
+        .filter(
+            user::Column::OrgUnitId.in_subquery(
+                Query::select()
+                    .column(org_unit::Column::Id)
+                    .from(org_unit::Entity)
+                    .cond_where(org::in_subtree(&unit.path))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    assign_users(db, actor, &access, users, due_at).await
+}
+
+async fn assignable_course(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    course_id: Uuid,
+) -> Result<CourseAccess> {
+    let access = courses::load_visible(db, actor, course_id).await?;
+    if access.course.status != CourseStatus::Published {
+        return Err(Error::Conflict {
+            field: "courseId",
+            message: "only a published course can be assigned".into(),
+        });
+    }
+    Ok(access)
+}
+
+async fn assign_users(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    access: &CourseAccess,
+    users: Vec<user::Model>,
+    due_at: Option<DateTime<Utc>>,
+) -> Result<Vec<enrollment::Model>> {
+    let units = org::find_many(
+        db,
+        &users
+            .iter()
+            .map(|user| user.org_unit_id)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    for user in &users {
+        let path = units
+            .iter()
+            .find(|unit| unit.id == user.org_unit_id)
+            .map(|unit| unit.path.as_str())
+            .ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!("unit of user {} is missing", user.id))
+            })?;
+        if !actor.covers(Role::Hr, path) {
+            return Err(Error::forbidden(
+                "you can assign courses only to users in the org units you are HR for",
+            ));
+        }
+        let visible = access.course.visibility == Visibility::Platform
+            || path.starts_with(access.unit.path.as_str());
+        if !visible {
+            return Err(Error::invalid(
+                "userIds",
+                format!("the course is not available to user {}", user.id),
+            ));
+        }
+    }
+
+    let now = Utc::now();
+    let course_id = access.course.id;
+    let txn = db.begin().await?;
+    let existing = enrollment::Entity::find()
+        .filter(enrollment::Column::CourseId.eq(course_id))
+        .filter(enrollment::Column::UserId.is_in(users.iter().map(|user| user.id)))
+        .all(&txn)
+        .await?;
+    let mut result = Vec::with_capacity(users.len());
+    for user in &users {
+        let enrollment = match existing.iter().find(|e| e.user_id == user.id) {
+            Some(e) if e.status == EnrollmentStatus::Completed => {
+                result.push(e.clone());
+                continue;
+            }
+            Some(e) => {
+                enrollment::ActiveModel {
+                    id: Set(e.id),
+                    source: Set(EnrollmentSource::Assigned),
+                    assigned_by: Set(Some(actor.id())),
+                    due_at: Set(due_at),
+                    status: Set(EnrollmentStatus::Active),
+                    ..Default::default()
+                }
+                .update(&txn)
+                .await?
+            }
+            None => enrollment::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(user.id),
+                course_id: Set(course_id),
+                source: Set(EnrollmentSource::Assigned),
+                assigned_by: Set(Some(actor.id())),
+                due_at: Set(due_at),
+                status: Set(EnrollmentStatus::Active),
+                completed_at: Set(None),
+                last_activity_at: Set(now),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await
+            .on_unique_violation(
+                "userIds",
+                "someone enrolled in the course meanwhile; try again",
+            )?,
+        };
+        audit::record(
+            &txn,
+            Some(actor.id()),
+            "enrollment.assigned",
+            Target::Enrollment(enrollment.id),
+            json!({ "courseId": course_id, "userId": user.id, "dueAt": due_at }),
+        )
+        .await?;
+        result.push(enrollment);
+    }
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// Cancels an assignment (`HR` covering the learner); an enrolment the actor may not see is
+/// `NotFound`.
+pub async fn cancel_assignment(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    enrollment_id: Uuid,
+) -> Result<enrollment::Model> {
+    actor.require_role(Role::Hr)?;
+    let enrollment = enrollment::Entity::find_by_id(enrollment_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("enrollment"))?;
+    let learner = user::Entity::find_by_id(enrollment.user_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("enrollment"))?;
+    let unit = org::find(db, learner.org_unit_id).await?;
+    if !actor.covers(Role::Hr, &unit.path) {
+        return Err(Error::NotFound("enrollment"));
+    }
+    if enrollment.source != EnrollmentSource::Assigned {
+        return Err(Error::Conflict {
+            field: "enrollmentId",
+            message: "this enrolment is the learner's own choice, not an assignment".into(),
+        });
+    }
+    match enrollment.status {
+        EnrollmentStatus::Cancelled => return Ok(enrollment),
+        EnrollmentStatus::Active => {}
+        _ => {
+            return Err(Error::Conflict {
+                field: "enrollmentId",
+                message: "only an active assignment can be cancelled".into(),
+            });
+        }
+    }
+    let txn = db.begin().await?;
+    let enrollment = enrollment::ActiveModel {
+        id: Set(enrollment.id),
+        status: Set(EnrollmentStatus::Cancelled),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "enrollment.cancelled",
+        Target::Enrollment(enrollment.id),
+        json!({ "courseId": enrollment.course_id, "userId": enrollment.user_id }),
     )
     .await?;
     txn.commit().await?;

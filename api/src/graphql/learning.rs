@@ -291,6 +291,66 @@ impl LearningMutation {
         ))
     }
 
+    /// Assigns a published course as mandatory training (HR) to users inside the org units you
+    /// are HR for, optionally due at `dueAt`. If any one user is outside, the whole call is
+    /// `FORBIDDEN` and nothing is written. Someone already enrolled by their own choice gets
+    /// the assignment and due date on their existing enrolment.
+    async fn assign_course(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        user_ids: Vec<ID>,
+        due_at: Option<DateTime<Utc>>,
+    ) -> ApiResult<Vec<Enrollment>> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let user_ids = user_ids
+            .iter()
+            .map(|id| parse_id(id, "userIds"))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(
+            learning::assign(&services(ctx)?.db, actor, course_id, user_ids, due_at)
+                .await?
+                .into_iter()
+                .map(Enrollment)
+                .collect(),
+        )
+    }
+
+    /// Assigns a published course (HR) to every active member of an org unit and its
+    /// sub-units, which must be inside the org units you are HR for.
+    async fn assign_course_to_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        org_unit_id: ID,
+        due_at: Option<DateTime<Utc>>,
+    ) -> ApiResult<Vec<Enrollment>> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let org_unit_id = parse_id(&org_unit_id, "orgUnitId")?;
+        Ok(
+            learning::assign_to_org_unit(&services(ctx)?.db, actor, course_id, org_unit_id, due_at)
+                .await?
+                .into_iter()
+                .map(Enrollment)
+                .collect(),
+        )
+    }
+
+    /// Cancels an active assignment (HR covering the learner).
+    async fn cancel_assignment(
+        &self,
+        ctx: &Context<'_>,
+        enrollment_id: ID,
+    ) -> ApiResult<Enrollment> {
+        let actor = actor(ctx)?;
+        let enrollment_id = parse_id(&enrollment_id, "enrollmentId")?;
+        Ok(Enrollment(
+            learning::cancel_assignment(&services(ctx)?.db, actor, enrollment_id).await?,
+        ))
+    }
+
     /// Withdraws you from a course you enrolled in yourself (an assignment is HR's to cancel).
     async fn withdraw_enrollment(
         &self,

@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, spawn_app, spawn_app_with,
+    ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, spawn_app,
+    spawn_app_with,
 };
 
 const ENROLLMENT_FIELDS: &str = "id status source dueAt overdue completedAt
@@ -363,4 +364,222 @@ async fn my_enrollments_pages_with_cursors() {
     assert_eq!(page["pageInfo"]["hasNextPage"], false);
     assert_eq!(page["edges"].as_array().map(Vec::len), Some(1));
     assert_eq!(page["edges"][0]["node"]["course"]["title"], "Course 0");
+}
+
+async fn user_id(app: &TestApp, token: &str) -> String {
+    app.me(token).await["id"].as_str().expect("id").to_owned()
+}
+
+async fn assign(app: &TestApp, hr: &str, course: &str, users: &[&str], due_at: Value) -> Value {
+    app.gql(
+        &format!("mutation($course: ID!, $users: [ID!]!, $due: DateTime) {{
+            assignCourse(courseId: $course, userIds: $users, dueAt: $due) {{ {ENROLLMENT_FIELDS} }} }}"),
+        json!({ "course": course, "users": users, "due": due_at }),
+        Some(hr),
+    )
+    .await
+}
+
+fn days_from_now(days: i64) -> Value {
+    json!((chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339())
+}
+
+#[tokio::test]
+async fn hr_assigning_outside_their_units_is_refused_and_writes_nothing() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let hr = app.login(HR, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let learner1 = app.login(LEARNER1, PASSWORD).await;
+    let learner2 = app.login(LEARNER2, PASSWORD).await;
+    let (learner1, learner2) = (
+        user_id(&app, &learner1).await,
+        user_id(&app, &learner2).await,
+    );
+    let other = app
+        .ok(
+            r#"mutation { createOrgUnit(input: { name: "Other authority" }) { id } }"#,
+            json!({}),
+            &admin,
+        )
+        .await["createOrgUnit"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let outsider = app
+        .create_user(&admin, "outsider@example.test", &other)
+        .await;
+    let (course, _) = published_course(&app, &trainer, "Mandatory", 1).await;
+    let enrollments = app.count("enrollments").await;
+    let events = app.count("audit_events").await;
+
+    let response = assign(
+        &app,
+        &hr,
+        &course,
+        &[&learner1, &outsider, &learner2],
+        days_from_now(7),
+    )
+    .await;
+    assert_error(&response, "FORBIDDEN", None);
+    let alone = assign(&app, &hr, &course, &[&outsider], Value::Null).await;
+    assert_error(&alone, "FORBIDDEN", None);
+    // Nor may anyone without HR assign.
+    let as_trainer = assign(&app, &trainer, &course, &[&learner1], Value::Null).await;
+    assert_error(&as_trainer, "FORBIDDEN", None);
+
+    assert_eq!(app.count("enrollments").await, enrollments);
+    assert_eq!(app.count("audit_events").await, events);
+
+    // Inside the HR officer's units it works.
+    let ok = assign(
+        &app,
+        &hr,
+        &course,
+        &[&learner1, &learner2],
+        days_from_now(7),
+    )
+    .await;
+    let assigned = ok["data"]["assignCourse"].as_array().expect("enrollments");
+    assert_eq!(assigned.len(), 2, "{ok}");
+    for enrollment in assigned {
+        assert_eq!(enrollment["source"], "ASSIGNED");
+        assert_eq!(enrollment["assignedBy"]["displayName"], "Hanna HR");
+        assert!(enrollment["dueAt"].is_string());
+    }
+    assert_eq!(app.count("enrollments").await, enrollments + 2);
+}
+
+#[tokio::test]
+async fn hr_assigns_a_course_to_a_whole_org_unit() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let hr = app.login(HR, PASSWORD).await;
+    let learner1 = app.login(LEARNER1, PASSWORD).await;
+    let learner2 = app.login(LEARNER2, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let department = app.org_unit_id(&hr, "Department of Citizen Services").await;
+    // A second member of the department, so the whole unit means more than one learner.
+    let new_member = app
+        .create_user(&admin, "new.member@example.test", &department)
+        .await;
+    let (course, _) = published_course(&app, &trainer, "For the department", 1).await;
+
+    let response = app
+        .ok(
+            "mutation($course: ID!, $unit: ID!) { assignCourseToOrgUnit(courseId: $course, orgUnitId: $unit) { id source } }",
+            json!({ "course": course, "unit": department }),
+            &hr,
+        )
+        .await;
+    assert_eq!(
+        response["assignCourseToOrgUnit"].as_array().map(Vec::len),
+        Some(2),
+        "{response}"
+    );
+    let mine = my_enrollments(&app, &learner1).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["source"], "ASSIGNED");
+    assert_eq!(mine[0]["course"]["id"], course.as_str());
+    assert!(my_enrollments(&app, &learner2).await.is_empty());
+    let member = app
+        .login("new.member@example.test", "a long enough password")
+        .await;
+    assert_eq!(user_id(&app, &member).await, new_member);
+    assert_eq!(my_enrollments(&app, &member).await.len(), 1);
+
+    // A learner cannot assign.
+    let refused = app
+        .gql(
+            "mutation($course: ID!, $unit: ID!) { assignCourseToOrgUnit(courseId: $course, orgUnitId: $unit) { id } }",
+            json!({ "course": course, "unit": department }),
+            Some(&learner1),
+        )
+        .await;
+    assert_error(&refused, "FORBIDDEN", None);
+}
+
+#[tokio::test]
+async fn overdue_assignments_come_first_then_the_soonest_due_then_recent_activity() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let hr = app.login(HR, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let me = user_id(&app, &learner).await;
+    let (later, _) = published_course(&app, &trainer, "Due later", 1).await;
+    let (overdue, _) = published_course(&app, &trainer, "Overdue", 1).await;
+    let (soon, _) = published_course(&app, &trainer, "Due soon", 1).await;
+    let (own, _) = published_course(&app, &trainer, "My own choice", 1).await;
+    assign(&app, &hr, &later, &[&me], days_from_now(30)).await;
+    assign(&app, &hr, &overdue, &[&me], days_from_now(-1)).await;
+    assign(&app, &hr, &soon, &[&me], days_from_now(2)).await;
+    enroll(&app, &learner, &own).await;
+
+    let listed = my_enrollments(&app, &learner).await;
+    let titles: Vec<&str> = listed
+        .iter()
+        .map(|e| e["course"]["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(
+        titles,
+        ["Overdue", "Due soon", "Due later", "My own choice"]
+    );
+    let overdue_flags: Vec<&Value> = listed.iter().map(|e| &e["overdue"]).collect();
+    assert_eq!(
+        overdue_flags,
+        [&json!(true), &json!(false), &json!(false), &json!(false)]
+    );
+}
+
+#[tokio::test]
+async fn assigning_a_self_enrolled_course_turns_it_into_an_assignment_and_hr_can_cancel_it() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let hr = app.login(HR, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let me = user_id(&app, &learner).await;
+    let (course, lessons) = published_course(&app, &trainer, "Chosen, then required", 2).await;
+    let own = id_of(&enroll(&app, &learner, &course).await, "enroll");
+    complete(&app, &learner, &lessons[0]).await;
+
+    let response = assign(&app, &hr, &course, &[&me], days_from_now(5)).await;
+    let assigned = &response["data"]["assignCourse"][0];
+    assert_eq!(assigned["id"], own.as_str(), "{response}");
+    assert_eq!(assigned["source"], "ASSIGNED");
+    assert!(assigned["dueAt"].is_string());
+    assert_eq!(assigned["progress"]["done"], 1);
+    assert_eq!(app.count("enrollments").await, 1);
+
+    // Mandatory: the learner cannot withdraw.
+    let withdraw = app
+        .gql(
+            "mutation($id: ID!) { withdrawEnrollment(enrollmentId: $id) { status } }",
+            json!({ "id": own }),
+            Some(&learner),
+        )
+        .await;
+    assert_error(&withdraw, "FORBIDDEN", None);
+
+    let cancelled = app
+        .ok(
+            "mutation($id: ID!) { cancelAssignment(enrollmentId: $id) { id status } }",
+            json!({ "id": own }),
+            &hr,
+        )
+        .await;
+    assert_eq!(cancelled["cancelAssignment"]["status"], "CANCELLED");
+    let (action, _, target) = app.latest_audit_event().await;
+    assert_eq!(action, "enrollment.cancelled");
+    assert_eq!(target.as_deref(), Some(own.as_str()));
+    assert!(my_enrollments(&app, &learner).await.is_empty());
+
+    // A learner cannot cancel assignments.
+    let refused = app
+        .gql(
+            "mutation($id: ID!) { cancelAssignment(enrollmentId: $id) { status } }",
+            json!({ "id": own }),
+            Some(&learner),
+        )
+        .await;
+    assert_error(&refused, "FORBIDDEN", None);
 }
