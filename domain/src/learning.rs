@@ -15,7 +15,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    QueryOrder, Set, TransactionTrait,
     sea_query::{OnConflict, Query},
 };
 use serde_json::json;
@@ -25,15 +25,19 @@ use crate::{
     DbResultExt, Error, Result,
     audit::{self, Target},
     auth::Actor,
+    competences,
     courses::{self, CourseAccess},
     entities::{
-        course::{CourseStatus, Visibility},
+        competence,
+        competence_result::{self, ResultSource},
+        course::{self, CourseStatus, Visibility},
+        course_competence,
         enrollment::{self, EnrollmentSource, EnrollmentStatus},
         lesson::{self, LessonKind},
         lesson_progress, org_unit,
         user::{self, UserStatus},
     },
-    org,
+    job_roles, org,
     types::Role,
 };
 
@@ -602,3 +606,185 @@ batch!(
     /// Lessons done, for many enrolments.
     progress_of, lesson_progress, EnrollmentId
 );
+
+/// One competence of a learner's profile.
+#[derive(Clone, Debug)]
+pub struct ProfileEntry {
+    pub competence: competence::Model,
+    /// The latest verified result, else the latest self-assessment.
+    pub current: Option<competence_result::Model>,
+    /// What the learner's job role requires.
+    pub required: Option<i32>,
+}
+
+impl ProfileEntry {
+    /// The current level (0 without one).
+    pub fn current_level(&self) -> i32 {
+        self.current.as_ref().map_or(0, |result| result.level)
+    }
+
+    /// How far the current level falls short of the required one (never negative).
+    pub fn gap(&self) -> i32 {
+        (self.required.unwrap_or(0) - self.current_level()).max(0)
+    }
+}
+
+/// The actor's competence profile: every competence of the frameworks in use (those the
+/// actor's job role requires, and those the actor has results for), with the current level,
+/// the required level and the gap, in framework order.
+pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ProfileEntry>> {
+    let job_roles = job_roles::job_roles_of_users(db, &[actor.id()]).await?;
+    let role_ids: Vec<Uuid> = job_roles.iter().map(|role| role.job_role_id).collect();
+    let requirements = job_roles::requirements_of(db, &role_ids).await?;
+    let results = competence_result::Entity::find()
+        .filter(competence_result::Column::UserId.eq(actor.id()))
+        .order_by_asc(competence_result::Column::CreatedAt)
+        .order_by_asc(competence_result::Column::Id)
+        .all(db)
+        .await?;
+    let mut used: Vec<Uuid> = requirements
+        .iter()
+        .map(|r| r.competence_id)
+        .chain(results.iter().map(|r| r.competence_id))
+        .collect();
+    used.sort();
+    used.dedup();
+    let used = competences::competences_by_ids(db, &used).await?;
+    let area_ids: Vec<Uuid> = used.iter().map(|c| c.area_id).collect();
+    let areas = competences::areas_by_ids(db, &area_ids).await?;
+    let mut framework_ids: Vec<Uuid> = areas.iter().map(|a| a.framework_id).collect();
+    framework_ids.sort();
+    framework_ids.dedup();
+    let all_areas = competences::areas_of(db, &framework_ids).await?;
+    let all_area_ids: Vec<Uuid> = all_areas.iter().map(|a| a.id).collect();
+    let all = competences::competences_of(db, &all_area_ids).await?;
+    let mut entries: Vec<ProfileEntry> = all
+        .into_iter()
+        .map(|competence| {
+            let of = |verified: bool| {
+                results
+                    .iter()
+                    .rev()
+                    .find(|r| {
+                        r.competence_id == competence.id
+                            && (r.source != ResultSource::SelfAssessed) == verified
+                    })
+                    .cloned()
+            };
+            let current = of(true).or_else(|| of(false));
+            let required = requirements
+                .iter()
+                .filter(|r| r.competence_id == competence.id)
+                .map(|r| r.level)
+                .max();
+            ProfileEntry {
+                competence,
+                current,
+                required,
+            }
+        })
+        .collect();
+    // Areas in framework order, competences in area order.
+    entries.sort_by_key(|entry| {
+        all_areas
+            .iter()
+            .position(|area| area.id == entry.competence.area_id)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(entries)
+}
+
+/// Records the actor's own ratings (each within its framework's level range) and returns the
+/// updated profile. Self-ratings count only where no verified result exists.
+pub async fn submit_self_assessment(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ratings: Vec<(Uuid, i32)>,
+) -> Result<Vec<ProfileEntry>> {
+    if ratings.is_empty() {
+        return Err(Error::invalid("ratings", "rate at least one competence"));
+    }
+    competences::check_levels(db, "ratings", &ratings).await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    competence_result::Entity::insert_many(ratings.iter().map(|(competence_id, level)| {
+        competence_result::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(actor.id()),
+            competence_id: Set(*competence_id),
+            level: Set(*level),
+            source: Set(ResultSource::SelfAssessed),
+            created_at: Set(now),
+        }
+    }))
+    .exec(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "competence.self_assessed",
+        Target::User(actor.id()),
+        json!({ "ratings": ratings.iter().map(|(id, level)| json!({ "competenceId": id, "level": level })).collect::<Vec<_>>() }),
+    )
+    .await?;
+    txn.commit().await?;
+    profile(db, actor).await
+}
+
+/// Published courses the actor may take that close their biggest gaps first (a target above
+/// the current level on a competence with a gap), skipping courses they completed.
+pub async fn recommendations(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    first: usize,
+) -> Result<Vec<course::Model>> {
+    let entries = profile(db, actor).await?;
+    let gaps: Vec<&ProfileEntry> = entries.iter().filter(|e| e.gap() > 0).collect();
+    if gaps.is_empty() || first == 0 {
+        return Ok(Vec::new());
+    }
+    let gap_ids: Vec<Uuid> = gaps.iter().map(|e| e.competence.id).collect();
+    let targets = course_competence::Entity::find()
+        .filter(course_competence::Column::CompetenceId.is_in(gap_ids))
+        .all(db)
+        .await?;
+    // The biggest gap each course closes, and the sum of the gaps it closes.
+    let mut scores: std::collections::HashMap<Uuid, (i32, i32)> = Default::default();
+    for target in &targets {
+        let Some(entry) = gaps
+            .iter()
+            .find(|e| e.competence.id == target.competence_id)
+        else {
+            continue;
+        };
+        if target.target_level > entry.current_level() {
+            let score = scores.entry(target.course_id).or_default();
+            score.0 = score.0.max(entry.gap());
+            score.1 += entry.gap();
+        }
+    }
+    let completed: Vec<Uuid> = enrollment::Entity::find()
+        .filter(enrollment::Column::UserId.eq(actor.id()))
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Completed))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.course_id)
+        .collect();
+    let candidates: Vec<Uuid> = scores
+        .keys()
+        .copied()
+        .filter(|id| !completed.contains(id))
+        .collect();
+    let mut courses = courses::takeable_among(db, actor, &candidates).await?;
+    courses.sort_by_key(|course| {
+        let (biggest, total) = scores.get(&course.id).copied().unwrap_or_default();
+        (
+            std::cmp::Reverse(biggest),
+            std::cmp::Reverse(total),
+            std::cmp::Reverse(course.id),
+        )
+    });
+    courses.truncate(first);
+    Ok(courses)
+}

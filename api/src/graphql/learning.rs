@@ -1,5 +1,6 @@
 //! Learning: enrolments, lesson progress and the learner's own list (`myEnrollments`).
 
+use async_graphql::InputObject;
 use async_graphql::{
     Context, Enum, ID, Object,
     connection::{Connection, Edge},
@@ -8,6 +9,7 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use govskills_domain::{
     entities::{
+        competence_result::ResultSource as DbResultSource,
         enrollment::{self, EnrollmentSource as DbSource, EnrollmentStatus as DbStatus},
         lesson::LessonKind,
         user,
@@ -20,6 +22,7 @@ use super::{
     context::{actor, loader, services},
     courses::Course,
     error::{ApiError, ApiResult},
+    frameworks::Competence,
     loaders::{
         CourseLessonLoader, CourseLessonsOf, CourseLoader, ProgressLoader, ProgressOf, UserLoader,
     },
@@ -212,6 +215,102 @@ impl Assigner {
     }
 }
 
+/// Where a competence level comes from.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompetenceResultSource {
+    /// The learner rated themselves.
+    #[graphql(name = "SELF")]
+    SelfAssessed,
+    /// A passed assessment.
+    Assessment,
+    /// Recorded by HR.
+    Manual,
+}
+
+impl From<DbResultSource> for CompetenceResultSource {
+    fn from(value: DbResultSource) -> Self {
+        match value {
+            DbResultSource::SelfAssessed => Self::SelfAssessed,
+            DbResultSource::Assessment => Self::Assessment,
+            DbResultSource::Manual => Self::Manual,
+        }
+    }
+}
+
+/// Your competences: where you are, where your job role needs you, and the gap.
+pub struct CompetenceProfile(Vec<learning::ProfileEntry>);
+
+/// Your competences: where you are, where your job role needs you, and the gap.
+#[Object]
+impl CompetenceProfile {
+    /// Every competence of the frameworks in use (those your job role requires and those you
+    /// have results for), in framework order.
+    async fn competences(&self) -> Vec<CompetenceLevel> {
+        self.0.iter().cloned().map(CompetenceLevel).collect()
+    }
+
+    /// The sum of the gaps.
+    async fn total_gap(&self) -> i32 {
+        self.0.iter().map(learning::ProfileEntry::gap).sum()
+    }
+}
+
+/// One competence of your profile.
+pub struct CompetenceLevel(learning::ProfileEntry);
+
+/// One competence of your profile.
+#[Object]
+impl CompetenceLevel {
+    /// The competence.
+    async fn competence(&self) -> Competence {
+        Competence(self.0.competence.clone())
+    }
+
+    /// Your current level: the latest verified result, else your latest self-assessment;
+    /// null if there is neither.
+    async fn current_level(&self) -> Option<i32> {
+        self.0.current.as_ref().map(|result| result.level)
+    }
+
+    /// Where the current level comes from.
+    async fn source(&self) -> Option<CompetenceResultSource> {
+        self.0.current.as_ref().map(|result| result.source.into())
+    }
+
+    /// When the current level was recorded.
+    async fn assessed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.current.as_ref().map(|result| result.created_at)
+    }
+
+    /// Whether the current level is only your own rating (no verified result exists).
+    async fn self_assessed(&self) -> bool {
+        self.0
+            .current
+            .as_ref()
+            .is_some_and(|result| result.source == DbResultSource::SelfAssessed)
+    }
+
+    /// The level your job role requires, if it requires this competence.
+    async fn required_level(&self) -> Option<i32> {
+        self.0.required
+    }
+
+    /// How far the current level (0 without one) falls short of the required level; never
+    /// negative.
+    async fn gap(&self) -> i32 {
+        self.0.gap()
+    }
+}
+
+/// Your rating of yourself in one competence.
+#[derive(InputObject)]
+pub struct SelfRatingInput {
+    /// The competence rated.
+    pub competence_id: ID,
+    /// Within the competence's framework's level range.
+    pub level: i32,
+}
+
 fn cursor(enrollment_id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(enrollment_id.as_bytes())
 }
@@ -248,6 +347,30 @@ impl LearningQuery {
                 .map(|enrollment| Edge::new(cursor(enrollment.id), Enrollment(enrollment))),
         );
         Ok(connection)
+    }
+
+    /// Your competence profile.
+    async fn my_competence_profile(&self, ctx: &Context<'_>) -> ApiResult<CompetenceProfile> {
+        let actor = actor(ctx)?;
+        Ok(CompetenceProfile(
+            learning::profile(&services(ctx)?.db, actor).await?,
+        ))
+    }
+
+    /// Published courses you can take that close your biggest gaps first, without those you
+    /// completed.
+    async fn my_recommendations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> ApiResult<Vec<Course>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        Ok(learning::recommendations(&services(ctx)?.db, actor, first)
+            .await?
+            .into_iter()
+            .map(Course)
+            .collect())
     }
 
     /// One of your enrolments; null if it does not exist or is not yours.
@@ -348,6 +471,23 @@ impl LearningMutation {
         let enrollment_id = parse_id(&enrollment_id, "enrollmentId")?;
         Ok(Enrollment(
             learning::cancel_assignment(&services(ctx)?.db, actor, enrollment_id).await?,
+        ))
+    }
+
+    /// Rates yourself in competences; your ratings count as your current level only where no
+    /// verified result exists, and are flagged as self-assessed.
+    async fn submit_self_assessment(
+        &self,
+        ctx: &Context<'_>,
+        ratings: Vec<SelfRatingInput>,
+    ) -> ApiResult<CompetenceProfile> {
+        let actor = actor(ctx)?;
+        let ratings = ratings
+            .iter()
+            .map(|rating| Ok((parse_id(&rating.competence_id, "ratings")?, rating.level)))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(CompetenceProfile(
+            learning::submit_self_assessment(&services(ctx)?.db, actor, ratings).await?,
         ))
     }
 

@@ -52,15 +52,27 @@ async fn published_course(
     title: &str,
     lessons: usize,
 ) -> (String, Vec<String>) {
+    published_course_for(app, trainer, title, lessons, "1.2", 3).await
+}
+
+/// Like `published_course`, developing DigComp competence `code` up to `level`.
+async fn published_course_for(
+    app: &TestApp,
+    trainer: &str,
+    title: &str,
+    lessons: usize,
+    code: &str,
+    level: i32,
+) -> (String, Vec<String>) {
     let ministry = app
         .org_unit_id(trainer, "Ministry of Digital Affairs (demo)")
         .await;
-    let competence = digcomp(app, "1.2").await;
+    let competence = digcomp(app, code).await;
     let created = app
         .gql(
             "mutation($input: CreateCourseInput!) { createCourse(input: $input) { id } }",
             json!({ "input": { "title": title, "language": "en", "orgUnitId": ministry,
-                "competenceTargets": [{ "competenceId": competence, "targetLevel": 3 }] } }),
+                "competenceTargets": [{ "competenceId": competence, "targetLevel": level }] } }),
             Some(trainer),
         )
         .await;
@@ -582,4 +594,101 @@ async fn assigning_a_self_enrolled_course_turns_it_into_an_assignment_and_hr_can
         )
         .await;
     assert_error(&refused, "FORBIDDEN", None);
+}
+
+async fn recommended(app: &TestApp, token: &str) -> Vec<String> {
+    app.ok(
+        "{ myRecommendations(first: 10) { title } }",
+        json!({}),
+        token,
+    )
+    .await["myRecommendations"]
+        .as_array()
+        .expect("courses")
+        .iter()
+        .map(|course| course["title"].as_str().expect("title").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn recommendations_follow_the_gaps_and_change_after_a_self_assessment() {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let me = user_id(&app, &learner).await;
+    let ministry = app
+        .org_unit_id(&admin, "Ministry of Digital Affairs (demo)")
+        .await;
+    let (information, safety) = (digcomp(&app, "1.2").await, digcomp(&app, "4.2").await);
+    let role = app
+        .ok(
+            "mutation($input: CreateJobRoleInput!) { createJobRole(input: $input) { id } }",
+            json!({ "input": { "name": "Case worker", "usesAiSystems": false, "orgUnitId": ministry,
+                "requirements": [{ "competenceId": information, "level": 4 }, { "competenceId": safety, "level": 2 }] } }),
+            &admin,
+        )
+        .await["createJobRole"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.ok(
+        "mutation($user: ID!, $role: ID) { assignJobRole(userId: $user, jobRoleId: $role) { id } }",
+        json!({ "user": me, "role": role }),
+        &admin,
+    )
+    .await;
+    published_course_for(&app, &trainer, "Evaluating information", 1, "1.2", 3).await;
+    let (protecting, lessons) =
+        published_course_for(&app, &trainer, "Protecting data", 1, "4.2", 2).await;
+    published_course_for(&app, &trainer, "Unrelated", 1, "2.1", 5).await;
+
+    let profile_query = "{ myCompetenceProfile { totalGap competences { competence { id }
+        currentLevel source selfAssessed requiredLevel gap } } }";
+    let profile = app.ok(profile_query, json!({}), &learner).await;
+    assert_eq!(profile["myCompetenceProfile"]["totalGap"], 6, "{profile}");
+    // The biggest gap first.
+    assert_eq!(
+        recommended(&app, &learner).await,
+        ["Evaluating information", "Protecting data"]
+    );
+
+    let assessed = app
+        .ok(
+            "mutation($ratings: [SelfRatingInput!]!) { submitSelfAssessment(ratings: $ratings) { totalGap
+                competences { competence { id } currentLevel source selfAssessed requiredLevel gap } } }",
+            json!({ "ratings": [{ "competenceId": information, "level": 3 }] }),
+            &learner,
+        )
+        .await;
+    let entry = assessed["submitSelfAssessment"]["competences"]
+        .as_array()
+        .expect("competences")
+        .iter()
+        .find(|entry| entry["competence"]["id"] == information.as_str())
+        .cloned()
+        .expect("the rated competence");
+    assert_eq!(entry["currentLevel"], 3);
+    assert_eq!(entry["source"], "SELF");
+    assert_eq!(entry["selfAssessed"], true);
+    assert_eq!(entry["requiredLevel"], 4);
+    assert_eq!(entry["gap"], 1);
+    assert_eq!(assessed["submitSelfAssessment"]["totalGap"], 3);
+    // A course aiming at level 3 no longer closes a gap at level 3.
+    assert_eq!(recommended(&app, &learner).await, ["Protecting data"]);
+
+    // Out-of-range levels are refused.
+    let invalid = app
+        .gql(
+            "mutation($ratings: [SelfRatingInput!]!) { submitSelfAssessment(ratings: $ratings) { totalGap } }",
+            json!({ "ratings": [{ "competenceId": information, "level": 99 }] }),
+            Some(&learner),
+        )
+        .await;
+    assert_error(&invalid, "BAD_USER_INPUT", Some("ratings"));
+
+    // A completed course is not recommended again.
+    enroll(&app, &learner, &protecting).await;
+    complete(&app, &learner, &lessons[0]).await;
+    assert!(recommended(&app, &learner).await.is_empty());
 }
