@@ -277,7 +277,12 @@ pub async fn withdraw(
                 message: "a completed course cannot be withdrawn from".into(),
             });
         }
-        EnrollmentStatus::Cancelled => return Err(Error::NotFound("enrollment")),
+        EnrollmentStatus::Cancelled => {
+            return Err(Error::Conflict {
+                field: "enrollmentId",
+                message: "this assignment was cancelled".into(),
+            });
+        }
         EnrollmentStatus::Active => {}
     }
     let txn = db.begin().await?;
@@ -361,8 +366,16 @@ async fn assignable_course(
     actor: &Actor,
     course_id: Uuid,
 ) -> Result<CourseAccess> {
-    let access = courses::load_visible(db, actor, course_id).await?;
-    if access.course.status != CourseStatus::Published {
+    // HR may assign a published course they can see, or one owned inside their HR scope (a
+    // department's course, say, that staff there can take); anything else does not exist for
+    // them. Whether each learner can take it is checked per learner.
+    let access = courses::load_access(db, course_id).await?;
+    let published = access.course.status == CourseStatus::Published;
+    let in_scope = published && actor.covers(Role::Hr, &access.unit.path);
+    if !access.can_see(actor) && !in_scope {
+        return Err(Error::NotFound("course"));
+    }
+    if !published {
         return Err(Error::Conflict {
             field: "courseId",
             message: "only a published course can be assigned".into(),
@@ -387,6 +400,12 @@ async fn assign_users(
     )
     .await?;
     for user in &users {
+        if user.status != UserStatus::Active {
+            return Err(Error::invalid(
+                "userIds",
+                format!("user {} is disabled", user.id),
+            ));
+        }
         let path = units
             .iter()
             .find(|unit| unit.id == user.org_unit_id)
