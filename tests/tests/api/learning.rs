@@ -55,6 +55,8 @@ async fn published_course(
     published_course_for(app, trainer, title, lessons, "1.2", 3).await
 }
 
+const MINISTRY: &str = "Ministry of Digital Affairs (demo)";
+
 /// Like `published_course`, developing DigComp competence `code` up to `level`.
 async fn published_course_for(
     app: &TestApp,
@@ -64,14 +66,25 @@ async fn published_course_for(
     code: &str,
     level: i32,
 ) -> (String, Vec<String>) {
-    let ministry = app
-        .org_unit_id(trainer, "Ministry of Digital Affairs (demo)")
-        .await;
+    published_course_of(app, trainer, MINISTRY, title, lessons, code, level).await
+}
+
+/// A published course owned by the unit named `owner`, visible to that unit's subtree.
+async fn published_course_of(
+    app: &TestApp,
+    trainer: &str,
+    owner: &str,
+    title: &str,
+    lessons: usize,
+    code: &str,
+    level: i32,
+) -> (String, Vec<String>) {
+    let unit = app.org_unit_id(trainer, owner).await;
     let competence = digcomp(app, code).await;
     let created = app
         .gql(
             "mutation($input: CreateCourseInput!) { createCourse(input: $input) { id } }",
-            json!({ "input": { "title": title, "language": "en", "orgUnitId": ministry,
+            json!({ "input": { "title": title, "language": "en", "orgUnitId": unit,
                 "competenceTargets": [{ "competenceId": competence, "targetLevel": level }] } }),
             Some(trainer),
         )
@@ -691,4 +704,36 @@ async fn recommendations_follow_the_gaps_and_change_after_a_self_assessment() {
     enroll(&app, &learner, &protecting).await;
     complete(&app, &learner, &lessons[0]).await;
     assert!(recommended(&app, &learner).await.is_empty());
+}
+
+#[tokio::test]
+async fn hr_assigns_a_departments_course_only_to_staff_who_can_take_it() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let hr = app.login(HR, PASSWORD).await;
+    let learner1 = app.login(LEARNER1, PASSWORD).await;
+    let learner2 = app.login(LEARNER2, PASSWORD).await;
+    let (learner1, learner2) = (
+        user_id(&app, &learner1).await,
+        user_id(&app, &learner2).await,
+    );
+    let (course, _) = published_course_of(
+        &app,
+        &trainer,
+        "Department of Citizen Services",
+        "Counter service",
+        1,
+        "1.2",
+        3,
+    )
+    .await;
+    let enrollments = app.count("enrollments").await;
+
+    // Luis works in the other department and cannot take the course.
+    let refused = assign(&app, &hr, &course, &[&learner1, &learner2], Value::Null).await;
+    assert_error(&refused, "BAD_USER_INPUT", Some("userIds"));
+    assert_eq!(app.count("enrollments").await, enrollments);
+
+    let ok = assign(&app, &hr, &course, &[&learner1], Value::Null).await;
+    assert_eq!(ok["data"]["assignCourse"][0]["source"], "ASSIGNED", "{ok}");
 }
