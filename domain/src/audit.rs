@@ -15,6 +15,7 @@ pub enum Target {
     Competence(Uuid),
     JobRole(Uuid),
     Course(Uuid),
+    Enrollment(Uuid),
 }
 
 impl Target {
@@ -26,6 +27,7 @@ impl Target {
             Self::Competence(id) => ("competence", id),
             Self::JobRole(id) => ("job_role", id),
             Self::Course(id) => ("course", id),
+            Self::Enrollment(id) => ("enrollment", id),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod entities;
 mod error;
 pub mod job_roles;
+pub mod learning;
 pub mod markdown;
 pub mod org;
 pub mod password;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_accounts;
 mod m20261127_000002_competences;
 mod m20261127_000003_courses;
+mod m20261127_000004_learning;
 
 /// Every migration of GovSkills, in order.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_accounts::Migration),
             Box::new(m20261127_000002_competences::Migration),
             Box::new(m20261127_000003_courses::Migration),
+            Box::new(m20261127_000004_learning::Migration),
         ]
     }
 }

@@ -9,11 +9,11 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use govskills_domain::{
     accounts, competences, courses,
     entities::{
-        competence, competence_area, competence_framework, course_author, course_competence,
-        course_module, job_role, job_role_requirement, lesson, org_unit, proficiency_level,
-        role_grant, user, user_job_role,
+        competence, competence_area, competence_framework, course, course_author,
+        course_competence, course_module, job_role, job_role_requirement, lesson, lesson_progress,
+        org_unit, proficiency_level, role_grant, user, user_job_role,
     },
-    job_roles, org,
+    job_roles, learning, org,
 };
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -138,6 +138,14 @@ children!(
     /// Co-authors by course.
     CoAuthorLoader, CoAuthorsOf, course_author::Model, courses::co_authors_of, course_id
 );
+by_id!(
+    /// Courses by id (the course of an enrolment).
+    CourseLoader, course::Model, courses::courses_by_ids
+);
+children!(
+    /// Lessons done, by enrolment.
+    ProgressLoader, ProgressOf, lesson_progress::Model, learning::progress_of, enrollment_id
+);
 
 /// Attaches a fresh set of loaders to one request. Each caches what it loaded for the rest of
 /// the request, so a row that two fields need (a course's unit for `orgUnit` and for `canEdit`)
@@ -175,4 +183,6 @@ pub fn attach(
         .data(loader(CourseLessonLoader(db()), window))
         .data(loader(TargetLoader(db()), window))
         .data(loader(CoAuthorLoader(db()), window))
+        .data(loader(CourseLoader(db()), window))
+        .data(loader(ProgressLoader(db()), window))
 }

@@ -7,6 +7,7 @@ pub mod courses;
 pub mod error;
 pub mod frameworks;
 pub mod job_roles;
+pub mod learning;
 pub mod loaders;
 pub mod org_units;
 
@@ -22,6 +23,7 @@ use self::{
     error::{ApiError, ApiResult, Code},
     frameworks::{FrameworkMutation, FrameworkQuery},
     job_roles::{JobRoleMutation, JobRoleQuery},
+    learning::{LearningMutation, LearningQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
 };
 
@@ -40,6 +42,7 @@ pub struct Query(
     FrameworkQuery,
     JobRoleQuery,
     CourseQuery,
+    LearningQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +52,7 @@ pub struct Mutation(
     FrameworkMutation,
     JobRoleMutation,
     CourseMutation,
+    LearningMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -98,6 +98,22 @@ fn takeable_by(actor: &Actor) -> Condition {
         )
 }
 
+/// Those of `ids` that are published courses the actor may take.
+pub async fn takeable_among(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<Vec<course::Model>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(course::Entity::find()
+        .filter(takeable_by(actor))
+        .filter(course::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 fn like_escaped(text: &str) -> String {
     text.chars()
@@ -250,4 +266,8 @@ batch!(
 batch!(
     /// Users by id (course owners and co-authors).
     users_by_ids, user, Id
+);
+batch!(
+    /// Courses by id (for enrolments; access was decided when the enrolment was made).
+    courses_by_ids, course, Id
 );

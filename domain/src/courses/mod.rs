@@ -90,7 +90,11 @@ pub async fn load_editable(
     }
 }
 
-async fn load_access(db: &impl ConnectionTrait, course_id: Uuid) -> Result<CourseAccess> {
+/// Loads a course with what decides access to it, without deciding; callers decide.
+pub(crate) async fn load_access(
+    db: &impl ConnectionTrait,
+    course_id: Uuid,
+) -> Result<CourseAccess> {
     let course = course::Entity::find_by_id(course_id)
         .one(db)
         .await?

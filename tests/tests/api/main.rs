@@ -6,6 +6,7 @@ mod courses;
 mod frameworks;
 mod helpers;
 mod job_roles;
+mod learning;
 mod operations;
 mod org_units;
 mod schema;

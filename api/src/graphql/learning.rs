@@ -1,0 +1,506 @@
+//! Learning: enrolments, lesson progress and the learner's own list (`myEnrollments`).
+
+use async_graphql::InputObject;
+use async_graphql::{
+    Context, Enum, ID, Object,
+    connection::{Connection, Edge},
+};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use govskills_domain::{
+    entities::{
+        competence_result::ResultSource as DbResultSource,
+        enrollment::{self, EnrollmentSource as DbSource, EnrollmentStatus as DbStatus},
+        lesson::LessonKind,
+        user,
+    },
+    learning,
+};
+use uuid::Uuid;
+
+use super::{
+    context::{actor, loader, services},
+    courses::Course,
+    error::{ApiError, ApiResult},
+    frameworks::Competence,
+    loaders::{
+        CourseLessonLoader, CourseLessonsOf, CourseLoader, ProgressLoader, ProgressOf, UserLoader,
+    },
+    page_size, parse_id,
+};
+
+/// Where an enrolment is in its life.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrollmentStatus {
+    /// Being worked through.
+    Active,
+    /// Every lesson done.
+    Completed,
+    /// The learner left a course they had chosen.
+    Withdrawn,
+    /// HR took the assignment back.
+    Cancelled,
+}
+
+/// How the learner came to take the course.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrollmentSource {
+    /// The learner chose it.
+    #[graphql(name = "SELF")]
+    SelfEnrolled,
+    /// HR assigned it: mandatory training.
+    Assigned,
+}
+
+impl From<DbStatus> for EnrollmentStatus {
+    fn from(value: DbStatus) -> Self {
+        match value {
+            DbStatus::Active => Self::Active,
+            DbStatus::Completed => Self::Completed,
+            DbStatus::Withdrawn => Self::Withdrawn,
+            DbStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<DbSource> for EnrollmentSource {
+    fn from(value: DbSource) -> Self {
+        match value {
+            DbSource::SelfEnrolled => Self::SelfEnrolled,
+            DbSource::Assigned => Self::Assigned,
+        }
+    }
+}
+
+fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+fn missing(what: &str, id: Uuid) -> ApiError {
+    ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
+}
+
+/// A learner taking a course, by their own choice or assigned by HR.
+pub struct Enrollment(pub enrollment::Model);
+
+/// A learner taking a course, by their own choice or assigned by HR.
+#[Object]
+impl Enrollment {
+    /// The enrolment's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    /// The course taken (the version enrolled in, even after a newer one is published).
+    async fn course(&self, ctx: &Context<'_>) -> ApiResult<Course> {
+        loader::<CourseLoader>(ctx)?
+            .load_one(self.0.course_id)
+            .await?
+            .map(Course)
+            .ok_or_else(|| missing("course", self.0.course_id))
+    }
+
+    /// Active, completed, withdrawn or cancelled.
+    async fn status(&self) -> EnrollmentStatus {
+        self.0.status.into()
+    }
+
+    /// Chosen by the learner or assigned by HR.
+    async fn source(&self) -> EnrollmentSource {
+        self.0.source.into()
+    }
+
+    /// When an assignment is due, if it has a due date.
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.due_at
+    }
+
+    /// Past its due date and not completed.
+    async fn overdue(&self) -> bool {
+        learning::is_overdue(&self.0, Utc::now())
+    }
+
+    /// How much of the course is done.
+    async fn progress(&self, ctx: &Context<'_>) -> ApiResult<Progress> {
+        let (lessons, done) = tokio::join!(
+            loader::<CourseLessonLoader>(ctx)?.load_one(CourseLessonsOf(self.0.course_id)),
+            loader::<ProgressLoader>(ctx)?.load_one(ProgressOf(self.0.id)),
+        );
+        let lessons = lessons?.unwrap_or_default();
+        let done = done?.unwrap_or_default();
+        let total = lessons.len();
+        let done = lessons
+            .iter()
+            .filter(|lesson| {
+                lesson.kind != LessonKind::Assessment
+                    && done.iter().any(|progress| progress.lesson_id == lesson.id)
+            })
+            .count();
+        Ok(Progress {
+            done: i32::try_from(done).unwrap_or(i32::MAX),
+            total: i32::try_from(total).unwrap_or(i32::MAX),
+        })
+    }
+
+    /// When the last lesson was done.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+
+    /// When the learner last did something in the course (or enrolled).
+    async fn last_activity_at(&self) -> DateTime<Utc> {
+        self.0.last_activity_at
+    }
+
+    /// When the enrolment was made.
+    async fn enrolled_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Who assigned the course, for an assignment.
+    async fn assigned_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Assigner>> {
+        let Some(user_id) = self.0.assigned_by else {
+            return Ok(None);
+        };
+        Ok(loader::<UserLoader>(ctx)?
+            .load_one(user_id)
+            .await?
+            .map(Assigner))
+    }
+}
+
+/// How much of a course is done.
+pub struct Progress {
+    done: i32,
+    total: i32,
+}
+
+/// How much of a course is done.
+#[Object]
+impl Progress {
+    /// Lessons done.
+    async fn done(&self) -> i32 {
+        self.done
+    }
+
+    /// Lessons in the course.
+    async fn total(&self) -> i32 {
+        self.total
+    }
+
+    /// Lessons done as a whole percentage (0 for a course without lessons).
+    async fn percent(&self) -> i32 {
+        if self.total == 0 {
+            0
+        } else {
+            self.done * 100 / self.total
+        }
+    }
+}
+
+/// The HR officer who assigned a course, as a learner sees them: name only.
+pub struct Assigner(user::Model);
+
+/// The HR officer who assigned a course, as a learner sees them: name only.
+#[Object]
+impl Assigner {
+    /// Their user id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    /// Their name.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+}
+
+/// Where a competence level comes from.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompetenceResultSource {
+    /// The learner rated themselves.
+    #[graphql(name = "SELF")]
+    SelfAssessed,
+    /// A passed assessment.
+    Assessment,
+    /// Recorded by HR.
+    Manual,
+}
+
+impl From<DbResultSource> for CompetenceResultSource {
+    fn from(value: DbResultSource) -> Self {
+        match value {
+            DbResultSource::SelfAssessed => Self::SelfAssessed,
+            DbResultSource::Assessment => Self::Assessment,
+            DbResultSource::Manual => Self::Manual,
+        }
+    }
+}
+
+/// Your competences: where you are, where your job role needs you, and the gap.
+pub struct CompetenceProfile(Vec<learning::ProfileEntry>);
+
+/// Your competences: where you are, where your job role needs you, and the gap.
+#[Object]
+impl CompetenceProfile {
+    /// Every competence of the frameworks in use (those your job role requires and those you
+    /// have results for), in framework order.
+    async fn competences(&self) -> Vec<CompetenceLevel> {
+        self.0.iter().cloned().map(CompetenceLevel).collect()
+    }
+
+    /// The sum of the gaps.
+    async fn total_gap(&self) -> i32 {
+        self.0.iter().map(learning::ProfileEntry::gap).sum()
+    }
+}
+
+/// One competence of your profile.
+pub struct CompetenceLevel(learning::ProfileEntry);
+
+/// One competence of your profile.
+#[Object]
+impl CompetenceLevel {
+    /// The competence.
+    async fn competence(&self) -> Competence {
+        Competence(self.0.competence.clone())
+    }
+
+    /// Your current level: the latest verified result, else your latest self-assessment;
+    /// null if there is neither.
+    async fn current_level(&self) -> Option<i32> {
+        self.0.current.as_ref().map(|result| result.level)
+    }
+
+    /// Where the current level comes from.
+    async fn source(&self) -> Option<CompetenceResultSource> {
+        self.0.current.as_ref().map(|result| result.source.into())
+    }
+
+    /// When the current level was recorded.
+    async fn assessed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.current.as_ref().map(|result| result.created_at)
+    }
+
+    /// Whether the current level is only your own rating (no verified result exists).
+    async fn self_assessed(&self) -> bool {
+        self.0
+            .current
+            .as_ref()
+            .is_some_and(|result| result.source == DbResultSource::SelfAssessed)
+    }
+
+    /// The level your job role requires, if it requires this competence.
+    async fn required_level(&self) -> Option<i32> {
+        self.0.required
+    }
+
+    /// How far the current level (0 without one) falls short of the required level; never
+    /// negative.
+    async fn gap(&self) -> i32 {
+        self.0.gap()
+    }
+}
+
+/// Your rating of yourself in one competence.
+#[derive(InputObject)]
+pub struct SelfRatingInput {
+    /// The competence rated.
+    pub competence_id: ID,
+    /// Within the competence's framework's level range.
+    pub level: i32,
+}
+
+fn cursor(enrollment_id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(enrollment_id.as_bytes())
+}
+
+fn parse_cursor(cursor: &str) -> ApiResult<Uuid> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
+}
+
+#[derive(Default)]
+pub struct LearningQuery;
+
+#[Object]
+impl LearningQuery {
+    /// Your active and completed enrolments, what needs attention first: overdue, then due
+    /// soonest, then most recently active.
+    async fn my_enrollments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Enrollment>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        let after = after.as_deref().map(parse_cursor).transpose()?;
+        let page = learning::my_page(&services(ctx)?.db, actor, after, first).await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        connection.edges.extend(
+            page.enrollments
+                .into_iter()
+                .map(|enrollment| Edge::new(cursor(enrollment.id), Enrollment(enrollment))),
+        );
+        Ok(connection)
+    }
+
+    /// Your competence profile.
+    async fn my_competence_profile(&self, ctx: &Context<'_>) -> ApiResult<CompetenceProfile> {
+        let actor = actor(ctx)?;
+        Ok(CompetenceProfile(
+            learning::profile(&services(ctx)?.db, actor).await?,
+        ))
+    }
+
+    /// Published courses you can take that close your biggest gaps first, without those you
+    /// completed.
+    async fn my_recommendations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> ApiResult<Vec<Course>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        Ok(learning::recommendations(&services(ctx)?.db, actor, first)
+            .await?
+            .into_iter()
+            .map(Course)
+            .collect())
+    }
+
+    /// One of your enrolments; null if it does not exist or is not yours.
+    async fn enrollment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Enrollment>> {
+        let actor = actor(ctx)?;
+        let Ok(enrollment_id) = Uuid::parse_str(id.as_str()) else {
+            return Ok(None);
+        };
+        match learning::find_visible(&services(ctx)?.db, actor, enrollment_id).await {
+            Ok(enrollment) => Ok(Some(Enrollment(enrollment))),
+            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct LearningMutation;
+
+#[Object]
+impl LearningMutation {
+    /// Enrols you in a published course you can see. Enrolling again returns the existing
+    /// enrolment.
+    async fn enroll(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Enrollment> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        Ok(Enrollment(
+            learning::enroll(&services(ctx)?.db, actor, course_id).await?,
+        ))
+    }
+
+    /// Records that you did a lesson (doing it again changes nothing). When every lesson is
+    /// done the enrolment completes. Assessment lessons are passed through their assessment,
+    /// which is not available yet, so a course with one does not complete yet. A lesson of a
+    /// course you are not enrolled in is `NOT_FOUND`.
+    async fn complete_lesson(&self, ctx: &Context<'_>, lesson_id: ID) -> ApiResult<Enrollment> {
+        let actor = actor(ctx)?;
+        let lesson_id = parse_id(&lesson_id, "lessonId")?;
+        Ok(Enrollment(
+            learning::complete_lesson(&services(ctx)?.db, actor, lesson_id).await?,
+        ))
+    }
+
+    /// Assigns a published course as mandatory training (HR) to users inside the org units you
+    /// are HR for, optionally due at `dueAt`. If any one user is outside, the whole call is
+    /// `FORBIDDEN` and nothing is written. Someone already enrolled by their own choice gets
+    /// the assignment and due date on their existing enrolment.
+    async fn assign_course(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        user_ids: Vec<ID>,
+        due_at: Option<DateTime<Utc>>,
+    ) -> ApiResult<Vec<Enrollment>> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let user_ids = user_ids
+            .iter()
+            .map(|id| parse_id(id, "userIds"))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(
+            learning::assign(&services(ctx)?.db, actor, course_id, user_ids, due_at)
+                .await?
+                .into_iter()
+                .map(Enrollment)
+                .collect(),
+        )
+    }
+
+    /// Assigns a published course (HR) to every active member of an org unit and its
+    /// sub-units, which must be inside the org units you are HR for.
+    async fn assign_course_to_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        org_unit_id: ID,
+        due_at: Option<DateTime<Utc>>,
+    ) -> ApiResult<Vec<Enrollment>> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let org_unit_id = parse_id(&org_unit_id, "orgUnitId")?;
+        Ok(
+            learning::assign_to_org_unit(&services(ctx)?.db, actor, course_id, org_unit_id, due_at)
+                .await?
+                .into_iter()
+                .map(Enrollment)
+                .collect(),
+        )
+    }
+
+    /// Cancels an active assignment (HR covering the learner).
+    async fn cancel_assignment(
+        &self,
+        ctx: &Context<'_>,
+        enrollment_id: ID,
+    ) -> ApiResult<Enrollment> {
+        let actor = actor(ctx)?;
+        let enrollment_id = parse_id(&enrollment_id, "enrollmentId")?;
+        Ok(Enrollment(
+            learning::cancel_assignment(&services(ctx)?.db, actor, enrollment_id).await?,
+        ))
+    }
+
+    /// Rates yourself in competences; your ratings count as your current level only where no
+    /// verified result exists, and are flagged as self-assessed.
+    async fn submit_self_assessment(
+        &self,
+        ctx: &Context<'_>,
+        ratings: Vec<SelfRatingInput>,
+    ) -> ApiResult<CompetenceProfile> {
+        let actor = actor(ctx)?;
+        let ratings = ratings
+            .iter()
+            .map(|rating| Ok((parse_id(&rating.competence_id, "ratings")?, rating.level)))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(CompetenceProfile(
+            learning::submit_self_assessment(&services(ctx)?.db, actor, ratings).await?,
+        ))
+    }
+
+    /// Withdraws you from a course you enrolled in yourself (an assignment is HR's to cancel).
+    async fn withdraw_enrollment(
+        &self,
+        ctx: &Context<'_>,
+        enrollment_id: ID,
+    ) -> ApiResult<Enrollment> {
+        let actor = actor(ctx)?;
+        let enrollment_id = parse_id(&enrollment_id, "enrollmentId")?;
+        Ok(Enrollment(
+            learning::withdraw(&services(ctx)?.db, actor, enrollment_id).await?,
+        ))
+    }
+}
