@@ -36,6 +36,7 @@ use crate::{
         lesson::{self, LessonKind},
         lesson_progress, org_unit,
         user::{self, UserStatus},
+        user_job_role,
     },
     job_roles, org,
     types::Role,
@@ -359,6 +360,48 @@ pub async fn assign_to_org_unit(
         .all(db)
         .await?;
     assign_users(db, actor, &access, users, due_at).await
+}
+
+/// Assigns a published course to every active holder of a job role who works inside the
+/// actor's `HR` subtrees; holders elsewhere are another HR office's to assign and are left out.
+/// A job role the actor cannot see is `NotFound`.
+pub async fn assign_to_job_role(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    course_id: Uuid,
+    job_role_id: Uuid,
+    due_at: Option<DateTime<Utc>>,
+) -> Result<Vec<enrollment::Model>> {
+    actor.require_role(Role::Hr)?;
+    let visible = job_roles::list_visible(db, actor).await?;
+    if !visible.iter().any(|role| role.id == job_role_id) {
+        return Err(Error::NotFound("job role"));
+    }
+    let access = assignable_course(db, actor, course_id).await?;
+    let holders = user::Entity::find()
+        .filter(user::Column::Status.eq(UserStatus::Active))
+        .filter(
+            user::Column::Id.in_subquery(
+                Query::select()
+                    .column(user_job_role::Column::UserId)
+                    .from(user_job_role::Entity)
+                    .and_where(user_job_role::Column::JobRoleId.eq(job_role_id))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    let unit_ids: Vec<Uuid> = holders.iter().map(|user| user.org_unit_id).collect();
+    let units = org::find_many(db, &unit_ids).await?;
+    let in_scope = holders
+        .into_iter()
+        .filter(|user| {
+            units
+                .iter()
+                .any(|unit| unit.id == user.org_unit_id && actor.covers(Role::Hr, &unit.path))
+        })
+        .collect();
+    assign_users(db, actor, &access, in_scope, due_at).await
 }
 
 async fn assignable_course(

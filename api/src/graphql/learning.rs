@@ -461,6 +461,27 @@ impl LearningMutation {
         )
     }
 
+    /// Assigns a published course (HR) to everyone holding a job role who works in the org units
+    /// you are HR for; holders elsewhere are left out.
+    async fn assign_course_to_job_role(
+        &self,
+        ctx: &Context<'_>,
+        course_id: ID,
+        job_role_id: ID,
+        due_at: Option<DateTime<Utc>>,
+    ) -> ApiResult<Vec<Enrollment>> {
+        let actor = actor(ctx)?;
+        let course_id = parse_id(&course_id, "courseId")?;
+        let job_role_id = parse_id(&job_role_id, "jobRoleId")?;
+        Ok(
+            learning::assign_to_job_role(&services(ctx)?.db, actor, course_id, job_role_id, due_at)
+                .await?
+                .into_iter()
+                .map(Enrollment)
+                .collect(),
+        )
+    }
+
     /// Cancels an active assignment (HR covering the learner).
     async fn cancel_assignment(
         &self,

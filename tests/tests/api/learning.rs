@@ -525,6 +525,74 @@ async fn hr_assigns_a_course_to_a_whole_org_unit() {
 }
 
 #[tokio::test]
+async fn hr_assigns_a_course_to_everyone_holding_a_job_role_in_their_units() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let hr = app.login(HR, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let learner1 = app.login(LEARNER1, PASSWORD).await;
+    let learner2 = app.login(LEARNER2, PASSWORD).await;
+    let ministry = app
+        .org_unit_id(&admin, "Ministry of Digital Affairs (demo)")
+        .await;
+    let caseworker = app
+        .ok(
+            "mutation($unit: ID!) { createJobRole(input: { name: \"Caseworker\", description: \"\", usesAiSystems: true, orgUnitId: $unit, requirements: [] }) { id } }",
+            json!({ "unit": ministry }),
+            &admin,
+        )
+        .await["createJobRole"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let holder = user_id(&app, &learner1).await;
+    app.ok(
+        "mutation($user: ID!, $role: ID!) { assignJobRole(userId: $user, jobRoleId: $role) { id } }",
+        json!({ "user": holder, "role": caseworker }),
+        &admin,
+    )
+    .await;
+    let (course, _) = published_course(&app, &trainer, "For caseworkers", 1).await;
+    let assign = |token: String, role: String| {
+        let app = &app;
+        let course = course.clone();
+        async move {
+            app.gql(
+                "mutation($course: ID!, $role: ID!) { assignCourseToJobRole(courseId: $course, jobRoleId: $role) { id source } }",
+                json!({ "course": course, "role": role }),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let enrollments = app.count("enrollments").await;
+
+    // A learner cannot assign, and an unknown job role does not exist; nothing is written.
+    assert_error(
+        &assign(learner2.clone(), caseworker.clone()).await,
+        "FORBIDDEN",
+        None,
+    );
+    assert_error(
+        &assign(hr.clone(), uuid::Uuid::new_v4().to_string()).await,
+        "NOT_FOUND",
+        None,
+    );
+    assert_eq!(app.count("enrollments").await, enrollments);
+
+    let assigned = assign(hr.clone(), caseworker).await;
+    assert_eq!(
+        assigned["data"]["assignCourseToJobRole"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{assigned}"
+    );
+    assert_eq!(my_enrollments(&app, &learner1).await.len(), 1);
+    assert!(my_enrollments(&app, &learner2).await.is_empty());
+}
+
+#[tokio::test]
 async fn overdue_assignments_come_first_then_the_soonest_due_then_recent_activity() {
     let app = spawn_app().await;
     let trainer = app.login(TRAINER, PASSWORD).await;
