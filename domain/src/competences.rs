@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -35,89 +35,35 @@ pub async fn list_frameworks(
         .await?)
 }
 
-pub async fn frameworks_by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<competence_framework::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(competence_framework::Entity::find()
-        .filter(competence_framework::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}
+batch!(
+    /// Frameworks by id.
+    frameworks_by_ids, competence_framework, Id
+);
 
-pub async fn areas_by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<competence_area::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(competence_area::Entity::find()
-        .filter(competence_area::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}
+batch!(
+    /// Areas by id.
+    areas_by_ids, competence_area, Id
+);
 
-pub async fn competences_by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<competence::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(competence::Entity::find()
-        .filter(competence::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}
+batch!(
+    /// Competences by id.
+    competences_by_ids, competence, Id
+);
 
-/// The levels of many frameworks, in level order.
-pub async fn levels_of(
-    db: &impl ConnectionTrait,
-    framework_ids: &[Uuid],
-) -> Result<Vec<proficiency_level::Model>> {
-    if framework_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(proficiency_level::Entity::find()
-        .filter(proficiency_level::Column::FrameworkId.is_in(framework_ids.iter().copied()))
-        .order_by_asc(proficiency_level::Column::Level)
-        .all(db)
-        .await?)
-}
+batch!(
+    /// The levels of many frameworks, in level order.
+    levels_of, proficiency_level, FrameworkId, Level
+);
 
-/// The areas of many frameworks, in their order.
-pub async fn areas_of(
-    db: &impl ConnectionTrait,
-    framework_ids: &[Uuid],
-) -> Result<Vec<competence_area::Model>> {
-    if framework_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(competence_area::Entity::find()
-        .filter(competence_area::Column::FrameworkId.is_in(framework_ids.iter().copied()))
-        .order_by_asc(competence_area::Column::Position)
-        .all(db)
-        .await?)
-}
+batch!(
+    /// The areas of many frameworks, in their order.
+    areas_of, competence_area, FrameworkId, Position
+);
 
-/// The competences of many areas, in their order (archived ones included, flagged).
-pub async fn competences_of(
-    db: &impl ConnectionTrait,
-    area_ids: &[Uuid],
-) -> Result<Vec<competence::Model>> {
-    if area_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(competence::Entity::find()
-        .filter(competence::Column::AreaId.is_in(area_ids.iter().copied()))
-        .order_by_asc(competence::Column::Position)
-        .all(db)
-        .await?)
-}
+batch!(
+    /// The competences of many areas, in their order (archived ones included, flagged).
+    competences_of, competence, AreaId, Position
+);
 
 /// Checks that each `(competence, level)` names a current competence and a level inside its
 /// framework's range, and returns the competences. `field` names the input in errors.

@@ -649,21 +649,6 @@ pub async fn my_page(
     })
 }
 
-macro_rules! batch {
-    ($(#[$doc:meta])* $name:ident, $entity:ident, $column:ident) => {
-        $(#[$doc])*
-        pub async fn $name(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<$entity::Model>> {
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            Ok($entity::Entity::find()
-                .filter($entity::Column::$column.is_in(ids.iter().copied()))
-                .all(db)
-                .await?)
-        }
-    };
-}
-
 batch!(
     /// Lessons done, for many enrolments.
     progress_of, lesson_progress, EnrollmentId

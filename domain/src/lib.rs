@@ -4,6 +4,9 @@
 //! and, where the action needs one, the [`auth::Actor`] performing it, and decides itself whether
 //! that actor may touch the rows involved. Callers map [`Error`] to their own boundary's errors.
 
+#[macro_use]
+mod batch;
+
 pub mod accounts;
 pub mod audit;
 pub mod auth;

@@ -14,7 +14,6 @@ use govskills_domain::{
         lesson::{self, LessonKind as DbLessonKind},
     },
     markdown,
-    types::Role,
 };
 use uuid::Uuid;
 
@@ -231,16 +230,17 @@ impl Course {
             loader::<CoAuthorLoader>(ctx)?.load_one(CoAuthorsOf(self.0.id)),
             loader::<OrgUnitLoader>(ctx)?.load_one(self.0.org_unit_id),
         );
-        let author = self.0.owner_id == actor.id()
-            || co_authors?
+        let unit = unit?.ok_or_else(|| missing("org unit", self.0.org_unit_id))?;
+        let access = courses::CourseAccess {
+            course: self.0.clone(),
+            unit,
+            co_authors: co_authors?
                 .unwrap_or_default()
-                .iter()
-                .any(|author| author.user_id == actor.id());
-        if author && actor.holds(Role::Trainer) {
-            return Ok(true);
-        }
-        let unit = unit?;
-        Ok(unit.is_some_and(|unit| actor.covers(Role::Admin, &unit.path)))
+                .into_iter()
+                .map(|author| author.user_id)
+                .collect(),
+        };
+        Ok(access.can_edit(actor))
     }
 }
 

@@ -227,22 +227,6 @@ pub async fn page(
     })
 }
 
-macro_rules! batch {
-    ($(#[$doc:meta])* $name:ident, $entity:ident, $column:ident $(, $order:ident)?) => {
-        $(#[$doc])*
-        pub async fn $name(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<$entity::Model>> {
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            Ok($entity::Entity::find()
-                .filter($entity::Column::$column.is_in(ids.iter().copied()))
-                $(.order_by_asc($entity::Column::$order))?
-                .all(db)
-                .await?)
-        }
-    };
-}
-
 batch!(
     /// Modules of many courses, in order.
     modules_of, course_module, CourseId, Position
