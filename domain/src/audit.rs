@@ -16,6 +16,9 @@ pub enum Target {
     JobRole(Uuid),
     Course(Uuid),
     Enrollment(Uuid),
+    Question(Uuid),
+    Assessment(Uuid),
+    Attempt(Uuid),
 }
 
 impl Target {
@@ -28,6 +31,9 @@ impl Target {
             Self::JobRole(id) => ("job_role", id),
             Self::Course(id) => ("course", id),
             Self::Enrollment(id) => ("enrollment", id),
+            Self::Question(id) => ("question", id),
+            Self::Assessment(id) => ("assessment", id),
+            Self::Attempt(id) => ("attempt", id),
         }
     }
 }

@@ -212,6 +212,7 @@ pub async fn seed_course(db: &DatabaseConnection) -> Result<String> {
                     kind,
                     body: body.map(str::to_owned),
                     url: url.map(str::to_owned),
+                    assessment_id: None,
                     estimated_minutes: minutes,
                 },
             )

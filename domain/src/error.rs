@@ -30,6 +30,12 @@ pub enum Error {
         field: &'static str,
         message: String,
     },
+    /// The attempt has been submitted: its answers no longer change.
+    #[error("{0}")]
+    AttemptSubmitted(String),
+    /// The attempt's time is up: its answers no longer change.
+    #[error("{0}")]
+    DeadlinePassed(String),
     /// Our fault: a database or system failure. The cause is for the log only.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -8,9 +8,10 @@
 //! - `HR` assigns a published course to users inside the subtrees their grants cover, and
 //!   cancels assignments of users they cover. One user outside refuses the whole call.
 //!
-//! A course completes when every lesson is done. Assessment lessons are done by passing their
-//! assessment, which the assessments feature supplies; until it does, nothing can pass one, so a
-//! course with an assessment lesson does not complete.
+//! A course completes when every lesson is done ([`mark_lesson_done`], the one place that
+//! records a lesson and completes the enrolment). Assessment lessons are done by passing their
+//! assessment: scoring a passed attempt marks the lesson done in the learner's active enrolment
+//! of each course that uses the assessment (see `assessments`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -158,9 +159,8 @@ pub async fn enroll(
 }
 
 /// Records that the actor did a lesson (idempotent). A lesson of a course the actor is not
-/// enrolled in is `NotFound`. When every lesson is done the enrolment completes; an assessment
-/// lesson cannot be done here (it is passed through its assessment, not yet available), so a
-/// course with one does not complete yet.
+/// enrolled in is `NotFound`. When every lesson is done the enrolment completes. An assessment
+/// lesson cannot be done here: it is done by passing its assessment (`assessments::submit_attempt`).
 pub async fn complete_lesson(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -191,9 +191,24 @@ pub async fn complete_lesson(
     if already.is_some() || enrollment.status == EnrollmentStatus::Completed {
         return Ok(enrollment);
     }
-
-    let now = Utc::now();
     let txn = db.begin().await?;
+    let enrollment = mark_lesson_done(&txn, actor.id(), &enrollment, lesson_id, Utc::now()).await?;
+    txn.commit().await?;
+    Ok(enrollment)
+}
+
+/// Records that a lesson of `enrollment` is done (idempotent) and completes the enrolment when
+/// every lesson of its course is done, with the audit event; the one place that does this, for
+/// `complete_lesson` and for a passed assessment lesson. Runs inside the caller's transaction
+/// `txn`; `actor_id` is who is recorded as doing it (the learner). Returns the enrolment as it
+/// now stands.
+pub(crate) async fn mark_lesson_done(
+    txn: &impl ConnectionTrait,
+    actor_id: Uuid,
+    enrollment: &enrollment::Model,
+    lesson_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<enrollment::Model> {
     lesson_progress::Entity::insert(lesson_progress::ActiveModel {
         enrollment_id: Set(enrollment.id),
         lesson_id: Set(lesson_id),
@@ -207,19 +222,22 @@ pub async fn complete_lesson(
         .do_nothing()
         .to_owned(),
     )
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     let lessons = lesson::Entity::find()
-        .filter(lesson::Column::CourseId.eq(lesson.course_id))
-        .all(&txn)
+        .filter(lesson::Column::CourseId.eq(enrollment.course_id))
+        .all(txn)
         .await?;
     let done = lesson_progress::Entity::find()
         .filter(lesson_progress::Column::EnrollmentId.eq(enrollment.id))
-        .all(&txn)
+        .all(txn)
         .await?;
-    let complete = lessons
-        .iter()
-        .all(|l| l.kind != LessonKind::Assessment && done.iter().any(|d| d.lesson_id == l.id));
+    // Assessment lessons count like any other: their progress row is written when the
+    // learner passes the assessment.
+    let complete = enrollment.status == EnrollmentStatus::Active
+        && lessons
+            .iter()
+            .all(|l| done.iter().any(|d| d.lesson_id == l.id));
     let mut update = enrollment::ActiveModel {
         id: Set(enrollment.id),
         last_activity_at: Set(now),
@@ -229,18 +247,19 @@ pub async fn complete_lesson(
         update.status = Set(EnrollmentStatus::Completed);
         update.completed_at = Set(Some(now));
     }
-    let enrollment = update.update(&txn).await?;
+    let enrollment = update.update(txn).await?;
     if complete {
         audit::record(
-            &txn,
-            Some(actor.id()),
+            txn,
+            Some(actor_id),
             "enrollment.completed",
             Target::Enrollment(enrollment.id),
             json!({ "courseId": enrollment.course_id }),
         )
         .await?;
+        // Certificates: issue here whatever completing this course earns, inside the
+        // caller's transaction.
     }
-    txn.commit().await?;
     Ok(enrollment)
 }
 

@@ -8,6 +8,7 @@
 mod batch;
 
 pub mod accounts;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod competences;

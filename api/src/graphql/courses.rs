@@ -60,7 +60,7 @@ pub enum LessonKind {
     Video,
     /// A page elsewhere at an http(s) URL.
     Link,
-    /// An assessment (wired up with assessments; until then such a lesson blocks publishing).
+    /// An assessment: done by passing it (see `startAttempt`).
     Assessment,
 }
 
@@ -340,6 +340,11 @@ impl Lesson {
     async fn url(&self) -> Option<&str> {
         self.0.url.as_deref()
     }
+
+    /// An assessment lesson's assessment: take it with `startAttempt(assessmentId:)`.
+    async fn assessment_id(&self) -> Option<ID> {
+        self.0.assessment_id.map(id)
+    }
 }
 
 /// Narrows the catalogue; every field is optional.
@@ -409,6 +414,9 @@ pub struct AddLessonInput {
     pub markdown: Option<String>,
     /// An http(s) URL, for `VIDEO` and `LINK` lessons.
     pub url: Option<String>,
+    /// The assessment, for `ASSESSMENT` lessons: one you may use (see `createAssessment`).
+    /// Publishing refuses an assessment lesson without one.
+    pub assessment_id: Option<ID>,
     /// 0 to 600.
     #[graphql(default)]
     pub estimated_minutes: i32,
@@ -608,6 +616,11 @@ impl CourseMutation {
             kind: input.kind.into(),
             body: input.markdown,
             url: input.url,
+            assessment_id: input
+                .assessment_id
+                .as_ref()
+                .map(|id| parse_id(id, "assessmentId"))
+                .transpose()?,
             estimated_minutes: input.estimated_minutes,
         };
         Ok(Lesson(

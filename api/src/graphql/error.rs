@@ -14,6 +14,10 @@ pub enum Code {
     BadUserInput,
     Conflict,
     RateLimited,
+    /// The attempt has been submitted: its answers no longer change.
+    AttemptSubmitted,
+    /// The attempt's time is up: its answers no longer change (it has been scored).
+    DeadlinePassed,
     /// A backing service (the session store) is down; try again later.
     Unavailable,
     Internal,
@@ -28,6 +32,8 @@ impl Code {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
+            Self::AttemptSubmitted => "ATTEMPT_SUBMITTED",
+            Self::DeadlinePassed => "DEADLINE_PASSED",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -101,6 +107,8 @@ impl From<DomainError> for ApiError {
                 message,
                 field: Some(field),
             },
+            DomainError::AttemptSubmitted(_) => Self::new(Code::AttemptSubmitted, message),
+            DomainError::DeadlinePassed(_) => Self::new(Code::DeadlinePassed, message),
             DomainError::Internal(cause) => Self::internal(&cause),
         }
     }

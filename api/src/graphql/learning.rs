@@ -11,7 +11,6 @@ use govskills_domain::{
     entities::{
         competence_result::ResultSource as DbResultSource,
         enrollment::{self, EnrollmentSource as DbSource, EnrollmentStatus as DbStatus},
-        lesson::LessonKind,
         user,
     },
     learning,
@@ -131,10 +130,7 @@ impl Enrollment {
         let total = lessons.len();
         let done = lessons
             .iter()
-            .filter(|lesson| {
-                lesson.kind != LessonKind::Assessment
-                    && done.iter().any(|progress| progress.lesson_id == lesson.id)
-            })
+            .filter(|lesson| done.iter().any(|progress| progress.lesson_id == lesson.id))
             .count();
         Ok(Progress {
             done: i32::try_from(done).unwrap_or(i32::MAX),
@@ -403,9 +399,9 @@ impl LearningMutation {
     }
 
     /// Records that you did a lesson (doing it again changes nothing). When every lesson is
-    /// done the enrolment completes. Assessment lessons are passed through their assessment,
-    /// which is not available yet, so a course with one does not complete yet. A lesson of a
-    /// course you are not enrolled in is `NOT_FOUND`.
+    /// done the enrolment completes. An assessment lesson is done by passing its assessment
+    /// (`startAttempt`, `submitAttempt`), not here (`CONFLICT`). A lesson of a course you are
+    /// not enrolled in is `NOT_FOUND`.
     async fn complete_lesson(&self, ctx: &Context<'_>, lesson_id: ID) -> ApiResult<Enrollment> {
         let actor = actor(ctx)?;
         let lesson_id = parse_id(&lesson_id, "lessonId")?;

@@ -7,11 +7,12 @@ use std::{collections::HashMap, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use govskills_domain::{
-    accounts, competences, courses,
+    accounts, assessments, competences, courses,
     entities::{
-        competence, competence_area, competence_framework, course, course_author,
-        course_competence, course_module, job_role, job_role_requirement, lesson, lesson_progress,
-        org_unit, proficiency_level, role_grant, user, user_job_role,
+        assessment_draw_rule, assessment_item, competence, competence_area, competence_framework,
+        course, course_author, course_competence, course_module, job_role, job_role_requirement,
+        lesson, lesson_progress, org_unit, proficiency_level, question, question_option,
+        question_version, role_grant, user, user_job_role,
     },
     job_roles, learning, org,
 };
@@ -146,6 +147,29 @@ children!(
     /// Lessons done, by enrolment.
     ProgressLoader, ProgressOf, lesson_progress::Model, learning::progress_of, enrollment_id
 );
+by_id!(
+    /// Questions by id (assessment items, statistics).
+    QuestionLoader, question::Model, assessments::questions_by_ids
+);
+children!(
+    /// The current version of each question (a list of one).
+    CurrentVersionLoader, CurrentVersionOf, question_version::Model,
+    assessments::current_versions, question_id
+);
+children!(
+    /// Options by question version, in order.
+    OptionLoader, OptionsOf, question_option::Model, assessments::options_of_versions,
+    question_version_id
+);
+children!(
+    /// The questions of fixed assessments, in order.
+    ItemLoader, ItemsOf, assessment_item::Model, assessments::items_of, assessment_id
+);
+children!(
+    /// The draw rules of random assessments, in order.
+    DrawRuleLoader, DrawRulesOf, assessment_draw_rule::Model, assessments::draw_rules_of,
+    assessment_id
+);
 
 /// Attaches a fresh set of loaders to one request. Each caches what it loaded for the rest of
 /// the request, so a row that two fields need (a course's unit for `orgUnit` and for `canEdit`)
@@ -185,4 +209,9 @@ pub fn attach(
         .data(loader(CoAuthorLoader(db()), window))
         .data(loader(CourseLoader(db()), window))
         .data(loader(ProgressLoader(db()), window))
+        .data(loader(QuestionLoader(db()), window))
+        .data(loader(CurrentVersionLoader(db()), window))
+        .data(loader(OptionLoader(db()), window))
+        .data(loader(ItemLoader(db()), window))
+        .data(loader(DrawRuleLoader(db()), window))
 }

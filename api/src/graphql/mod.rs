@@ -2,6 +2,7 @@
 //! merges them. Resolvers stay thin: read the context, call a domain service, map the result.
 
 pub mod accounts;
+pub mod assessments;
 pub mod context;
 pub mod courses;
 pub mod error;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 use self::{
     accounts::{AccountMutation, AccountQuery},
+    assessments::{AssessmentMutation, AssessmentQuery},
     context::{RequestContext, Services},
     courses::{CourseMutation, CourseQuery},
     error::{ApiError, ApiResult, Code},
@@ -43,6 +45,7 @@ pub struct Query(
     JobRoleQuery,
     CourseQuery,
     LearningQuery,
+    AssessmentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -53,6 +56,7 @@ pub struct Mutation(
     JobRoleMutation,
     CourseMutation,
     LearningMutation,
+    AssessmentMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -63,6 +63,8 @@ pub struct NewLesson {
     pub body: Option<String>,
     /// http(s) URL, for video and link lessons.
     pub url: Option<String>,
+    /// The assessment, for assessment lessons: one the actor may use.
+    pub assessment_id: Option<Uuid>,
     pub estimated_minutes: i32,
 }
 
@@ -376,6 +378,28 @@ pub async fn add_lesson(
         LessonKind::Video | LessonKind::Link => (None, Some(parse_url(input.url.as_deref())?)),
         LessonKind::Assessment => (None, None),
     };
+    let assessment_id = match (input.kind, input.assessment_id) {
+        (LessonKind::Assessment, Some(id)) => {
+            // One the actor may not use is as unknown as one that does not exist.
+            crate::assessments::load_usable(db, actor, id)
+                .await
+                .map_err(|err| match err {
+                    Error::NotFound(_) => {
+                        Error::invalid("assessmentId", format!("assessment {id} does not exist"))
+                    }
+                    other => other,
+                })?;
+            Some(id)
+        }
+        (LessonKind::Assessment, None) => None,
+        (_, Some(_)) => {
+            return Err(Error::invalid(
+                "assessmentId",
+                "only an ASSESSMENT lesson takes an assessmentId",
+            ));
+        }
+        (_, None) => None,
+    };
     let txn = db.begin().await?;
     let count = lesson::Entity::find()
         .filter(lesson::Column::ModuleId.eq(module_id))
@@ -389,7 +413,7 @@ pub async fn add_lesson(
         kind: Set(input.kind),
         body: Set(body),
         url: Set(url),
-        assessment_id: Set(None),
+        assessment_id: Set(assessment_id),
         estimated_minutes: Set(input.estimated_minutes),
         position: Set(i32::try_from(count).map_err(anyhow::Error::from)? + 1),
     }
