@@ -96,7 +96,8 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
         let course = demo::seed_course(app.db())
             .await
             .context("failed to load the demo course")?;
-        println!("Demo course (published, DigComp 1.1 and 1.2): {course}");
+        println!("Demo course (published, DigComp 1.1 and 1.2, with a final test): {course}");
+        println!("Demo placement test: {}", demo::PLACEMENT_TEST_TITLE);
     }
     let host = config
         .listen

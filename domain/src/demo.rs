@@ -1,6 +1,6 @@
 //! Demo data for `govskills serve --demo`: a ministry with two departments, the five demo
-//! accounts of DESIGN.md section 4, and a published DigComp-aligned course. Loading it twice
-//! changes nothing.
+//! accounts of DESIGN.md section 4, and a published DigComp-aligned course with a final test,
+//! next to a stand-alone DigComp placement test. Loading it twice changes nothing.
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 
@@ -149,7 +149,8 @@ pub async fn seed_course(db: &DatabaseConnection) -> Result<String> {
             .map(|c| c.id)
             .ok_or(crate::Error::NotFound("DigComp competence"))
     };
-    let targets = vec![(digcomp("1.1").await?, 3), (digcomp("1.2").await?, 4)];
+    let (c11, c12) = (digcomp("1.1").await?, digcomp("1.2").await?);
+    let targets = vec![(c11, 3), (c12, 4)];
     let draft = courses::create(
         db,
         &trainer,
@@ -219,6 +220,183 @@ pub async fn seed_course(db: &DatabaseConnection) -> Result<String> {
             .await?;
         }
     }
+    let final_test = seed_assessments(db, &trainer, ministry, [c11, c12]).await?;
+    let module = courses::add_module(db, &trainer, draft.id, "Final test").await?;
+    courses::add_lesson(
+        db,
+        &trainer,
+        module.id,
+        courses::NewLesson {
+            title: FINAL_TEST_TITLE.to_owned(),
+            kind: LessonKind::Assessment,
+            body: None,
+            url: None,
+            assessment_id: Some(final_test),
+            estimated_minutes: 10,
+        },
+    )
+    .await?;
     courses::publish(db, &trainer, draft.id).await?;
     Ok(COURSE_TITLE.to_owned())
+}
+
+pub const PLACEMENT_TEST_TITLE: &str = "DigComp placement test: information and data literacy";
+pub const FINAL_TEST_TITLE: &str = "Final test: checking information online";
+
+/// The demo question bank (DigComp 1.1 and 1.2, levels 1 to 3), a stand-alone placement test
+/// drawing one question per competence and level, and the demo course's final test (all six
+/// questions, 60 % to pass, 20 minutes, three attempts). Returns the final test's id.
+async fn seed_assessments(
+    db: &DatabaseConnection,
+    trainer: &auth::Actor,
+    ministry: uuid::Uuid,
+    [c11, c12]: [uuid::Uuid; 2],
+) -> Result<uuid::Uuid> {
+    use crate::{
+        assessments::{self, NewAssessment, QuestionInput},
+        entities::{assessment::AssessmentVisibility, question_version::QuestionKind},
+    };
+    type Bank<'a> = [(
+        uuid::Uuid,
+        i32,
+        QuestionKind,
+        &'a str,
+        &'a [(&'a str, bool)],
+        Option<bool>,
+        &'a str,
+    ); 6];
+    let bank: Bank = [
+        (
+            c11,
+            1,
+            QuestionKind::SingleChoice,
+            "Which search finds pages with the exact phrase *data protection officer*?",
+            &[
+                ("\"data protection officer\"", true),
+                ("data protection officer", false),
+                ("data OR protection OR officer", false),
+            ],
+            None,
+            "Quotes ask for the exact phrase; without them any page with the three words matches.",
+        ),
+        (
+            c11,
+            2,
+            QuestionKind::TrueFalse,
+            "`site:europa.eu` limits the results to pages on europa.eu and its subdomains.",
+            &[],
+            Some(true),
+            "The `site:` operator restricts a search to one domain.",
+        ),
+        (
+            c11,
+            3,
+            QuestionKind::MultipleChoice,
+            "Which of these narrow a search to **recent official** sources?",
+            &[
+                ("`site:` with the agency's domain", true),
+                ("The search engine's date filter", true),
+                ("Adding synonyms with OR", false),
+            ],
+            None,
+            "OR widens a search; the domain and date filters narrow it.",
+        ),
+        (
+            c12,
+            1,
+            QuestionKind::TrueFalse,
+            "A professional-looking website is proof that its information is reliable.",
+            &[],
+            Some(false),
+            "Design says nothing about accuracy: check the author, the date and the evidence.",
+        ),
+        (
+            c12,
+            2,
+            QuestionKind::SingleChoice,
+            "Before you quote a statistic in a report, what do you check first?",
+            &[
+                ("Who published it, and from which data", true),
+                ("How often it was shared", false),
+                ("Whether it supports your view", false),
+            ],
+            None,
+            "The source and its data decide whether a figure can be relied on.",
+        ),
+        (
+            c12,
+            3,
+            QuestionKind::MultipleChoice,
+            "Which are signs that a news item may be misleading?",
+            &[
+                ("No author and no date", true),
+                ("A headline the text does not support", true),
+                ("It links to the original study", false),
+            ],
+            None,
+            "Missing provenance and headlines that overstate the text are warning signs; a link to the source is a good sign.",
+        ),
+    ];
+    let mut ids = Vec::with_capacity(bank.len());
+    for (competence_id, level, kind, prompt, options, true_false_answer, explanation) in bank {
+        let question = assessments::create_question(
+            db,
+            trainer,
+            ministry,
+            QuestionInput {
+                competence_id,
+                level,
+                kind,
+                prompt: prompt.to_owned(),
+                options: options
+                    .iter()
+                    .map(|(text, correct)| ((*text).to_owned(), *correct))
+                    .collect(),
+                true_false_answer,
+                explanation: Some(explanation.to_owned()),
+                points: 1,
+            },
+        )
+        .await?;
+        ids.push(question.question.id);
+    }
+    assessments::create_assessment(
+        db,
+        trainer,
+        NewAssessment {
+            title: PLACEMENT_TEST_TITLE.to_owned(),
+            description: "Find your level in DigComp 1.1 and 1.2: one question per level."
+                .to_owned(),
+            org_unit_id: ministry,
+            visibility: AssessmentVisibility::OrgUnit,
+            pass_mark_percent: 50,
+            mastery_threshold_percent: assessments::DEFAULT_MASTERY_THRESHOLD,
+            time_limit_seconds: None,
+            max_attempts: None,
+            question_ids: Vec::new(),
+            draw: [c11, c12]
+                .into_iter()
+                .flat_map(|competence| (1..=3).map(move |level| (competence, level, 1)))
+                .collect(),
+        },
+    )
+    .await?;
+    let final_test = assessments::create_assessment(
+        db,
+        trainer,
+        NewAssessment {
+            title: FINAL_TEST_TITLE.to_owned(),
+            description: "Pass with 60 % to complete the course.".to_owned(),
+            org_unit_id: ministry,
+            visibility: AssessmentVisibility::LessonsOnly,
+            pass_mark_percent: 60,
+            mastery_threshold_percent: assessments::DEFAULT_MASTERY_THRESHOLD,
+            time_limit_seconds: Some(20 * 60),
+            max_attempts: Some(3),
+            question_ids: ids,
+            draw: Vec::new(),
+        },
+    )
+    .await?;
+    Ok(final_test.assessment.id)
 }

@@ -950,6 +950,18 @@ impl AssessmentQuery {
         }
     }
 
+    /// The assessments you may take on their own (placement tests, say), and if you are a
+    /// trainer also those you may use; newest first. Assessments that are only course lessons
+    /// appear in their course.
+    async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Assessment>> {
+        let actor = actor(ctx)?;
+        Ok(assessments::list_assessments(&services(ctx)?.db, actor)
+            .await?
+            .into_iter()
+            .map(Assessment)
+            .collect())
+    }
+
     /// One of your attempts (scored first if its time has run out); null if it does not exist
     /// or is not yours.
     async fn attempt(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Attempt>> {

@@ -449,6 +449,7 @@ pub async fn save_answer(
     answer: &[String],
 ) -> Result<()> {
     let attempt = find_own(db, actor, attempt_id).await?;
+    let deadline = attempt.deadline_at;
     check_open(db, attempt).await?;
     let row = attempt_question::Entity::find_by_id((attempt_id, question_id))
         .one(db)
@@ -486,6 +487,13 @@ pub async fn save_answer(
     }
 
     let now = Utc::now();
+    // Checked again just before writing, so the time spent on the checks above cannot let a
+    // late answer in; the next touch scores the attempt.
+    if deadline.is_some_and(|deadline| deadline <= now) {
+        return Err(Error::DeadlinePassed(
+            "the time for this attempt is up; it is scored with the answers saved in time".into(),
+        ));
+    }
     let txn = db.begin().await?;
     // Touch the attempt first, only while it is open: it takes the row (on SQLite the database)
     // write lock, so a concurrent submit either scores after this answer or refuses it.

@@ -760,3 +760,65 @@ pub async fn find_assessment(
 ) -> Result<AssessmentAccess> {
     super::attempts::load_takeable_or_usable(db, actor, assessment_id).await
 }
+
+/// The assessments the actor may take on their own (open to their unit or the platform), and
+/// for trainers also those they may use; newest first.
+pub async fn list_assessments(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<AssessmentAccess>> {
+    // The units above the actor (and their own), from their materialised path.
+    let own_line: Vec<Uuid> = actor
+        .org_path
+        .split('/')
+        .filter_map(|segment| Uuid::parse_str(segment).ok())
+        .collect();
+    let mut condition = Condition::any()
+        .add(assessment::Column::Visibility.eq(AssessmentVisibility::Platform))
+        .add(
+            Condition::all()
+                .add(assessment::Column::Visibility.eq(AssessmentVisibility::OrgUnit))
+                .add(assessment::Column::OrgUnitId.is_in(own_line)),
+        );
+    let trainer =
+        actor.holds(crate::types::Role::Trainer) || actor.holds(crate::types::Role::Admin);
+    if trainer {
+        let mut in_authorities = Condition::any();
+        match actor.authority_prefixes() {
+            None => in_authorities = in_authorities.add(Expr::value(true)),
+            Some(prefixes) => {
+                for prefix in prefixes {
+                    in_authorities = in_authorities.add(org::in_subtree(&prefix));
+                }
+            }
+        }
+        condition = condition.add(
+            assessment::Column::OrgUnitId.in_subquery(
+                Query::select()
+                    .column(org_unit::Column::Id)
+                    .from(org_unit::Entity)
+                    .cond_where(in_authorities)
+                    .to_owned(),
+            ),
+        );
+    }
+    let found = assessment::Entity::find()
+        .filter(condition)
+        .order_by_desc(assessment::Column::Id)
+        .all(db)
+        .await?;
+    let unit_ids: Vec<Uuid> = found.iter().map(|a| a.org_unit_id).collect();
+    let units: HashMap<Uuid, org_unit::Model> = org::find_many(db, &unit_ids)
+        .await?
+        .into_iter()
+        .map(|unit| (unit.id, unit))
+        .collect();
+    Ok(found
+        .into_iter()
+        .filter_map(|assessment| {
+            let unit = units.get(&assessment.org_unit_id)?.clone();
+            let access = AssessmentAccess { assessment, unit };
+            (access.open_to(actor) || access.can_use(actor)).then_some(access)
+        })
+        .collect())
+}

@@ -1070,3 +1070,138 @@ async fn passing_a_courses_final_test_completes_the_course_and_shows_verified_le
     assert_eq!(browsing_level["currentLevel"], 2);
     assert_eq!(browsing_level["source"], "ASSESSMENT");
 }
+
+/// The correct option ids of every question the trainer may use, by question id.
+async fn answer_key(
+    app: &TestApp,
+    trainer: &str,
+) -> std::collections::HashMap<String, Vec<String>> {
+    let bank = app
+        .ok(
+            "{ questions { id options { id correct } } }",
+            json!({}),
+            trainer,
+        )
+        .await;
+    bank["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .map(|q| {
+            let (correct, _) = split_options(q);
+            (q["id"].as_str().expect("id").to_owned(), correct)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_placement_test_and_final_test_verify_levels_and_complete_the_course() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        govskills_domain::demo::seed_course(&app.db)
+            .await
+            .expect("the demo course loads");
+    }
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let learner = app.login(LEARNER2, PASSWORD).await;
+    let key = answer_key(&app, &trainer).await;
+    assert_eq!(key.len(), 6, "the demo bank is loaded once");
+
+    // The placement test is listed for the learner; the final test only in its course.
+    let listed = app
+        .ok(
+            "{ assessments { id title selection } }",
+            json!({}),
+            &learner,
+        )
+        .await;
+    let listed = listed["assessments"].as_array().expect("assessments");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        listed[0]["title"],
+        govskills_domain::demo::PLACEMENT_TEST_TITLE
+    );
+    assert_eq!(listed[0]["selection"], "RANDOM");
+    let placement = listed[0]["id"].as_str().expect("id").to_owned();
+    let attempt = start(&app, &learner, &placement).await;
+    let questions = attempt["questions"].as_array().expect("questions").clone();
+    assert_eq!(questions.len(), 6);
+    let id = attempt_id(&attempt);
+    for question in &questions {
+        let qid = question["id"].as_str().expect("id");
+        save(&app, &learner, &id, qid, &key[qid]).await;
+    }
+    let result = submit(&app, &learner, &id).await;
+    let mut levels = result["data"]["submitAttempt"]["demonstratedLevels"]
+        .as_array()
+        .expect("levels")
+        .clone();
+    levels.sort_by_key(|l| {
+        l["competence"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    });
+    assert_eq!(
+        levels,
+        [
+            json!({ "competence": { "code": "1.1" }, "level": 3 }),
+            json!({ "competence": { "code": "1.2" }, "level": 3 })
+        ]
+    );
+
+    // The course's final test completes the course.
+    let course = app
+        .ok(
+            "{ courses { edges { node { id modules { lessons { id kind assessmentId } } } } } }",
+            json!({}),
+            &learner,
+        )
+        .await;
+    let node = &course["courses"]["edges"][0]["node"];
+    let course_id = node["id"].as_str().expect("id").to_owned();
+    app.ok(
+        "mutation($c: ID!) { enroll(courseId: $c) { id } }",
+        json!({ "c": course_id }),
+        &learner,
+    )
+    .await;
+    let mut final_test = None;
+    for module in node["modules"].as_array().expect("modules") {
+        for lesson in module["lessons"].as_array().expect("lessons") {
+            if lesson["kind"] == "ASSESSMENT" {
+                final_test = lesson["assessmentId"].as_str().map(str::to_owned);
+            } else {
+                app.ok(
+                    "mutation($l: ID!) { completeLesson(lessonId: $l) { id } }",
+                    json!({ "l": lesson["id"] }),
+                    &learner,
+                )
+                .await;
+            }
+        }
+    }
+    let final_test = final_test.expect("the demo course has a final test");
+    let attempt = start(&app, &learner, &final_test).await;
+    assert_eq!(attempt["assessment"]["timeLimitSeconds"], 1200);
+    let id = attempt_id(&attempt);
+    for question in attempt["questions"].as_array().expect("questions") {
+        let qid = question["id"].as_str().expect("id");
+        save(&app, &learner, &id, qid, &key[qid]).await;
+    }
+    assert_eq!(
+        submit(&app, &learner, &id).await["data"]["submitAttempt"]["passed"],
+        true
+    );
+    let enrollments = app
+        .ok(
+            "{ myEnrollments { edges { node { status } } } }",
+            json!({}),
+            &learner,
+        )
+        .await;
+    assert_eq!(
+        enrollments["myEnrollments"]["edges"][0]["node"]["status"],
+        "COMPLETED"
+    );
+}

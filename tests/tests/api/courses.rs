@@ -904,7 +904,7 @@ async fn the_demo_course_is_published_once_and_found_by_competence() {
         govskills_domain::demo::COURSE_TITLE
     );
     assert_eq!(edges[0]["node"]["status"], "PUBLISHED");
-    assert_eq!(edges[0]["node"]["totalMinutes"], 40);
+    assert_eq!(edges[0]["node"]["totalMinutes"], 50);
     // Targets come in the framework's order, whatever order they were stored in.
     assert_eq!(
         edges[0]["node"]["competenceTargets"],
