@@ -1205,3 +1205,91 @@ async fn the_demo_placement_test_and_final_test_verify_levels_and_complete_the_c
         "COMPLETED"
     );
 }
+
+#[tokio::test]
+async fn a_trainer_of_another_authority_can_neither_see_nor_use_the_ministrys_bank() {
+    let app = spawn_app().await;
+    let admin = app.login(crate::helpers::ADMIN, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let (s1, _, _, _) = question_bank(&app, &trainer).await;
+    let assessment = create_assessment(&app, &trainer, json!({ "questionIds": [s1.id] })).await;
+
+    let region = app
+        .ok(
+            "mutation { createOrgUnit(input: { name: \"Region North\" }) { id } }",
+            json!({}),
+            &admin,
+        )
+        .await["createOrgUnit"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let other_id = app
+        .create_user(&admin, "trainer@north.example", &region)
+        .await;
+    app.ok(
+        "mutation($id: ID!, $unit: ID!) { setUserRoles(userId: $id, grants: [{ role: TRAINER, orgUnitId: $unit }]) { roles } }",
+        json!({ "id": other_id, "unit": region }),
+        &admin,
+    )
+    .await;
+    let other = app
+        .login("trainer@north.example", "a long enough password")
+        .await;
+
+    let seen = app
+        .ok(
+            "query($q: ID!, $a: ID!) { question(id: $q) { id } assessment(id: $a) { id } questions { id } assessments { id } }",
+            json!({ "q": s1.id, "a": assessment }),
+            &other,
+        )
+        .await;
+    assert_eq!(
+        seen,
+        json!({ "question": null, "assessment": null, "questions": [], "assessments": [] })
+    );
+    let borrowed = app
+        .gql(
+            "mutation($input: CreateAssessmentInput!) { createAssessment(input: $input) { id } }",
+            json!({ "input": { "title": "Borrowed", "orgUnitId": region, "passMarkPercent": 50, "questionIds": [s1.id] } }),
+            Some(&other),
+        )
+        .await;
+    assert_error(&borrowed, "BAD_USER_INPUT", Some("questionIds"));
+    let edited = app
+        .gql(
+            "mutation($id: ID!, $input: QuestionContentInput!) { updateQuestion(questionId: $id, input: $input) { id } }",
+            json!({ "id": s1.id, "input": { "competenceId": digcomp(&app, "1.1").await, "level": 1,
+                "kind": "TRUE_FALSE", "prompt": "Changed?", "trueFalseAnswer": false } }),
+            Some(&other),
+        )
+        .await;
+    assert_error(&edited, "NOT_FOUND", None);
+    let in_their_unit = app
+        .gql(
+            "mutation($input: CreateQuestionInput!) { createQuestion(input: $input) { id } }",
+            json!({ "input": create_question_input(&app.org_unit_id(&admin, MINISTRY).await, &digcomp(&app, "1.1").await, 1, "SINGLE_CHOICE", "X") }),
+            Some(&other),
+        )
+        .await;
+    assert_error(&in_their_unit, "FORBIDDEN", None);
+    assert_eq!(app.count("assessments").await, 1);
+    assert_eq!(app.count("question_versions").await, 4);
+}
+
+#[tokio::test]
+async fn starting_twice_at_the_same_moment_opens_one_attempt() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let (s1, t1, _, _) = question_bank(&app, &trainer).await;
+    let assessment =
+        create_assessment(&app, &trainer, json!({ "questionIds": [s1.id, t1.id] })).await;
+    let (first, second) = tokio::join!(
+        start(&app, &learner, &assessment),
+        start(&app, &learner, &assessment)
+    );
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(app.count("attempts").await, 1);
+    assert_eq!(app.count("attempt_questions").await, 2);
+}
