@@ -224,6 +224,16 @@ pub(crate) async fn mark_lesson_done(
     )
     .exec_without_returning(txn)
     .await?;
+    // Touch the enrolment before reading its progress: the row lock orders two lessons done at
+    // the same moment (a text lesson and a passed test, say), so the second one reads the
+    // first one's progress and completes the course.
+    let mut enrollment = enrollment::ActiveModel {
+        id: Set(enrollment.id),
+        last_activity_at: Set(now),
+        ..Default::default()
+    }
+    .update(txn)
+    .await?;
     let lessons = lesson::Entity::find()
         .filter(lesson::Column::CourseId.eq(enrollment.course_id))
         .all(txn)
@@ -238,17 +248,15 @@ pub(crate) async fn mark_lesson_done(
         && lessons
             .iter()
             .all(|l| done.iter().any(|d| d.lesson_id == l.id));
-    let mut update = enrollment::ActiveModel {
-        id: Set(enrollment.id),
-        last_activity_at: Set(now),
-        ..Default::default()
-    };
     if complete {
-        update.status = Set(EnrollmentStatus::Completed);
-        update.completed_at = Set(Some(now));
-    }
-    let enrollment = update.update(txn).await?;
-    if complete {
+        enrollment = enrollment::ActiveModel {
+            id: Set(enrollment.id),
+            status: Set(EnrollmentStatus::Completed),
+            completed_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .update(txn)
+        .await?;
         audit::record(
             txn,
             Some(actor_id),
