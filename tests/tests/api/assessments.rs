@@ -1293,3 +1293,37 @@ async fn starting_twice_at_the_same_moment_opens_one_attempt() {
     assert_eq!(app.count("attempts").await, 1);
     assert_eq!(app.count("attempt_questions").await, 2);
 }
+
+#[tokio::test]
+async fn reading_an_attempt_costs_the_same_statements_for_one_question_or_six() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let (s1, t1, m2, e1) = question_bank(&app, &trainer).await;
+    let browsing = digcomp(&app, "1.1").await;
+    let extra = [
+        create_question(&app, &trainer, &browsing, 3, "SINGLE_CHOICE", "X1").await,
+        create_question(&app, &trainer, &browsing, 3, "MULTIPLE_CHOICE", "X2").await,
+    ];
+    let small = create_assessment(&app, &trainer, json!({ "questionIds": [s1.id] })).await;
+    let large = create_assessment(
+        &app,
+        &trainer,
+        json!({ "questionIds": [s1.id, t1.id, m2.id, e1.id, extra[0].id, extra[1].id] }),
+    )
+    .await;
+    let query = "query($id: ID!) { attempt(id: $id) { id status questions { id kind promptHtml level
+        competence { code name } options { id text } answer } assessment { title drawRules { level } } } }";
+    let mut costs = Vec::new();
+    for assessment in [&small, &large] {
+        let id = attempt_id(&start(&app, &learner, assessment).await);
+        costs.push(
+            app.statements_for(query, json!({ "id": id }), &learner)
+                .await,
+        );
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 1 question and for 6: {costs:?}"
+    );
+}
