@@ -20,6 +20,7 @@ pub mod learning;
 pub mod markdown;
 pub mod org;
 pub mod password;
+pub mod reports;
 pub mod types;
 
 pub use error::{DbResultExt, Error, Result};

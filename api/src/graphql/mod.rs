@@ -10,6 +10,7 @@ pub mod job_roles;
 pub mod learning;
 pub mod loaders;
 pub mod org_units;
+pub mod reports;
 
 use async_graphql::{
     EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, registry::SDLExportOptions,
@@ -25,6 +26,7 @@ use self::{
     job_roles::{JobRoleMutation, JobRoleQuery},
     learning::{LearningMutation, LearningQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
+    reports::ReportQuery,
 };
 
 /// Deepest selection nesting a query may have. GraphiQL's introspection query nests 15 deep
@@ -43,6 +45,7 @@ pub struct Query(
     JobRoleQuery,
     CourseQuery,
     LearningQuery,
+    ReportQuery,
 );
 
 #[derive(MergedObject, Default)]
