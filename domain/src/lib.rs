@@ -21,6 +21,7 @@ pub mod markdown;
 pub mod org;
 pub mod password;
 pub mod reports;
+pub mod scale;
 pub mod types;
 
 pub use error::{DbResultExt, Error, Result};
