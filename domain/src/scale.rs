@@ -27,7 +27,7 @@ use crate::{
         user::{self, UserStatus},
         user_job_role,
     },
-    org, password,
+    learning, org, password,
     types::{Name, Password, Role},
 };
 
@@ -347,6 +347,7 @@ pub async fn generate(
             }
         }
     }
+    learning::derive_missing_levels(&txn).await?;
     role_grant::Entity::insert(role_grant::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(hr_id),

@@ -4,9 +4,10 @@
 //! For every person in scope and every competence their job role requires (archived
 //! competences left out): the *current level* is the latest verified result (assessment or
 //! manual), else the latest self-assessment, else 0, exactly as in the learner's own profile
-//! ([`crate::learning::profile`]); the *gap* is the required level minus the current level,
-//! never negative. "Without a verified result" counts those whose current level is a
-//! self-assessment or nothing.
+//! ([`crate::learning::profile`]), read from `competence_levels`, which holds it ready
+//! ([`crate::learning::record_results`]) so that no report ranks the result history; the *gap*
+//! is the required level minus the current level, never negative. "Without a verified result"
+//! counts those whose current level is a self-assessment or nothing.
 
 use std::collections::BTreeMap;
 
@@ -124,33 +125,19 @@ fn gaps_cte(scope: &Scope, framework_id: Option<Uuid>) -> (String, Vec<Value>) {
     };
     let sql = format!(
         "{staff}, \
-         req AS ( \
-           SELECT s.user_id, s.org_unit_id, s.path, r.competence_id, r.level AS required \
+         gaps AS ( \
+           SELECT s.user_id, s.org_unit_id, s.path, r.competence_id, r.level AS required, \
+             COALESCE(l.level, 0) AS current_level, \
+             CASE WHEN l.verified THEN 1 ELSE 0 END AS verified, \
+             CASE WHEN r.level > COALESCE(l.level, 0) \
+               THEN r.level - COALESCE(l.level, 0) ELSE 0 END AS gap \
            FROM staff s \
            JOIN user_job_roles uj ON uj.user_id = s.user_id \
            JOIN job_role_requirements r ON r.job_role_id = uj.job_role_id \
            JOIN competences c ON c.id = r.competence_id \
+           LEFT JOIN competence_levels l \
+             ON l.user_id = s.user_id AND l.competence_id = r.competence_id \
            WHERE c.archived_at IS NULL {framework} \
-         ), \
-         ranked AS ( \
-           SELECT cr.user_id, cr.competence_id, cr.level, \
-             CASE WHEN cr.source = 'self_assessed' THEN 0 ELSE 1 END AS verified, \
-             ROW_NUMBER() OVER ( \
-               PARTITION BY cr.user_id, cr.competence_id \
-               ORDER BY CASE WHEN cr.source = 'self_assessed' THEN 0 ELSE 1 END DESC, \
-                 cr.created_at DESC, cr.id DESC \
-             ) AS rn \
-           FROM competence_results cr \
-           JOIN req ON req.user_id = cr.user_id AND req.competence_id = cr.competence_id \
-         ), \
-         gaps AS ( \
-           SELECT req.user_id, req.org_unit_id, req.path, req.competence_id, req.required, \
-             COALESCE(ranked.level, 0) AS current_level, \
-             COALESCE(ranked.verified, 0) AS verified, \
-             CASE WHEN req.required > COALESCE(ranked.level, 0) \
-               THEN req.required - COALESCE(ranked.level, 0) ELSE 0 END AS gap \
-           FROM req LEFT JOIN ranked ON ranked.user_id = req.user_id \
-             AND ranked.competence_id = req.competence_id AND ranked.rn = 1 \
          )"
     );
     (sql, values)
@@ -237,12 +224,15 @@ pub async fn largest_gaps(
     values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
     values.push(i64::try_from(page.offset).unwrap_or(i64::MAX).into());
     let sql = format!(
-        "{cte} SELECT g.user_id, u.display_name, u.org_unit_id, \
-           SUM(g.gap) AS total_gap, SUM(CASE WHEN g.gap > 0 THEN 1 ELSE 0 END) AS competences_below \
-         FROM gaps g JOIN users u ON u.id = g.user_id \
-         GROUP BY g.user_id, u.display_name, u.org_unit_id \
-         HAVING SUM(g.gap) > 0 \
-         ORDER BY total_gap DESC, u.display_name, g.user_id \
+        "{cte}, \
+         totals AS ( \
+           SELECT user_id, SUM(gap) AS total_gap, \
+             SUM(CASE WHEN gap > 0 THEN 1 ELSE 0 END) AS competences_below \
+           FROM gaps GROUP BY user_id HAVING SUM(gap) > 0 \
+         ) \
+         SELECT t.user_id, u.display_name, u.org_unit_id, t.total_gap, t.competences_below \
+         FROM totals t JOIN users u ON u.id = t.user_id \
+         ORDER BY t.total_gap DESC, u.display_name, t.user_id \
          LIMIT ${limit} OFFSET ${}",
         limit + 1
     );

@@ -2,8 +2,7 @@
 //! organisation whose right answers are worked out by hand below.
 
 use chrono::{Duration, Utc};
-use govskills_domain::entities::competence_result::{self, ResultSource};
-use sea_orm::{ActiveModelTrait, Set};
+use govskills_domain::{entities::competence_result::ResultSource, learning};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -93,8 +92,9 @@ async fn give_job_role(app: &TestApp, admin: &str, user: &str, role: &str) {
     .await;
 }
 
-/// A result as the assessments feature or HR would record it, written directly so that these
-/// tests pin the report's arithmetic independently of how results come about.
+/// A result as the assessments feature or HR would record it, written through the domain's
+/// one writer of results so that these tests pin the report's arithmetic independently of how
+/// results come about.
 async fn result(
     app: &TestApp,
     user: &str,
@@ -103,17 +103,12 @@ async fn result(
     source: ResultSource,
     minutes_ago: i64,
 ) {
-    competence_result::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user.parse().expect("user id")),
-        competence_id: Set(competence.parse().expect("competence id")),
-        level: Set(level),
-        source: Set(source),
-        created_at: Set(Utc::now() - Duration::minutes(minutes_ago)),
-    }
-    .insert(&app.db)
-    .await
-    .expect("result inserted");
+    let user = user.parse().expect("user id");
+    let competence = competence.parse().expect("competence id");
+    let at = Utc::now() - Duration::minutes(minutes_ago);
+    learning::record_results(&app.db, user, &[(competence, level)], source, at)
+        .await
+        .expect("result recorded");
 }
 
 async fn build_agency(app: &TestApp) -> Agency {
