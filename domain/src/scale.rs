@@ -50,8 +50,11 @@ pub struct Generated {
     pub hr_email: String,
 }
 
-/// The job roles: name, whether it uses AI systems, and its required DigComp levels.
-const JOB_ROLES: &[(&str, bool, &[(&str, i32)])] = &[
+/// A generated job role: name, whether it uses AI systems, required DigComp levels by code.
+type JobRoleSpec = (&'static str, bool, &'static [(&'static str, i32)]);
+
+/// The job roles of the generated organisation.
+const JOB_ROLES: &[JobRoleSpec] = &[
     (
         "Caseworker",
         false,
