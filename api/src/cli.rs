@@ -1,10 +1,11 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`, `export-schema`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `export-schema`,
+//! `seed-scale`.
 
 use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use govskills_domain::{accounts, demo, org, types::Name};
+use govskills_domain::{accounts, demo, org, scale, types::Name};
 use uuid::Uuid;
 
 use crate::{
@@ -48,6 +49,19 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
+    /// Fill the database with a generated organisation of N staff (org tree, job roles,
+    /// competence results, assignments) for measuring reports at scale. Refused in production.
+    SeedScale {
+        /// How many staff to generate.
+        #[arg(long)]
+        staff: u32,
+        /// The name of the new top-level org unit; default: "Scale ministry (N staff)".
+        #[arg(long)]
+        name: Option<String>,
+        /// Seed of the generator: the same seed gives the same organisation.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -77,6 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::SeedScale { staff, name, seed } => seed_scale(&config, staff, name, seed).await,
     }
 }
 
@@ -146,6 +161,40 @@ async fn create_admin(
     println!(
         "Created platform administrator {} ({})",
         user.email, user.id
+    );
+    Ok(())
+}
+
+async fn seed_scale(
+    config: &Config,
+    staff: u32,
+    name: Option<String>,
+    seed: u64,
+) -> anyhow::Result<()> {
+    if config.is_production() {
+        bail!("seed-scale is refused in production: it writes made-up staff");
+    }
+    config.validate()?;
+    let db = connect_database(config).await?;
+    migrate(&db).await?;
+    let name = name.unwrap_or_else(|| format!("Scale ministry ({staff} staff)"));
+    let started = std::time::Instant::now();
+    let generated = scale::generate(&db, &name, staff, seed)
+        .await
+        .context("failed to generate the organisation")?;
+    println!(
+        "Generated \"{name}\" ({}) in {:.1} s: {} units, {} staff, {} competence results, {} assignments",
+        generated.authority.id,
+        started.elapsed().as_secs_f64(),
+        generated.units,
+        generated.staff,
+        generated.results,
+        generated.enrollments,
+    );
+    println!(
+        "HR officer for it: {} (password: {})",
+        generated.hr_email,
+        scale::PASSWORD
     );
     Ok(())
 }

@@ -158,6 +158,16 @@ pub struct Config {
         global = true
     )]
     pub session_lifetime_secs: u64,
+
+    /// Privacy for works councils: a sub-unit with fewer active staff than this shows no
+    /// figures in the HR reports, only that they are suppressed. 0 (the default) turns it off.
+    #[arg(
+        long,
+        env = "GOVSKILLS_REPORT_MIN_GROUP_SIZE",
+        default_value_t = 0,
+        global = true
+    )]
+    pub report_min_group_size: u32,
 }
 
 impl Config {

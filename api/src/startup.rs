@@ -82,6 +82,7 @@ impl Application {
             secure_cookies: config.is_production(),
             session_lifetime: config.session_lifetime(),
             batch_window: Duration::from_millis(config.dataloader_window_ms),
+            report_min_group_size: config.report_min_group_size,
         };
         let state = AppState {
             schema: graphql::schema(services.clone(), config.is_production()),

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
-    sea_query::{OnConflict, Query},
+    sea_query::{Expr, OnConflict, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -29,7 +29,7 @@ use crate::{
     competences,
     courses::{self, CourseAccess},
     entities::{
-        competence,
+        competence, competence_level,
         competence_result::{self, ResultSource},
         course::{self, CourseStatus, Visibility},
         course_competence,
@@ -768,6 +768,94 @@ pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Pro
     Ok(entries)
 }
 
+/// Records results of one user (each a competence and a level) from one source (with the
+/// attempt they come from, for assessment results), and updates
+/// their current levels (`competence_levels`): a verified result always becomes current; a
+/// self-assessment only where nothing verified is current. Every writer of results goes
+/// through here, so the current levels never disagree with the history. Call it inside the
+/// transaction of the change that produced the results.
+pub async fn record_results(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    results: &[(Uuid, i32)],
+    source: ResultSource,
+    attempt_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<competence_result::ActiveModel> = results
+        .iter()
+        .map(|(competence_id, level)| competence_result::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id),
+            competence_id: Set(*competence_id),
+            level: Set(*level),
+            source: Set(source),
+            attempt_id: Set(attempt_id),
+            created_at: Set(now),
+        })
+        .collect();
+    let verified = source != ResultSource::SelfAssessed;
+    let levels = rows.iter().map(|row| competence_level::ActiveModel {
+        user_id: row.user_id.clone(),
+        competence_id: row.competence_id.clone(),
+        level: row.level.clone(),
+        verified: Set(verified),
+        result_id: row.id.clone(),
+        updated_at: Set(now),
+    });
+    let levels: Vec<_> = levels.collect();
+    competence_result::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    competence_level::Entity::insert_many(levels)
+        .on_conflict(
+            OnConflict::columns([
+                competence_level::Column::UserId,
+                competence_level::Column::CompetenceId,
+            ])
+            .update_columns([
+                competence_level::Column::Level,
+                competence_level::Column::Verified,
+                competence_level::Column::ResultId,
+                competence_level::Column::UpdatedAt,
+            ])
+            // A self-assessment never replaces a verified level.
+            .action_and_where(Expr::cust(
+                "excluded.verified OR NOT competence_levels.verified",
+            ))
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Derives the current level of every (user, competence) that has results but no current
+/// level yet, from the history: for bulk loads (`scale`), which write results directly.
+pub async fn derive_missing_levels(txn: &impl ConnectionTrait) -> Result<()> {
+    txn.execute_unprepared(
+        "INSERT INTO competence_levels \
+           (user_id, competence_id, level, verified, result_id, updated_at) \
+         SELECT user_id, competence_id, level, verified, id, created_at FROM ( \
+           SELECT r.id, r.user_id, r.competence_id, r.level, r.created_at, \
+             r.source <> 'self_assessed' AS verified, \
+             ROW_NUMBER() OVER ( \
+               PARTITION BY r.user_id, r.competence_id \
+               ORDER BY CASE WHEN r.source = 'self_assessed' THEN 0 ELSE 1 END DESC, \
+                 r.created_at DESC, r.id DESC \
+             ) AS rn \
+           FROM competence_results r \
+           WHERE NOT EXISTS (SELECT 1 FROM competence_levels l \
+             WHERE l.user_id = r.user_id AND l.competence_id = r.competence_id) \
+         ) ranked WHERE rn = 1",
+    )
+    .await?;
+    Ok(())
+}
+
 /// Records the actor's own ratings (each within its framework's level range) and returns the
 /// updated profile. Self-ratings count only where no verified result exists.
 pub async fn submit_self_assessment(
@@ -781,18 +869,14 @@ pub async fn submit_self_assessment(
     competences::check_levels(db, "ratings", &ratings).await?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    competence_result::Entity::insert_many(ratings.iter().map(|(competence_id, level)| {
-        competence_result::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(actor.id()),
-            competence_id: Set(*competence_id),
-            level: Set(*level),
-            source: Set(ResultSource::SelfAssessed),
-            attempt_id: Set(None),
-            created_at: Set(now),
-        }
-    }))
-    .exec(&txn)
+    record_results(
+        &txn,
+        actor.id(),
+        &ratings,
+        ResultSource::SelfAssessed,
+        None,
+        now,
+    )
     .await?;
     audit::record(
         &txn,

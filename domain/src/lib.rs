@@ -21,6 +21,8 @@ pub mod learning;
 pub mod markdown;
 pub mod org;
 pub mod password;
+pub mod reports;
+pub mod scale;
 pub mod types;
 
 pub use error::{DbResultExt, Error, Result};

@@ -22,6 +22,8 @@ pub struct Services {
     pub session_lifetime: Duration,
     /// How long DataLoaders collect keys before they query.
     pub batch_window: Duration,
+    /// Sub-units with fewer staff show no figures in reports (0: off).
+    pub report_min_group_size: u32,
 }
 
 /// This request: who is calling and from where.

@@ -90,6 +90,15 @@ impl ApiError {
     pub fn code(&self) -> Code {
         self.code
     }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The input the error is about, if one is.
+    pub fn field(&self) -> Option<&'static str> {
+        self.field
+    }
 }
 
 impl From<DomainError> for ApiError {

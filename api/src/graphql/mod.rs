@@ -11,6 +11,7 @@ pub mod job_roles;
 pub mod learning;
 pub mod loaders;
 pub mod org_units;
+pub mod reports;
 
 use async_graphql::{
     EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, registry::SDLExportOptions,
@@ -27,6 +28,7 @@ use self::{
     job_roles::{JobRoleMutation, JobRoleQuery},
     learning::{LearningMutation, LearningQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
+    reports::ReportQuery,
 };
 
 /// Deepest selection nesting a query may have. GraphiQL's introspection query nests 15 deep
@@ -46,6 +48,7 @@ pub struct Query(
     CourseQuery,
     LearningQuery,
     AssessmentQuery,
+    ReportQuery,
 );
 
 #[derive(MergedObject, Default)]

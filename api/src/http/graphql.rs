@@ -3,8 +3,6 @@
 //! POST bodies only as `application/json` (415 otherwise: a cross-site form cannot send it
 //! without a CORS preflight), bodies of at most [`MAX_BODY_BYTES`] (413).
 
-use std::net::IpAddr;
-
 use async_graphql::{
     http::GraphiQLSource,
     parser::{parse_query, types::OperationType},
@@ -16,14 +14,9 @@ use poem::{
 };
 use serde_json::json;
 
-use super::{MAX_BODY_BYTES, OperationSlot, RequestId, cookie::SESSION_COOKIE};
+use super::{MAX_BODY_BYTES, OperationSlot, RequestId, auth::authenticate};
 use crate::{
-    graphql::{
-        self,
-        context::RequestContext,
-        error::{ApiError, Code},
-    },
-    session::SessionToken,
+    graphql::{self, error::Code},
     state::AppState,
 };
 
@@ -92,31 +85,6 @@ fn operation_name(request: &async_graphql::Request) -> Option<String> {
 
 /// The client's address: the TCP peer, or behind a trusted proxy the last `X-Forwarded-For`
 /// entry (the one that proxy appended; earlier entries are whatever the client claimed).
-fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
-    let forwarded = trust_forwarded_for
-        .then(|| req.headers().get_all("x-forwarded-for"))
-        .and_then(|values| values.iter().next_back())
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.rsplit(',').next())
-        .and_then(|last| last.trim().parse().ok());
-    forwarded.or_else(|| req.remote_addr().as_socket_addr().map(|addr| addr.ip()))
-}
-
-/// The session token from `Authorization: Bearer`, else from the session cookie.
-fn presented_token(req: &Request) -> Option<SessionToken> {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
-    let raw = match bearer {
-        Some(raw) => raw.to_owned(),
-        None => req.cookie().get(SESSION_COOKIE)?.value_str().to_owned(),
-    };
-    SessionToken::from_client(&raw)
-}
-
 impl Endpoint for GraphQLEndpoint {
     type Output = Response;
 
@@ -204,7 +172,7 @@ impl Endpoint for GraphQLEndpoint {
             slot.set(operation.as_deref());
         }
 
-        let context = match self.authenticate(&req, request_id.clone()).await {
+        let context = match authenticate(&self.state, &req, request_id.clone()).await {
             Ok(context) => context,
             Err(err) => {
                 let status = if err.code() == Code::Unavailable {
@@ -243,37 +211,6 @@ fn refuse_with(status: StatusCode, error: async_graphql::Error, request_id: &str
         .status(status)
         .content_type("application/json; charset=utf-8")
         .body(body.to_string())
-}
-
-impl GraphQLEndpoint {
-    /// Resolves the presented session into an actor. A store that cannot be reached is an
-    /// error, never a silent fall-back to anonymous.
-    async fn authenticate(
-        &self,
-        req: &Request,
-        request_id: String,
-    ) -> Result<RequestContext, ApiError> {
-        let mut context = RequestContext {
-            request_id,
-            client_ip: client_ip(req, self.state.trust_forwarded_for),
-            session: None,
-            actor: None,
-        };
-        let Some(token) = presented_token(req) else {
-            return Ok(context);
-        };
-        let services = &self.state.services;
-        let hash = token.hash();
-        let Some(session) = services.sessions.touch(&hash).await? else {
-            return Ok(context);
-        };
-        let actor = govskills_domain::auth::load_actor(&services.db, session.user_id).await?;
-        if actor.is_some() {
-            context.session = Some(hash);
-            context.actor = actor;
-        }
-        Ok(context)
-    }
 }
 
 /// GraphiQL, in development only.

@@ -1,9 +1,11 @@
 //! The HTTP surface: routes, the GraphQL transport rules, request ids and tracing.
 
+mod auth;
 pub mod cookie;
 mod graphql;
 mod health;
 mod metrics;
+mod reports;
 
 use std::{
     sync::{Arc, OnceLock},
@@ -41,7 +43,14 @@ impl OperationSlot {
 }
 
 /// Routes other than `/graphql`, each its own `operation` label in the request metrics.
-const PLAIN_ROUTES: &[&str] = &["/healthz", "/readyz", "/metrics", "/graphiql"];
+const PLAIN_ROUTES: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/graphiql",
+    "/reports/skill-gaps.csv",
+    "/reports/completion.csv",
+];
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -51,7 +60,15 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/graphql", GraphQLEndpoint::new(state.clone()))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz).data(state.clone()))
-        .at("/metrics", get(metrics::metrics).data(state.clone()));
+        .at("/metrics", get(metrics::metrics).data(state.clone()))
+        .at(
+            "/reports/skill-gaps.csv",
+            get(reports::skill_gaps_csv).data(state.clone()),
+        )
+        .at(
+            "/reports/completion.csv",
+            get(reports::completion_csv).data(state.clone()),
+        );
     if !state.production {
         route = route.at("/graphiql", get(graphql::graphiql));
     }

@@ -28,7 +28,7 @@ use crate::{
         assessment::Selection,
         attempt::{self, ClosedBy},
         attempt_question,
-        competence_result::{self, ResultSource},
+        competence_result::ResultSource,
         enrollment::{self, EnrollmentStatus},
         lesson::{self, LessonKind},
         question_option,
@@ -669,21 +669,16 @@ async fn score(
     .into_iter()
     .filter(|level| level.level > 0)
     .collect();
-    if !levels.is_empty() {
-        competence_result::Entity::insert_many(levels.iter().map(|level| {
-            competence_result::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                user_id: Set(attempt.user_id),
-                competence_id: Set(level.competence_id),
-                level: Set(level.level),
-                source: Set(ResultSource::Assessment),
-                attempt_id: Set(Some(attempt.id)),
-                created_at: Set(now),
-            }
-        }))
-        .exec(&txn)
-        .await?;
-    }
+    let results: Vec<(Uuid, i32)> = levels.iter().map(|l| (l.competence_id, l.level)).collect();
+    learning::record_results(
+        &txn,
+        attempt.user_id,
+        &results,
+        ResultSource::Assessment,
+        Some(attempt.id),
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         Some(attempt.user_id),

@@ -10,6 +10,7 @@ pub mod audit_event;
 pub mod competence;
 pub mod competence_area;
 pub mod competence_framework;
+pub mod competence_level;
 pub mod competence_result;
 pub mod course;
 pub mod course_author;

@@ -11,7 +11,7 @@ const ENROLLMENT_FIELDS: &str = "id status source dueAt overdue completedAt
     progress { done total percent } course { id title } assignedBy { displayName }";
 
 /// The id of a DigComp 2.2 competence by its code.
-async fn digcomp(app: &TestApp, code: &str) -> String {
+pub(crate) async fn digcomp(app: &TestApp, code: &str) -> String {
     let response = app
         .gql(
             "{ frameworks { code areas { competences { id code } } } }",
@@ -37,7 +37,7 @@ async fn digcomp(app: &TestApp, code: &str) -> String {
     panic!("no DigComp competence {code}");
 }
 
-fn id_of(response: &Value, field: &str) -> String {
+pub(crate) fn id_of(response: &Value, field: &str) -> String {
     response["data"][field]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{field} failed: {response}"))
@@ -46,7 +46,7 @@ fn id_of(response: &Value, field: &str) -> String {
 
 /// A published course of the ministry with `lessons` text lessons in one module; returns the
 /// course id and the lesson ids.
-async fn published_course(
+pub(crate) async fn published_course(
     app: &TestApp,
     trainer: &str,
     title: &str,
@@ -123,7 +123,7 @@ async fn published_course_of(
     (course, ids)
 }
 
-async fn enroll(app: &TestApp, token: &str, course: &str) -> Value {
+pub(crate) async fn enroll(app: &TestApp, token: &str, course: &str) -> Value {
     app.gql(
         &format!("mutation($id: ID!) {{ enroll(courseId: $id) {{ {ENROLLMENT_FIELDS} }} }}"),
         json!({ "id": course }),
@@ -132,7 +132,7 @@ async fn enroll(app: &TestApp, token: &str, course: &str) -> Value {
     .await
 }
 
-async fn complete(app: &TestApp, token: &str, lesson: &str) -> Value {
+pub(crate) async fn complete(app: &TestApp, token: &str, lesson: &str) -> Value {
     app.gql(
         &format!(
             "mutation($id: ID!) {{ completeLesson(lessonId: $id) {{ {ENROLLMENT_FIELDS} }} }}"
@@ -391,11 +391,17 @@ async fn my_enrollments_pages_with_cursors() {
     assert_eq!(page["edges"][0]["node"]["course"]["title"], "Course 0");
 }
 
-async fn user_id(app: &TestApp, token: &str) -> String {
+pub(crate) async fn user_id(app: &TestApp, token: &str) -> String {
     app.me(token).await["id"].as_str().expect("id").to_owned()
 }
 
-async fn assign(app: &TestApp, hr: &str, course: &str, users: &[&str], due_at: Value) -> Value {
+pub(crate) async fn assign(
+    app: &TestApp,
+    hr: &str,
+    course: &str,
+    users: &[&str],
+    due_at: Value,
+) -> Value {
     app.gql(
         &format!("mutation($course: ID!, $users: [ID!]!, $due: DateTime) {{
             assignCourse(courseId: $course, userIds: $users, dueAt: $due) {{ {ENROLLMENT_FIELDS} }} }}"),
@@ -405,7 +411,7 @@ async fn assign(app: &TestApp, hr: &str, course: &str, users: &[&str], due_at: V
     .await
 }
 
-fn days_from_now(days: i64) -> Value {
+pub(crate) fn days_from_now(days: i64) -> Value {
     json!((chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339())
 }
 

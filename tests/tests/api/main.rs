@@ -10,6 +10,7 @@ mod job_roles;
 mod learning;
 mod operations;
 mod org_units;
+mod reports;
 mod schema;
 mod sessions;
 mod transport;

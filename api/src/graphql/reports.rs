@@ -1,0 +1,377 @@
+//! HR reports: `skillGapReport`, `completionReport`.
+
+use async_graphql::{
+    Context, ID, Object,
+    connection::{Connection, Edge},
+};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use govskills_domain::reports::{
+    PageRequest, Scope,
+    completion::{self, CompletionReport as DomainCompletionReport, CourseCompletion},
+    skill_gaps::{self, CompetenceGap as DomainCompetenceGap, StaffGap, SubunitGaps},
+};
+
+use super::{
+    context::{actor, loader, services},
+    error::{ApiError, ApiResult},
+    frameworks::{Competence, CompetenceFramework},
+    loaders::{CompetenceLoader, CourseLoader, OrgUnitLoader},
+    org_units::OrgUnit,
+    page_size, parse_id,
+};
+use crate::graphql::courses::Course;
+
+fn count(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The skill-gap report of an org unit.
+pub struct SkillGapReport(skill_gaps::SkillGapReport);
+
+/// How far the staff of an org unit fall short of the competence levels their job roles
+/// require. The current level is the latest verified result, else the latest self-assessment,
+/// else 0; the gap is the required level minus the current level, never negative.
+#[Object]
+impl SkillGapReport {
+    /// The org unit reported on.
+    async fn org_unit(&self) -> OrgUnit {
+        OrgUnit(self.0.scope.unit.clone())
+    }
+
+    /// Whether the staff of its sub-units are included.
+    async fn include_subunits(&self) -> bool {
+        self.0.scope.include_subunits
+    }
+
+    /// The framework the report is limited to; null: every framework.
+    async fn framework(&self) -> Option<CompetenceFramework> {
+        self.0.framework.clone().map(CompetenceFramework)
+    }
+
+    /// Active staff in scope, with or without a job role.
+    async fn staff_count(&self) -> i32 {
+        count(self.0.staff)
+    }
+
+    /// Per competence that a job role in scope requires, in no particular order.
+    async fn competences(&self) -> Vec<CompetenceGap> {
+        self.0
+            .competences
+            .iter()
+            .cloned()
+            .map(CompetenceGap)
+            .collect()
+    }
+
+    /// The same per direct sub-unit (each with its whole subtree), by name; empty unless
+    /// sub-units are included.
+    async fn subunits(&self) -> Vec<SubunitSkillGaps> {
+        self.0
+            .subunits
+            .iter()
+            .cloned()
+            .map(SubunitSkillGaps)
+            .collect()
+    }
+
+    /// The staff with the largest total gap, largest first. Shows names only (no contact
+    /// details); every read is recorded in the audit log.
+    async fn staff(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, StaffGapEntry>> {
+        let first = page_size(first)?;
+        let offset = after.as_deref().map(parse_cursor).transpose()?;
+        let start = offset.map_or(0, |offset| offset + 1);
+        let page = PageRequest {
+            first: first as u64 + 1,
+            offset: start,
+        };
+        let mut staff =
+            skill_gaps::largest_gaps(&services(ctx)?.db, actor(ctx)?, &self.0, page).await?;
+        let has_next_page = staff.len() > first;
+        staff.truncate(first);
+        let mut connection = Connection::new(offset.is_some(), has_next_page);
+        connection.edges.extend(
+            staff
+                .into_iter()
+                .zip(start..)
+                .map(|(entry, position)| Edge::new(cursor(position), StaffGapEntry(entry))),
+        );
+        Ok(connection)
+    }
+}
+
+fn cursor(position: u64) -> String {
+    URL_SAFE_NO_PAD.encode(position.to_be_bytes())
+}
+
+fn parse_cursor(cursor: &str) -> ApiResult<u64> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
+}
+
+/// One competence's figures over a group of staff.
+pub struct CompetenceGap(DomainCompetenceGap);
+
+/// One competence's figures over a group of staff: how many need it, where they stand, and
+/// how far below the required level they are.
+#[Object]
+impl CompetenceGap {
+    /// The competence.
+    async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
+        loader::<CompetenceLoader>(ctx)?
+            .load_one(self.0.competence_id)
+            .await?
+            .map(Competence)
+            .ok_or_else(|| {
+                ApiError::internal(&anyhow::anyhow!(
+                    "competence {} is missing",
+                    self.0.competence_id
+                ))
+            })
+    }
+
+    /// Staff whose job role requires this competence.
+    async fn staff_with_requirement(&self) -> i32 {
+        count(self.0.staff_with_requirement)
+    }
+
+    /// How many of them are at each current level (level 0: no result), lowest level first;
+    /// levels nobody is at are left out.
+    async fn level_distribution(&self) -> Vec<LevelCount> {
+        self.0
+            .levels
+            .iter()
+            .map(|(&level, &staff)| LevelCount {
+                level,
+                staff: count(staff),
+            })
+            .collect()
+    }
+
+    /// How many are below their required level.
+    async fn below_required(&self) -> i32 {
+        count(self.0.below_required)
+    }
+
+    /// By how many levels those below fall short, on average; null when nobody is below.
+    async fn average_shortfall(&self) -> Option<f64> {
+        self.0.average_shortfall()
+    }
+
+    /// How many have no verified result (only a self-assessment, or nothing).
+    async fn without_verified_result(&self) -> i32 {
+        count(self.0.without_verified_result)
+    }
+}
+
+/// How many staff are at one level.
+#[derive(async_graphql::SimpleObject)]
+pub struct LevelCount {
+    /// The level (0: no result).
+    level: i32,
+    /// How many staff are at it.
+    staff: i32,
+}
+
+/// A direct sub-unit's part of a skill-gap report.
+pub struct SubunitSkillGaps(SubunitGaps);
+
+/// A direct sub-unit's part of a skill-gap report, over its whole subtree.
+#[Object]
+impl SubunitSkillGaps {
+    /// The sub-unit.
+    async fn org_unit(&self) -> OrgUnit {
+        OrgUnit(self.0.unit.clone())
+    }
+
+    /// Whether its figures are withheld because it has fewer staff than the configured
+    /// minimum group size (`GOVSKILLS_REPORT_MIN_GROUP_SIZE`).
+    async fn suppressed(&self) -> bool {
+        self.0.competences.shown().is_none()
+    }
+
+    /// Active staff in it; null when suppressed.
+    async fn staff_count(&self) -> Option<i32> {
+        self.0.competences.shown().map(|_| count(self.0.staff))
+    }
+
+    /// Per competence, as in the whole report; null when suppressed.
+    async fn competences(&self) -> Option<Vec<CompetenceGap>> {
+        self.0
+            .competences
+            .shown()
+            .map(|gaps| gaps.iter().cloned().map(CompetenceGap).collect())
+    }
+}
+
+/// A person with a gap.
+pub struct StaffGapEntry(StaffGap);
+
+/// A person whose current levels fall short of what their job requires.
+#[Object]
+impl StaffGapEntry {
+    /// Their display name (nothing else about them is shown).
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// The org unit they work in.
+    async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
+        loader::<OrgUnitLoader>(ctx)?
+            .load_one(self.0.org_unit_id)
+            .await?
+            .map(OrgUnit)
+            .ok_or_else(|| {
+                ApiError::internal(&anyhow::anyhow!(
+                    "org unit {} is missing",
+                    self.0.org_unit_id
+                ))
+            })
+    }
+
+    /// The sum of their gaps.
+    async fn total_gap(&self) -> i32 {
+        count(self.0.total_gap)
+    }
+
+    /// In how many competences they are below the required level.
+    async fn competences_below(&self) -> i32 {
+        count(self.0.competences_below)
+    }
+}
+
+/// The completion report of an org unit.
+pub struct CompletionReport(DomainCompletionReport);
+
+/// How the staff of an org unit are getting on with their courses: enrolments that are not
+/// withdrawn or cancelled, per course.
+#[Object]
+impl CompletionReport {
+    /// The org unit reported on.
+    async fn org_unit(&self) -> OrgUnit {
+        OrgUnit(self.0.scope.unit.clone())
+    }
+
+    /// Whether the staff of its sub-units are included.
+    async fn include_subunits(&self) -> bool {
+        self.0.scope.include_subunits
+    }
+
+    /// Per course (each version separately), by title.
+    async fn courses(&self) -> Vec<CourseCompletionRow> {
+        self.0
+            .courses
+            .iter()
+            .cloned()
+            .map(CourseCompletionRow)
+            .collect()
+    }
+}
+
+/// One course's figures in a completion report.
+pub struct CourseCompletionRow(CourseCompletion);
+
+/// One course's figures in a completion report.
+#[Object]
+impl CourseCompletionRow {
+    /// The course (this version).
+    async fn course(&self, ctx: &Context<'_>) -> ApiResult<Course> {
+        loader::<CourseLoader>(ctx)?
+            .load_one(self.0.course_id)
+            .await?
+            .map(Course)
+            .ok_or_else(|| {
+                ApiError::internal(&anyhow::anyhow!("course {} is missing", self.0.course_id))
+            })
+    }
+
+    /// Staff taking it, by choice or assignment.
+    async fn enrolled(&self) -> i32 {
+        count(self.0.enrolled)
+    }
+
+    /// Of those, assigned by HR.
+    async fn assigned(&self) -> i32 {
+        count(self.0.assigned)
+    }
+
+    /// Of those enrolled, who completed it.
+    async fn completed(&self) -> i32 {
+        count(self.0.completed)
+    }
+
+    /// Of the assignments, how many are completed.
+    async fn assigned_completed(&self) -> i32 {
+        count(self.0.assigned_completed)
+    }
+
+    /// Assignments still open past their due date.
+    async fn overdue(&self) -> i32 {
+        count(self.0.overdue)
+    }
+}
+
+#[derive(Default)]
+pub struct ReportQuery;
+
+/// HR reports.
+#[Object]
+impl ReportQuery {
+    /// Skill gaps of an org unit's staff against their job roles' required levels (HR or ADMIN
+    /// covering the unit). `includeSubunits` (default, and when null: true) adds the staff of
+    /// the whole subtree; `frameworkId` limits it to one framework.
+    async fn skill_gap_report(
+        &self,
+        ctx: &Context<'_>,
+        org_unit_id: ID,
+        #[graphql(default_with = "Some(true)")] include_subunits: Option<bool>,
+        framework_id: Option<ID>,
+    ) -> ApiResult<SkillGapReport> {
+        let actor = actor(ctx)?;
+        let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
+        let framework_id = framework_id
+            .map(|id| parse_id(&id, "frameworkId"))
+            .transpose()?;
+        let services = services(ctx)?;
+        let scope = Scope::load(
+            &services.db,
+            actor,
+            unit_id,
+            include_subunits.unwrap_or(true),
+        )
+        .await?;
+        let report = skill_gaps::report(
+            &services.db,
+            scope,
+            framework_id,
+            services.report_min_group_size,
+        )
+        .await?;
+        Ok(SkillGapReport(report))
+    }
+
+    /// Course completion of an org unit's staff (HR or ADMIN covering the unit).
+    async fn completion_report(
+        &self,
+        ctx: &Context<'_>,
+        org_unit_id: ID,
+        #[graphql(default_with = "Some(true)")] include_subunits: Option<bool>,
+    ) -> ApiResult<CompletionReport> {
+        let actor = actor(ctx)?;
+        let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
+        let db = &services(ctx)?.db;
+        let scope = Scope::load(db, actor, unit_id, include_subunits.unwrap_or(true)).await?;
+        Ok(CompletionReport(
+            completion::report(db, scope, Utc::now()).await?,
+        ))
+    }
+}

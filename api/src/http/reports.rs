@@ -1,0 +1,349 @@
+//! CSV exports of the HR reports, under the same authorisation as their GraphQL queries:
+//!
+//! - `GET /reports/skill-gaps.csv?orgUnitId=..&includeSubunits=true&frameworkId=..`: one row per
+//!   person and competence their job role requires.
+//! - `GET /reports/completion.csv?orgUnitId=..&includeSubunits=true`: one row per course.
+//!
+//! The session comes as for `/graphql` (bearer token or cookie). Files are UTF-8 with a byte
+//! order mark (so spreadsheet programs read them as UTF-8) and a header row, and are streamed
+//! in chunks as the database returns rows, never built whole in memory. Cells a spreadsheet
+//! would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are
+//! neutralised with a leading apostrophe, as OWASP recommends against CSV injection.
+//! Errors are JSON: `{"error": {"code", "message", "field", "requestId"}}` with a matching status.
+
+use std::{
+    borrow::Cow,
+    future::Future,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+};
+
+use chrono::Utc;
+use futures_util::{StreamExt as _, pin_mut};
+use govskills_domain::{
+    auth::Actor,
+    reports::{Scope, completion, skill_gaps},
+};
+use poem::{
+    Body, Request, Response, handler,
+    http::{StatusCode, header},
+    web::{Data, Query},
+};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+use tracing::Instrument as _;
+use uuid::Uuid;
+
+use super::{RequestId, auth::authenticate};
+use crate::{
+    graphql::error::{ApiError, Code},
+    state::AppState,
+};
+
+/// Rows are sent to the client in chunks of about this many bytes.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// The query string of every report export (named as the GraphQL arguments).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportParams {
+    org_unit_id: Option<String>,
+    include_subunits: Option<bool>,
+    framework_id: Option<String>,
+}
+
+fn parse_uuid(value: Option<&str>, field: &'static str) -> Result<Option<Uuid>, ApiError> {
+    value
+        .map(|raw| {
+            Uuid::parse_str(raw)
+                .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
+        })
+        .transpose()
+}
+
+impl ReportParams {
+    fn org_unit_id(&self) -> Result<Uuid, ApiError> {
+        parse_uuid(self.org_unit_id.as_deref(), "orgUnitId")?
+            .ok_or_else(|| ApiError::bad_input("orgUnitId", "orgUnitId is required"))
+    }
+}
+
+fn status_of(code: Code) -> StatusCode {
+    match code {
+        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::Forbidden => StatusCode::FORBIDDEN,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::BadUserInput => StatusCode::BAD_REQUEST,
+        Code::Conflict | Code::AttemptSubmitted | Code::DeadlinePassed => StatusCode::CONFLICT,
+        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn error_response(err: &ApiError, request_id: &str) -> Response {
+    let body = json!({
+        "error": {
+            "code": err.code().as_str(),
+            "message": err.message(),
+            "field": err.field(),
+            "requestId": request_id,
+        }
+    });
+    Response::builder()
+        .status(status_of(err.code()))
+        .content_type("application/json; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(body.to_string())
+}
+
+/// A cell as written to the file: text a spreadsheet would evaluate gets a leading apostrophe.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// The bytes the CSV writer has produced and the sink has not yet sent. (`csv::Writer` lends
+/// out its output only by reference, so the sink keeps a handle of its own.)
+#[derive(Clone, Default)]
+struct Pending(Arc<Mutex<Vec<u8>>>);
+
+impl Pending {
+    fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::io::Write for Pending {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.lock().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Where an export writes its records: buffers them as CSV and hands full chunks to the
+/// response body.
+pub struct CsvSink {
+    writer: csv::Writer<Pending>,
+    pending: Pending,
+    sender: mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+}
+
+impl CsvSink {
+    /// Writes one record (text cells neutralised); sends a chunk when enough has gathered.
+    /// Fails when the client has gone away, which ends the export.
+    pub async fn write<I, S>(&mut self, record: I) -> anyhow::Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.writer.write_record(
+            record
+                .into_iter()
+                .map(|cell| neutralise(cell.as_ref()).into_owned()),
+        )?;
+        if self.pending.lock().len() >= CHUNK_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        self.writer.flush()?;
+        let chunk = std::mem::replace(&mut *self.pending.lock(), Vec::with_capacity(CHUNK_BYTES));
+        if !chunk.is_empty() {
+            self.sender
+                .send(Ok(chunk))
+                .await
+                .map_err(|_| anyhow::anyhow!("the client went away"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A streamed CSV download: `produce` runs on its own task and writes the rows; a failure part
+/// way is logged and cuts the response short, so a client never takes a partial file for a
+/// whole one.
+fn csv_response<F, Fut>(filename: &str, header_row: &[&str], produce: F) -> Response
+where
+    F: FnOnce(CsvSink) -> Fut + Send + 'static,
+    Fut: Future<Output = anyhow::Result<CsvSink>> + Send,
+{
+    let (sender, mut receiver) = mpsc::channel(4);
+    let pending = Pending::default();
+    let mut writer = csv::Writer::from_writer(pending.clone());
+    let header_written = writer.write_record(header_row);
+    let mut bom = "\u{feff}".as_bytes().to_vec();
+    let sink = CsvSink {
+        writer,
+        pending,
+        sender,
+    };
+    tokio::spawn(
+        async move {
+            let result = async {
+                header_written?;
+                let mut sink = produce(sink).await?;
+                sink.flush().await?;
+                anyhow::Ok(())
+            }
+            .await;
+            if let Err(err) = result {
+                tracing::error!(error = format!("{err:#}"), "CSV export failed part way");
+            }
+        }
+        .in_current_span(),
+    );
+    let chunks = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx)).map(
+        move |chunk: Result<Vec<u8>, std::io::Error>| {
+            chunk.map(|bytes| {
+                if bom.is_empty() {
+                    bytes
+                } else {
+                    let mut first = std::mem::take(&mut bom);
+                    first.extend_from_slice(&bytes);
+                    first
+                }
+            })
+        },
+    );
+    Response::builder()
+        .content_type("text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from_bytes_stream(chunks))
+}
+
+/// The signed-in actor and the checked scope of a report request.
+async fn authorise(
+    state: &AppState,
+    req: &Request,
+    params: &ReportParams,
+) -> Result<(Actor, Scope), ApiError> {
+    let context = authenticate(state, req, String::new()).await?;
+    let actor = context.actor.ok_or_else(ApiError::unauthenticated)?;
+    let unit_id = params.org_unit_id()?;
+    let scope = Scope::load(
+        &state.services.db,
+        &actor,
+        unit_id,
+        params.include_subunits.unwrap_or(true),
+    )
+    .await?;
+    Ok((actor, scope))
+}
+
+fn request_id(req: &Request) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default()
+}
+
+/// `GET /reports/skill-gaps.csv`
+#[handler]
+pub async fn skill_gaps_csv(
+    req: &Request,
+    Query(params): Query<ReportParams>,
+    Data(state): Data<&AppState>,
+) -> Response {
+    let request_id = request_id(req);
+    let prepared = async {
+        let framework_id = parse_uuid(params.framework_id.as_deref(), "frameworkId")?;
+        let (actor, scope) = authorise(state, req, &params).await?;
+        Ok::<_, ApiError>((actor, scope, framework_id))
+    }
+    .await;
+    let (actor, scope, framework_id) = match prepared {
+        Ok(prepared) => prepared,
+        Err(err) => return error_response(&err, &request_id),
+    };
+    let db = state.services.db.clone();
+    csv_response(
+        "skill-gaps.csv",
+        &[
+            "name",
+            "org unit",
+            "competence code",
+            "competence",
+            "required level",
+            "current level",
+            "verified",
+            "gap",
+        ],
+        move |mut sink| async move {
+            let rows = skill_gaps::detail_rows(&db, &actor, &scope, framework_id).await?;
+            pin_mut!(rows);
+            while let Some(row) = rows.next().await {
+                let row = row?;
+                sink.write([
+                    row.display_name.as_str(),
+                    row.org_unit_name.as_str(),
+                    row.competence_code.as_str(),
+                    row.competence_name.as_str(),
+                    &row.required.to_string(),
+                    &row.current_level.to_string(),
+                    if row.verified { "yes" } else { "no" },
+                    &row.gap.to_string(),
+                ])
+                .await?;
+            }
+            Ok(sink)
+        },
+    )
+}
+
+/// `GET /reports/completion.csv`
+#[handler]
+pub async fn completion_csv(
+    req: &Request,
+    Query(params): Query<ReportParams>,
+    Data(state): Data<&AppState>,
+) -> Response {
+    let request_id = request_id(req);
+    let scope = match authorise(state, req, &params).await {
+        Ok((_, scope)) => scope,
+        Err(err) => return error_response(&err, &request_id),
+    };
+    let report = match completion::report(&state.services.db, scope, Utc::now()).await {
+        Ok(report) => report,
+        Err(err) => return error_response(&err.into(), &request_id),
+    };
+    csv_response(
+        "completion.csv",
+        &[
+            "course",
+            "version",
+            "enrolled",
+            "assigned",
+            "completed",
+            "assigned completed",
+            "overdue",
+        ],
+        move |mut sink| async move {
+            for course in &report.courses {
+                sink.write([
+                    course.title.as_str(),
+                    &course.version.to_string(),
+                    &course.enrolled.to_string(),
+                    &course.assigned.to_string(),
+                    &course.completed.to_string(),
+                    &course.assigned_completed.to_string(),
+                    &course.overdue.to_string(),
+                ])
+                .await?;
+            }
+            Ok(sink)
+        },
+    )
+}

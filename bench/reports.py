@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Latency of the HR reports against a running GovSkills filled by `govskills seed-scale`
+(loopback only, standard-library Python, one request at a time).
+
+    govskills seed-scale --staff 100000          # prints the authority id and the HR login
+    govskills serve --listen 127.0.0.1:18090 &
+    python3 bench/reports.py http://127.0.0.1:18090 AUTHORITY_ID HR_EMAIL 10
+
+For each report it runs one warm-up request, then N timed ones, and prints p50/p95/max in
+milliseconds; the CSV export is timed to its last byte and its size is shown.
+"""
+import json
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+if len(sys.argv) < 4:
+    sys.exit(__doc__)
+BASE, UNIT, HR_EMAIL = sys.argv[1], sys.argv[2], sys.argv[3]
+COUNT = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+PASSWORD = sys.argv[5] if len(sys.argv) > 5 else "scale-password-2026"
+if urllib.parse.urlparse(BASE).hostname not in ("127.0.0.1", "localhost", "::1"):
+    sys.exit("only loopback targets are allowed")
+
+
+def post(query, variables, token=None):
+    request = urllib.request.Request(
+        BASE + "/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})},
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        body = json.load(response)
+    elapsed = (time.perf_counter() - started) * 1000
+    if body.get("errors"):
+        sys.exit(f"request failed: {body['errors']}")
+    return elapsed, body["data"]
+
+
+def download(path, token):
+    request = urllib.request.Request(BASE + path, headers={"authorization": f"Bearer {token}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=300) as response:
+        size = len(response.read())
+    return (time.perf_counter() - started) * 1000, size
+
+
+def report(name, samples, extra=""):
+    samples = sorted(samples)
+    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
+    print(f"{name:<34} n={len(samples):<3} p50={statistics.median(samples):8.1f}  p95={p95:8.1f}  max={samples[-1]:8.1f} {extra}")
+
+
+def timed(name, run):
+    run()  # warm-up
+    report(name, [run() for _ in range(COUNT)])
+
+
+token = post('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
+             {"e": HR_EMAIL, "p": PASSWORD})[1]["login"]["token"]
+unit = {"unit": UNIT}
+GAPS = """query($unit: ID!) { skillGapReport(orgUnitId: $unit) { staffCount
+  competences { competence { code } staffWithRequirement belowRequired averageShortfall
+    withoutVerifiedResult levelDistribution { level staff } }
+  subunits { orgUnit { name } suppressed staffCount competences { competence { code } belowRequired } } } }"""
+STAFF = """query($unit: ID!) { skillGapReport(orgUnitId: $unit) {
+  staff(first: 20) { edges { node { displayName totalGap orgUnit { name } } } } } }"""
+COMPLETION = """query($unit: ID!) { completionReport(orgUnitId: $unit) {
+  courses { course { title } enrolled assigned completed overdue } } }"""
+
+staff = post("query($unit: ID!) { skillGapReport(orgUnitId: $unit) { staffCount } }", unit, token)[1]
+print(f"staff in scope: {staff['skillGapReport']['staffCount']}")
+timed("skillGapReport (aggregates)", lambda: post(GAPS, unit, token)[0])
+timed("skillGapReport staff(first: 20)", lambda: post(STAFF, unit, token)[0])
+timed("completionReport", lambda: post(COMPLETION, unit, token)[0])
+sizes = []
+def csv():
+    elapsed, size = download(f"/reports/skill-gaps.csv?orgUnitId={UNIT}", token)
+    sizes.append(size)
+    return elapsed
+timed("skill-gaps.csv (full download)", csv)
+print(f"skill-gaps.csv size: {sizes[-1] / 1e6:.1f} MB")

@@ -1,0 +1,296 @@
+//! The skill-gap report: how far the staff of an org unit fall short of the levels their job
+//! roles require.
+//!
+//! For every person in scope and every competence their job role requires (archived
+//! competences left out): the *current level* is the latest verified result (assessment or
+//! manual), else the latest self-assessment, else 0, exactly as in the learner's own profile
+//! ([`crate::learning::profile`]), read from `competence_levels`, which holds it ready
+//! ([`crate::learning::record_results`]) so that no report ranks the result history; the *gap*
+//! is the required level minus the current level, never negative. "Without a verified result"
+//! counts those whose current level is a self-assessment or nothing.
+
+use std::collections::BTreeMap;
+
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Group, PageRequest, Scope, find_framework, headcounts, staff_cte, statement};
+use crate::{
+    Result,
+    audit::{self, Target},
+    auth::Actor,
+    entities::{competence_framework, org_unit},
+};
+
+/// One competence's figures over a group of staff.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompetenceGap {
+    pub competence_id: Uuid,
+    /// Staff whose job role requires this competence.
+    pub staff_with_requirement: i64,
+    /// How many of them are at each current level (0: no result), by level.
+    pub levels: BTreeMap<i32, i64>,
+    /// How many are below their required level.
+    pub below_required: i64,
+    /// The sum of the shortfalls of those below.
+    pub total_shortfall: i64,
+    /// How many have no verified result.
+    pub without_verified_result: i64,
+}
+
+impl CompetenceGap {
+    /// By how many levels those below fall short, on average (`None` when nobody is below).
+    pub fn average_shortfall(&self) -> Option<f64> {
+        (self.below_required > 0).then(|| self.total_shortfall as f64 / self.below_required as f64)
+    }
+
+    fn add(&mut self, row: &Row) {
+        self.staff_with_requirement += row.staff;
+        *self.levels.entry(row.current_level).or_default() += row.staff;
+        self.below_required += row.below;
+        self.total_shortfall += row.shortfall;
+        self.without_verified_result += row.unverified;
+    }
+}
+
+/// A direct sub-unit's part of the report.
+#[derive(Clone, Debug)]
+pub struct SubunitGaps {
+    pub unit: org_unit::Model,
+    pub staff: i64,
+    pub competences: Group<Vec<CompetenceGap>>,
+}
+
+/// The report over a scope.
+#[derive(Clone, Debug)]
+pub struct SkillGapReport {
+    pub scope: Scope,
+    pub framework: Option<competence_framework::Model>,
+    /// Active staff in scope, with or without a job role.
+    pub staff: i64,
+    pub competences: Vec<CompetenceGap>,
+    pub subunits: Vec<SubunitGaps>,
+}
+
+/// A person with a gap, for the list of those who most need training.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct StaffGap {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub org_unit_id: Uuid,
+    /// The sum of their gaps over the competences in the report.
+    pub total_gap: i64,
+    /// In how many competences they are below the required level.
+    pub competences_below: i64,
+}
+
+/// One row of the detailed export: a person and one required competence.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct StaffCompetenceGap {
+    pub display_name: String,
+    pub org_unit_name: String,
+    pub competence_code: String,
+    pub competence_name: String,
+    pub required: i32,
+    pub current_level: i32,
+    pub verified: bool,
+    pub gap: i32,
+}
+
+/// Aggregates per (unit key, competence, current level).
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    unit_path: String,
+    competence_id: Uuid,
+    current_level: i32,
+    staff: i64,
+    below: i64,
+    shortfall: i64,
+    unverified: i64,
+}
+
+/// The `WITH` clause behind every part of the report: `staff`, then `gaps (user_id,
+/// org_unit_id, path, competence_id, required, current_level, verified, gap)` with one row per
+/// person in scope and competence their job role requires. Parameters: `$1`, `$2` and, with a
+/// framework, `$3`.
+fn gaps_cte(scope: &Scope, framework_id: Option<Uuid>) -> (String, Vec<Value>) {
+    let (staff, mut values) = staff_cte(scope);
+    let framework = match framework_id {
+        Some(id) => {
+            values.push(id.into());
+            "AND c.framework_id = $3"
+        }
+        None => "",
+    };
+    let sql = format!(
+        "{staff}, \
+         gaps AS ( \
+           SELECT s.user_id, s.org_unit_id, s.path, r.competence_id, r.level AS required, \
+             COALESCE(l.level, 0) AS current_level, \
+             CASE WHEN l.verified THEN 1 ELSE 0 END AS verified, \
+             CASE WHEN r.level > COALESCE(l.level, 0) \
+               THEN r.level - COALESCE(l.level, 0) ELSE 0 END AS gap \
+           FROM staff s \
+           JOIN user_job_roles uj ON uj.user_id = s.user_id \
+           JOIN job_role_requirements r ON r.job_role_id = uj.job_role_id \
+           JOIN competences c ON c.id = r.competence_id \
+           LEFT JOIN competence_levels l \
+             ON l.user_id = s.user_id AND l.competence_id = r.competence_id \
+           WHERE c.archived_at IS NULL {framework} \
+         )"
+    );
+    (sql, values)
+}
+
+/// The aggregate part of the skill-gap report (three statements, whatever the staff count).
+/// `min_group_size` suppresses sub-units with fewer staff (0: never).
+pub async fn report(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    framework_id: Option<Uuid>,
+    min_group_size: u32,
+) -> Result<SkillGapReport> {
+    let framework = find_framework(db, framework_id).await?;
+    let (cte, mut values) = gaps_cte(&scope, framework_id);
+    let prefix = format!("${}", values.len() + 1);
+    values.push(scope.subunit_prefix_len().into());
+    let sql = format!(
+        "{cte} SELECT substr(path, 1, {prefix}) AS unit_path, competence_id, \
+           current_level, COUNT(*) AS staff, \
+           SUM(CASE WHEN gap > 0 THEN 1 ELSE 0 END) AS below, \
+           SUM(gap) AS shortfall, \
+           SUM(CASE WHEN verified = 0 THEN 1 ELSE 0 END) AS unverified \
+         FROM gaps GROUP BY 1, 2, 3"
+    );
+    let rows = Row::find_by_statement(statement(db, sql, values))
+        .all(db)
+        .await?;
+    let headcounts = headcounts(db, &scope).await?;
+    let subunits = scope.subunits(db).await?;
+
+    let fold = |rows: &mut dyn Iterator<Item = &Row>| {
+        let mut by_competence: BTreeMap<Uuid, CompetenceGap> = BTreeMap::new();
+        for row in rows {
+            by_competence
+                .entry(row.competence_id)
+                .or_insert_with(|| CompetenceGap {
+                    competence_id: row.competence_id,
+                    ..Default::default()
+                })
+                .add(row);
+        }
+        by_competence.into_values().collect::<Vec<_>>()
+    };
+    let competences = fold(&mut rows.iter());
+    let staff = headcounts.iter().map(|(_, staff)| staff).sum();
+    let subunits = subunits
+        .into_iter()
+        .map(|unit| {
+            let staff = headcounts
+                .iter()
+                .find(|(path, _)| *path == unit.path)
+                .map_or(0, |(_, staff)| *staff);
+            let competences = Group::new(staff, min_group_size, || {
+                fold(&mut rows.iter().filter(|row| row.unit_path == unit.path))
+            });
+            SubunitGaps {
+                unit,
+                staff,
+                competences,
+            }
+        })
+        .collect();
+    Ok(SkillGapReport {
+        scope,
+        framework,
+        staff,
+        competences,
+        subunits,
+    })
+}
+
+/// The staff with the largest total gaps, largest first (ties by name), one page. This names
+/// people, so the read is recorded as an audit event.
+pub async fn largest_gaps(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    report: &SkillGapReport,
+    page: PageRequest,
+) -> Result<Vec<StaffGap>> {
+    let framework_id = report.framework.as_ref().map(|f| f.id);
+    let (cte, mut values) = gaps_cte(&report.scope, framework_id);
+    let limit = values.len() + 1;
+    values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
+    values.push(i64::try_from(page.offset).unwrap_or(i64::MAX).into());
+    let sql = format!(
+        "{cte}, \
+         totals AS ( \
+           SELECT user_id, SUM(gap) AS total_gap, \
+             SUM(CASE WHEN gap > 0 THEN 1 ELSE 0 END) AS competences_below \
+           FROM gaps GROUP BY user_id HAVING SUM(gap) > 0 \
+         ) \
+         SELECT t.user_id, u.display_name, u.org_unit_id, t.total_gap, t.competences_below \
+         FROM totals t JOIN users u ON u.id = t.user_id \
+         ORDER BY t.total_gap DESC, u.display_name, t.user_id \
+         LIMIT ${limit} OFFSET ${}",
+        limit + 1
+    );
+    let staff = StaffGap::find_by_statement(statement(db, sql, values))
+        .all(db)
+        .await?;
+    audit::record(
+        db,
+        Some(actor.id()),
+        "report.staff_read",
+        Target::OrgUnit(report.scope.unit.id),
+        json!({
+            "report": "skillGaps",
+            "includeSubunits": report.scope.include_subunits,
+            "frameworkId": framework_id,
+            "offset": page.offset,
+            "people": staff.len(),
+        }),
+    )
+    .await?;
+    Ok(staff)
+}
+
+/// Every person's gap in every required competence, for the CSV export, ordered by unit, name
+/// and competence. A stream, so the export never holds the whole report in memory.
+pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
+    db: &'a C,
+    actor: &Actor,
+    scope: &Scope,
+    framework_id: Option<Uuid>,
+) -> Result<impl futures_util::Stream<Item = Result<StaffCompetenceGap, sea_orm::DbErr>> + Send + 'a>
+{
+    let (cte, values) = gaps_cte(scope, framework_id);
+    let sql = format!(
+        "{cte} SELECT u.display_name, o.name AS org_unit_name, c.code AS competence_code, \
+           c.name AS competence_name, g.required, g.current_level, \
+           CASE WHEN g.verified = 1 THEN TRUE ELSE FALSE END AS verified, g.gap \
+         FROM gaps g JOIN users u ON u.id = g.user_id \
+         JOIN org_units o ON o.id = g.org_unit_id \
+         JOIN competences c ON c.id = g.competence_id \
+         ORDER BY o.name, u.display_name, g.user_id, c.code"
+    );
+    audit::record(
+        db,
+        Some(actor.id()),
+        "report.staff_read",
+        Target::OrgUnit(scope.unit.id),
+        json!({
+            "report": "skillGaps",
+            "export": "csv",
+            "includeSubunits": scope.include_subunits,
+            "frameworkId": framework_id,
+        }),
+    )
+    .await?;
+    Ok(
+        StaffCompetenceGap::find_by_statement(statement(db, sql, values))
+            .stream(db)
+            .await?,
+    )
+}

@@ -1,0 +1,391 @@
+//! A generator of a realistic organisation at scale, for measuring reports and journeys:
+//! `govskills seed-scale --staff N`.
+//!
+//! It writes, in batches, a new authority with a tree of directorates, departments and units of
+//! about [`STAFF_PER_UNIT`] staff each; job roles with DigComp requirements (some using AI
+//! systems); staff holding them; competence results (verified and self-assessed); published
+//! courses with assignments (some completed, some overdue); and an HR officer for the whole
+//! authority. The same `seed` gives the same organisation. It bypasses the services' checks
+//! (it is the operator's tool, like `accounts::provision`) and audits nothing, but writes only
+//! rows the services could have written.
+
+use chrono::{Duration, Utc};
+use rand::{RngExt as _, SeedableRng as _, rngs::StdRng};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    entities::{
+        competence, competence_framework,
+        competence_result::{self, ResultSource},
+        course::{self, CourseStatus, Visibility},
+        enrollment::{self, EnrollmentSource, EnrollmentStatus},
+        job_role, job_role_requirement, org_unit, role_grant,
+        user::{self, UserStatus},
+        user_job_role,
+    },
+    learning, org, password,
+    types::{Name, Password, Role},
+};
+
+/// Staff per lowest-level unit.
+pub const STAFF_PER_UNIT: u32 = 100;
+/// Rows per `INSERT` (well under PostgreSQL's 65,535 parameters for the widest table).
+const BATCH: usize = 1_000;
+/// The password of every generated account.
+pub const PASSWORD: &str = "scale-password-2026";
+
+/// What was generated.
+#[derive(Debug)]
+pub struct Generated {
+    pub authority: org_unit::Model,
+    pub units: usize,
+    pub staff: u32,
+    pub results: usize,
+    pub enrollments: usize,
+    /// Signs in with [`PASSWORD`]; HR for the whole authority.
+    pub hr_email: String,
+}
+
+/// A generated job role: name, whether it uses AI systems, required DigComp levels by code.
+type JobRoleSpec = (&'static str, bool, &'static [(&'static str, i32)]);
+
+/// The job roles of the generated organisation.
+const JOB_ROLES: &[JobRoleSpec] = &[
+    (
+        "Caseworker",
+        false,
+        &[("1.1", 3), ("2.1", 3), ("2.2", 3), ("4.2", 2)],
+    ),
+    (
+        "Policy officer",
+        false,
+        &[("1.1", 5), ("1.2", 4), ("2.4", 4), ("3.1", 3)],
+    ),
+    (
+        "Data steward",
+        true,
+        &[("1.2", 5), ("1.3", 6), ("4.2", 5), ("5.3", 4)],
+    ),
+    (
+        "IT specialist",
+        true,
+        &[("3.4", 5), ("4.1", 6), ("5.1", 5), ("5.2", 5)],
+    ),
+    (
+        "Communications officer",
+        true,
+        &[("2.2", 4), ("2.3", 4), ("3.1", 5), ("3.2", 3)],
+    ),
+    (
+        "Team lead",
+        false,
+        &[("2.4", 4), ("2.5", 3), ("4.3", 3), ("5.4", 3)],
+    ),
+    (
+        "Procurement officer",
+        false,
+        &[("1.3", 3), ("2.1", 3), ("4.2", 4)],
+    ),
+    (
+        "Front-office clerk",
+        false,
+        &[("2.1", 2), ("2.3", 2), ("4.2", 2)],
+    ),
+];
+
+/// Generates an organisation of `staff` people under a new authority named `name`.
+pub async fn generate(
+    db: &DatabaseConnection,
+    name: &str,
+    staff: u32,
+    seed: u64,
+) -> Result<Generated> {
+    if staff == 0 {
+        return Err(Error::invalid("staff", "staff must be at least 1"));
+    }
+    let name = Name::parse(name, "name")?;
+    let taken = org_unit::Entity::find()
+        .filter(org_unit::Column::ParentId.is_null())
+        .filter(org_unit::Column::Name.eq(name.clone().into_inner()))
+        .one(db)
+        .await?;
+    if let Some(taken) = taken {
+        return Err(Error::Conflict {
+            field: "name",
+            message: format!("an authority named \"{}\" exists already", taken.name),
+        });
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let now = Utc::now();
+    let hash = password::hash(Password::parse(PASSWORD.to_owned(), "password")?).await?;
+    let txn = db.begin().await?;
+
+    // The tree: 10 directorates x 10 departments, the units spread over the departments.
+    let authority = org::insert(&txn, None, name).await?;
+    let leaves = staff.div_ceil(STAFF_PER_UNIT) as usize;
+    let mut departments = Vec::new();
+    for d in 0..leaves.min(10) {
+        let directorate = org::insert(
+            &txn,
+            Some(&authority),
+            Name::parse(&format!("Directorate {}", d + 1), "name")?,
+        )
+        .await?;
+        for p in 0..10 {
+            if d + 10 * p < leaves {
+                departments.push(
+                    org::insert(
+                        &txn,
+                        Some(&directorate),
+                        Name::parse(&format!("Department {}.{}", d + 1, p + 1), "name")?,
+                    )
+                    .await?,
+                );
+            }
+        }
+    }
+    let mut units = Vec::with_capacity(leaves);
+    for leaf in 0..leaves {
+        let department = &departments[leaf % departments.len()];
+        units.push(
+            org::insert(
+                &txn,
+                Some(department),
+                Name::parse(&format!("Unit {}", leaf + 1), "name")?,
+            )
+            .await?,
+        );
+    }
+
+    // Job roles over DigComp.
+    let digcomp = competence_framework::Entity::find()
+        .filter(competence_framework::Column::Code.eq("DIGCOMP"))
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("DigComp framework"))?;
+    let competences = competence::Entity::find()
+        .filter(competence::Column::FrameworkId.eq(digcomp.id))
+        .all(&txn)
+        .await?;
+    let competence_id = |code: &str| {
+        competences
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| c.id)
+            .ok_or(Error::NotFound("DigComp competence"))
+    };
+    let mut roles = Vec::new();
+    for (role_name, uses_ai, requirements) in JOB_ROLES {
+        let role_id = Uuid::new_v4();
+        job_role::Entity::insert(job_role::ActiveModel {
+            id: Set(role_id),
+            org_unit_id: Set(Some(authority.id)),
+            name: Set((*role_name).to_owned()),
+            description: Set(String::new()),
+            uses_ai_systems: Set(*uses_ai),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        let mut required = Vec::new();
+        for (code, level) in *requirements {
+            let id = competence_id(code)?;
+            required.push((id, *level));
+            job_role_requirement::Entity::insert(job_role_requirement::ActiveModel {
+                job_role_id: Set(role_id),
+                competence_id: Set(id),
+                level: Set(*level),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        roles.push((role_id, required));
+    }
+
+    // The HR officer (who owns the courses), the courses, then the staff, batch by batch.
+    let hr_id = Uuid::new_v4();
+    let slug = authority.id.simple().to_string();
+    let hr_email = format!("hr-{}@scale.govskills.test", &slug[..8]);
+    user::Entity::insert(user::ActiveModel {
+        id: Set(hr_id),
+        email: Set(hr_email.clone()),
+        display_name: Set("Scale HR officer".to_owned()),
+        password_hash: Set(hash.clone()),
+        org_unit_id: Set(authority.id),
+        status: Set(UserStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let mut users = Vec::with_capacity(BATCH);
+    // Courses to assign.
+    let mut courses = Vec::new();
+    for title in [
+        "Digital basics",
+        "Data protection in practice",
+        "AI for public servants",
+    ] {
+        let id = Uuid::now_v7();
+        course::Entity::insert(course::ActiveModel {
+            id: Set(id),
+            title: Set(title.to_owned()),
+            summary: Set(String::new()),
+            language: Set("en".to_owned()),
+            status: Set(CourseStatus::Published),
+            visibility: Set(Visibility::OrgUnit),
+            owner_id: Set(hr_id),
+            org_unit_id: Set(authority.id),
+            version: Set(1),
+            previous_version_id: Set(None),
+            published_at: Set(Some(now)),
+            archived_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        courses.push(id);
+    }
+
+    let mut holders = Vec::new();
+    let mut results = Vec::new();
+    let mut enrollments = Vec::new();
+    let (mut result_count, mut enrollment_count) = (0, 0);
+    for i in 0..staff {
+        let id = Uuid::new_v4();
+        let unit = &units[(i / STAFF_PER_UNIT) as usize];
+        users.push(user::ActiveModel {
+            id: Set(id),
+            email: Set(format!("staff{i}-{}@scale.govskills.test", &slug[..8])),
+            display_name: Set(format!("Staff member {i}")),
+            password_hash: Set(hash.clone()),
+            org_unit_id: Set(unit.id),
+            status: Set(UserStatus::Active),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        // Nine in ten hold a job role.
+        if rng.random_bool(0.9) {
+            let (role_id, required) = &roles[rng.random_range(0..roles.len())];
+            holders.push(user_job_role::ActiveModel {
+                user_id: Set(id),
+                job_role_id: Set(*role_id),
+                assigned_at: Set(now),
+                assigned_by: Set(Some(hr_id)),
+            });
+            for (competence_id, _) in required {
+                // Six in ten have a result, mostly verified; some also rated themselves.
+                if rng.random_bool(0.6) {
+                    let source = if rng.random_bool(0.7) {
+                        ResultSource::Assessment
+                    } else {
+                        ResultSource::SelfAssessed
+                    };
+                    results.push(result(
+                        id,
+                        *competence_id,
+                        rng.random_range(1..=8),
+                        source,
+                        now,
+                    ));
+                    if rng.random_bool(0.2) {
+                        results.push(result(
+                            id,
+                            *competence_id,
+                            rng.random_range(1..=8),
+                            ResultSource::SelfAssessed,
+                            now + Duration::seconds(1),
+                        ));
+                    }
+                }
+            }
+        }
+        // Half are assigned a course: a third of those completed it, some are overdue.
+        if rng.random_bool(0.5) {
+            let completed = rng.random_bool(0.33);
+            let due = now + Duration::days(rng.random_range(-30..=60));
+            enrollments.push(enrollment::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(id),
+                course_id: Set(courses[rng.random_range(0..courses.len())]),
+                source: Set(EnrollmentSource::Assigned),
+                assigned_by: Set(Some(hr_id)),
+                due_at: Set(Some(due)),
+                status: Set(if completed {
+                    EnrollmentStatus::Completed
+                } else {
+                    EnrollmentStatus::Active
+                }),
+                completed_at: Set(completed.then_some(now)),
+                last_activity_at: Set(now),
+                created_at: Set(now),
+            });
+        }
+        if users.len() >= BATCH || i + 1 == staff {
+            user::Entity::insert_many(std::mem::take(&mut users))
+                .exec_without_returning(&txn)
+                .await?;
+            if !holders.is_empty() {
+                user_job_role::Entity::insert_many(std::mem::take(&mut holders))
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+            for chunk in std::mem::take(&mut results).chunks(BATCH) {
+                result_count += chunk.len();
+                competence_result::Entity::insert_many(chunk.to_vec())
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+            if !enrollments.is_empty() {
+                enrollment_count += enrollments.len();
+                enrollment::Entity::insert_many(std::mem::take(&mut enrollments))
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+        }
+    }
+    learning::derive_missing_levels(&txn).await?;
+    role_grant::Entity::insert(role_grant::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(hr_id),
+        role: Set(Role::Hr),
+        org_unit_id: Set(Some(authority.id)),
+        granted_by: Set(None),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Generated {
+        authority,
+        units: leaves,
+        staff,
+        results: result_count,
+        enrollments: enrollment_count,
+        hr_email,
+    })
+}
+
+fn result(
+    user_id: Uuid,
+    competence_id: Uuid,
+    level: i32,
+    source: ResultSource,
+    at: chrono::DateTime<Utc>,
+) -> competence_result::ActiveModel {
+    competence_result::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        competence_id: Set(competence_id),
+        level: Set(level),
+        source: Set(source),
+        attempt_id: Set(None),
+        created_at: Set(at),
+    }
+}
