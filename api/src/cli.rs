@@ -1,10 +1,14 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`, `export-schema`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `export-schema`,
+//! `verify-credential`.
 
-use std::io::{BufRead as _, IsTerminal as _};
+use std::{
+    io::{BufRead as _, IsTerminal as _, Read as _},
+    path::PathBuf,
+};
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use govskills_domain::{accounts, demo, org, types::Name};
+use govskills_domain::{accounts, credentials, demo, org, types::Name};
 use uuid::Uuid;
 
 use crate::{
@@ -48,6 +52,17 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
+    /// Check a downloaded certificate credential (a VC-JWT) offline: its signature against the
+    /// issuer's public keys, its dates, and that it was not altered. Revocation can only be
+    /// seen online, on the verification page the credential's id links to.
+    VerifyCredential {
+        /// File holding the credential as downloaded from `/credentials/{code}` (`-` reads
+        /// standard input).
+        file: PathBuf,
+        /// The issuer's key set: a file saved from `/.well-known/jwks.json`, or that URL.
+        #[arg(long)]
+        jwks: String,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -77,7 +92,50 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::VerifyCredential { file, jwks } => verify_credential(&file, &jwks).await,
     }
+}
+
+async fn verify_credential(file: &std::path::Path, jwks: &str) -> anyhow::Result<()> {
+    let token = if file.as_os_str() == "-" {
+        let mut token = String::new();
+        std::io::stdin()
+            .read_to_string(&mut token)
+            .context("failed to read the credential from standard input")?;
+        token
+    } else {
+        std::fs::read_to_string(file)
+            .with_context(|| format!("failed to read the credential {}", file.display()))?
+    };
+    let jwks_text = if jwks.starts_with("http://") || jwks.starts_with("https://") {
+        fetch(jwks).await?
+    } else {
+        std::fs::read_to_string(jwks)
+            .with_context(|| format!("failed to read the key set {jwks}"))?
+    };
+    let jwks: credentials::Jwks =
+        serde_json::from_str(&jwks_text).context("the key set is not a JWKS ({\"keys\": [...]})")?;
+    let verified = credentials::verify(&token, &jwks, chrono::Utc::now())
+        .context("the credential does NOT verify")?;
+    let vc = &verified.credential;
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or("?").to_owned();
+    println!("The credential verifies: signed by key {}, not altered, within its dates.", verified.kid);
+    println!("  certificate: {}", text(&vc["name"]));
+    println!(
+        "  holder:      {}",
+        text(&vc["credentialSubject"]["identifier"][0]["identityHash"])
+    );
+    println!("  issuer:      {} ({})", text(&vc["issuer"]["name"]), text(&vc["issuer"]["id"]));
+    println!("  valid from:  {}", verified.valid_from.to_rfc3339());
+    match verified.valid_until {
+        Some(until) => println!("  valid until: {}", until.to_rfc3339()),
+        None => println!("  valid until: (no expiry)"),
+    }
+    println!(
+        "Revocation is not visible offline; the current status is at {}",
+        text(&vc["id"]).replacen("/credentials/", "/verify/", 1)
+    );
+    Ok(())
 }
 
 async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
@@ -147,6 +205,24 @@ async fn create_admin(
         user.email, user.id
     );
     Ok(())
+}
+
+/// Fetches the key set from the issuer's `/.well-known/jwks.json`.
+async fn fetch(url: &str) -> anyhow::Result<String> {
+    let response = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .context("failed to set up the HTTP client")?
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("failed to fetch the key set from {url}"))?
+        .error_for_status()
+        .with_context(|| format!("the key set at {url} could not be fetched"))?;
+    response
+        .text()
+        .await
+        .with_context(|| format!("failed to read the key set from {url}"))
 }
 
 fn read_password() -> anyhow::Result<String> {

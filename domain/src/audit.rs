@@ -16,6 +16,8 @@ pub enum Target {
     JobRole(Uuid),
     Course(Uuid),
     Enrollment(Uuid),
+    CertificateTemplate(Uuid),
+    Certificate(Uuid),
 }
 
 impl Target {
@@ -28,6 +30,8 @@ impl Target {
             Self::JobRole(id) => ("job_role", id),
             Self::Course(id) => ("course", id),
             Self::Enrollment(id) => ("enrollment", id),
+            Self::CertificateTemplate(id) => ("certificate_template", id),
+            Self::Certificate(id) => ("certificate", id),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod competences;
 pub mod courses;
+pub mod credentials;
 pub mod demo;
 pub mod entities;
 mod error;

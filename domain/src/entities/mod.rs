@@ -2,6 +2,11 @@
 //! boundary as GraphQL types; the API maps them into its own types.
 
 pub mod audit_event;
+pub mod certificate;
+pub mod certificate_template;
+pub mod certificate_template_assessment;
+pub mod certificate_template_competence;
+pub mod certificate_template_course;
 pub mod competence;
 pub mod competence_area;
 pub mod competence_framework;
@@ -11,6 +16,7 @@ pub mod course_author;
 pub mod course_competence;
 pub mod course_module;
 pub mod enrollment;
+pub mod issuer_key;
 pub mod job_role;
 pub mod job_role_requirement;
 pub mod lesson;
