@@ -761,6 +761,7 @@ pub async fn submit_self_assessment(
             competence_id: Set(*competence_id),
             level: Set(*level),
             source: Set(ResultSource::SelfAssessed),
+            attempt_id: Set(None),
             created_at: Set(now),
         }
     }))

@@ -8,6 +8,7 @@ mod m20261127_000001_accounts;
 mod m20261127_000002_competences;
 mod m20261127_000003_courses;
 mod m20261127_000004_learning;
+mod m20261127_000005_assessments;
 
 /// Every migration of GovSkills, in order.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_competences::Migration),
             Box::new(m20261127_000003_courses::Migration),
             Box::new(m20261127_000004_learning::Migration),
+            Box::new(m20261127_000005_assessments::Migration),
         ]
     }
 }

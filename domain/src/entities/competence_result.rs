@@ -25,6 +25,8 @@ pub struct Model {
     pub competence_id: Uuid,
     pub level: i32,
     pub source: ResultSource,
+    /// The attempt that verified it (assessment results only).
+    pub attempt_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

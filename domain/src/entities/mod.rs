@@ -1,6 +1,11 @@
 //! SeaORM entities: the tables as the database sees them. They never leave the domain's API
 //! boundary as GraphQL types; the API maps them into its own types.
 
+pub mod assessment;
+pub mod assessment_draw_rule;
+pub mod assessment_item;
+pub mod attempt;
+pub mod attempt_question;
 pub mod audit_event;
 pub mod certificate;
 pub mod certificate_template;
@@ -23,6 +28,9 @@ pub mod lesson;
 pub mod lesson_progress;
 pub mod org_unit;
 pub mod proficiency_level;
+pub mod question;
+pub mod question_option;
+pub mod question_version;
 pub mod role_grant;
 pub mod user;
 pub mod user_job_role;
