@@ -113,19 +113,26 @@ async fn verify_credential(file: &std::path::Path, jwks: &str) -> anyhow::Result
         std::fs::read_to_string(jwks)
             .with_context(|| format!("failed to read the key set {jwks}"))?
     };
-    let jwks: credentials::Jwks =
-        serde_json::from_str(&jwks_text).context("the key set is not a JWKS ({\"keys\": [...]})")?;
+    let jwks: credentials::Jwks = serde_json::from_str(&jwks_text)
+        .context("the key set is not a JWKS ({\"keys\": [...]})")?;
     let verified = credentials::verify(&token, &jwks, chrono::Utc::now())
         .context("the credential does NOT verify")?;
     let vc = &verified.credential;
     let text = |value: &serde_json::Value| value.as_str().unwrap_or("?").to_owned();
-    println!("The credential verifies: signed by key {}, not altered, within its dates.", verified.kid);
+    println!(
+        "The credential verifies: signed by key {}, not altered, within its dates.",
+        verified.kid
+    );
     println!("  certificate: {}", text(&vc["name"]));
     println!(
         "  holder:      {}",
         text(&vc["credentialSubject"]["identifier"][0]["identityHash"])
     );
-    println!("  issuer:      {} ({})", text(&vc["issuer"]["name"]), text(&vc["issuer"]["id"]));
+    println!(
+        "  issuer:      {} ({})",
+        text(&vc["issuer"]["name"]),
+        text(&vc["issuer"]["id"])
+    );
     println!("  valid from:  {}", verified.valid_from.to_rfc3339());
     match verified.valid_until {
         Some(until) => println!("  valid until: {}", until.to_rfc3339()),

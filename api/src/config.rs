@@ -4,8 +4,8 @@
 use std::{path::PathBuf, time::Duration};
 
 use anyhow::{Context as _, bail};
-use govskills_domain::credentials::IssuerKey;
 use clap::{Args, ValueEnum};
+use govskills_domain::credentials::IssuerKey;
 use secrecy::{ExposeSecret, SecretString};
 
 fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
@@ -221,17 +221,17 @@ impl Config {
     /// then generates one and keeps it in the database).
     pub fn configured_issuer_key(&self) -> anyhow::Result<Option<IssuerKey>> {
         let pem = match (&self.issuer_key_file, &self.issuer_key) {
-            (Some(_), Some(_)) => bail!(
-                "set either GOVSKILLS_ISSUER_KEY_FILE or GOVSKILLS_ISSUER_KEY, not both"
-            ),
-            (Some(path), None) => SecretString::from(
-                std::fs::read_to_string(path).with_context(|| {
+            (Some(_), Some(_)) => {
+                bail!("set either GOVSKILLS_ISSUER_KEY_FILE or GOVSKILLS_ISSUER_KEY, not both")
+            }
+            (Some(path), None) => {
+                SecretString::from(std::fs::read_to_string(path).with_context(|| {
                     format!(
                         "failed to read the issuer key file {} (GOVSKILLS_ISSUER_KEY_FILE)",
                         path.display()
                     )
-                })?,
-            ),
+                })?)
+            }
             (None, Some(pem)) => pem.clone(),
             (None, None) => return Ok(None),
         };
@@ -312,7 +312,10 @@ mod tests {
         let err = config.validate().expect_err("no Redis refused").to_string();
         assert!(err.contains("GOVSKILLS_REDIS_URL"), "{err}");
         config.redis_url = Some(SecretString::from("redis://cache".to_owned()));
-        let err = config.validate().expect_err("no issuer key refused").to_string();
+        let err = config
+            .validate()
+            .expect_err("no issuer key refused")
+            .to_string();
         assert!(err.contains("GOVSKILLS_ISSUER_KEY_FILE"), "{err}");
         let pem = IssuerKey::generate()
             .expect("random")
@@ -333,13 +336,21 @@ mod tests {
         let mut config = Config::defaults();
         assert!(config.configured_issuer_key().expect("none").is_none());
         config.issuer_key_file = Some(file.clone());
-        let read = config.configured_issuer_key().expect("reads").expect("a key");
+        let read = config
+            .configured_issuer_key()
+            .expect("reads")
+            .expect("a key");
         assert_eq!(read.kid(), key.kid());
         config.issuer_key = Some(SecretString::from(pem.clone()));
         assert!(config.validate().is_err(), "both set is refused");
         config.issuer_key_file = None;
-        assert!(!format!("{config:?}").contains(&pem), "the key never prints");
-        config.issuer_key = Some(SecretString::from("-----BEGIN PRIVATE KEY-----\nxx".to_owned()));
+        assert!(
+            !format!("{config:?}").contains(&pem),
+            "the key never prints"
+        );
+        config.issuer_key = Some(SecretString::from(
+            "-----BEGIN PRIVATE KEY-----\nxx".to_owned(),
+        ));
         let err = config.validate().expect_err("garbage refused");
         assert!(format!("{err:#}").contains("PKCS#8"), "{err:#}");
         let _ = std::fs::remove_file(file);

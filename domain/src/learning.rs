@@ -25,8 +25,9 @@ use crate::{
     DbResultExt, Error, Result,
     audit::{self, Target},
     auth::Actor,
-    competences,
+    certificates, competences,
     courses::{self, CourseAccess},
+    credentials::Issuer,
     entities::{
         competence,
         competence_result::{self, ResultSource},
@@ -163,6 +164,7 @@ pub async fn enroll(
 /// course with one does not complete yet.
 pub async fn complete_lesson(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     actor: &Actor,
     lesson_id: Uuid,
 ) -> Result<enrollment::Model> {
@@ -239,6 +241,7 @@ pub async fn complete_lesson(
             json!({ "courseId": enrollment.course_id }),
         )
         .await?;
+        certificates::issue_due(&txn, issuer, actor.id(), now).await?;
     }
     txn.commit().await?;
     Ok(enrollment)

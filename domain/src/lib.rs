@@ -10,6 +10,7 @@ mod batch;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod certificates;
 pub mod competences;
 pub mod courses;
 pub mod credentials;

@@ -9,6 +9,7 @@ mod m20261127_000002_competences;
 mod m20261127_000003_courses;
 mod m20261127_000004_learning;
 mod m20261127_000005_assessments;
+mod m20261127_000006_certificates;
 
 /// Every migration of GovSkills, in order.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_courses::Migration),
             Box::new(m20261127_000004_learning::Migration),
             Box::new(m20261127_000005_assessments::Migration),
+            Box::new(m20261127_000006_certificates::Migration),
         ]
     }
 }

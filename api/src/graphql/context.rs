@@ -6,7 +6,7 @@ use async_graphql::{
     Context,
     dataloader::{DataLoader, HashMapCache},
 };
-use govskills_domain::auth::Actor;
+use govskills_domain::{auth::Actor, credentials::IssuerSource};
 use sea_orm::DatabaseConnection;
 
 use super::error::{ApiError, ApiResult};
@@ -22,6 +22,10 @@ pub struct Services {
     pub session_lifetime: Duration,
     /// How long DataLoaders collect keys before they query.
     pub batch_window: Duration,
+    /// Signs certificates' credentials; knows the public base URL.
+    pub issuer: Arc<IssuerSource>,
+    /// Certificate verifications allowed per client address per minute.
+    pub verify_rate_limit: u32,
 }
 
 /// This request: who is calling and from where.

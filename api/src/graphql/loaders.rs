@@ -7,11 +7,12 @@ use std::{collections::HashMap, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use govskills_domain::{
-    accounts, competences, courses,
+    accounts, certificates, competences, courses,
     entities::{
-        competence, competence_area, competence_framework, course, course_author,
-        course_competence, course_module, job_role, job_role_requirement, lesson, lesson_progress,
-        org_unit, proficiency_level, role_grant, user, user_job_role,
+        certificate_template, certificate_template_assessment, certificate_template_competence,
+        certificate_template_course, competence, competence_area, competence_framework, course,
+        course_author, course_competence, course_module, job_role, job_role_requirement, lesson,
+        lesson_progress, org_unit, proficiency_level, role_grant, user, user_job_role,
     },
     job_roles, learning, org,
 };
@@ -147,6 +148,26 @@ children!(
     ProgressLoader, ProgressOf, lesson_progress::Model, learning::progress_of, enrollment_id
 );
 
+by_id!(
+    /// Certificate templates by id.
+    CertificateTemplateLoader, certificate_template::Model, certificates::templates_by_ids
+);
+children!(
+    /// Course criteria by certificate template.
+    TemplateCourseLoader, TemplateCoursesOf, certificate_template_course::Model,
+    certificates::course_criteria_of, template_id
+);
+children!(
+    /// Assessment criteria by certificate template.
+    TemplateAssessmentLoader, TemplateAssessmentsOf, certificate_template_assessment::Model,
+    certificates::assessment_criteria_of, template_id
+);
+children!(
+    /// Competence alignments by certificate template, in order.
+    TemplateAlignmentLoader, TemplateAlignmentsOf, certificate_template_competence::Model,
+    certificates::alignments_of_templates, template_id
+);
+
 /// Attaches a fresh set of loaders to one request. Each caches what it loaded for the rest of
 /// the request, so a row that two fields need (a course's unit for `orgUnit` and for `canEdit`)
 /// is read once.
@@ -185,4 +206,8 @@ pub fn attach(
         .data(loader(CoAuthorLoader(db()), window))
         .data(loader(CourseLoader(db()), window))
         .data(loader(ProgressLoader(db()), window))
+        .data(loader(CertificateTemplateLoader(db()), window))
+        .data(loader(TemplateCourseLoader(db()), window))
+        .data(loader(TemplateAssessmentLoader(db()), window))
+        .data(loader(TemplateAlignmentLoader(db()), window))
 }

@@ -2,6 +2,7 @@
 //! merges them. Resolvers stay thin: read the context, call a domain service, map the result.
 
 pub mod accounts;
+pub mod certificates;
 pub mod context;
 pub mod courses;
 pub mod error;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 use self::{
     accounts::{AccountMutation, AccountQuery},
+    certificates::{CertificateMutation, CertificateQuery},
     context::{RequestContext, Services},
     courses::{CourseMutation, CourseQuery},
     error::{ApiError, ApiResult, Code},
@@ -43,6 +45,7 @@ pub struct Query(
     JobRoleQuery,
     CourseQuery,
     LearningQuery,
+    CertificateQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -53,6 +56,7 @@ pub struct Mutation(
     JobRoleMutation,
     CourseMutation,
     LearningMutation,
+    CertificateMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

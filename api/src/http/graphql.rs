@@ -92,7 +92,7 @@ fn operation_name(request: &async_graphql::Request) -> Option<String> {
 
 /// The client's address: the TCP peer, or behind a trusted proxy the last `X-Forwarded-For`
 /// entry (the one that proxy appended; earlier entries are whatever the client claimed).
-fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
+pub(super) fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
     let forwarded = trust_forwarded_for
         .then(|| req.headers().get_all("x-forwarded-for"))
         .and_then(|values| values.iter().next_back())

@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, the GraphQL transport rules, request ids and tracing.
 
+mod certificates;
 pub mod cookie;
 mod graphql;
 mod health;
@@ -41,7 +42,13 @@ impl OperationSlot {
 }
 
 /// Routes other than `/graphql`, each its own `operation` label in the request metrics.
-const PLAIN_ROUTES: &[&str] = &["/healthz", "/readyz", "/metrics", "/graphiql"];
+const PLAIN_ROUTES: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/graphiql",
+    "/.well-known/jwks.json",
+];
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -51,7 +58,19 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/graphql", GraphQLEndpoint::new(state.clone()))
         .at("/healthz", get(health::healthz))
         .at("/readyz", get(health::readyz).data(state.clone()))
-        .at("/metrics", get(metrics::metrics).data(state.clone()));
+        .at("/metrics", get(metrics::metrics).data(state.clone()))
+        .at(
+            "/.well-known/jwks.json",
+            get(certificates::jwks).data(state.clone()),
+        )
+        .at(
+            "/credentials/:code",
+            get(certificates::credential).data(state.clone()),
+        )
+        .at(
+            "/verify/:code",
+            get(certificates::verify_page).data(state.clone()),
+        );
     if !state.production {
         route = route.at("/graphiql", get(graphql::graphiql));
     }

@@ -32,7 +32,7 @@ pub struct Alignment {
     pub name: String,
     /// Its code in the framework, e.g. "4.2".
     pub code: String,
-    /// The framework's name and version, e.g. "DigComp 2.2".
+    /// The framework's name, e.g. "DigComp 2.2: The Digital Competence Framework for Citizens".
     pub framework: String,
     /// Where the framework (or the competence) is described.
     pub url: String,
@@ -203,8 +203,8 @@ pub fn verify(
             "jti does not match the credential's id",
         ));
     }
-    let valid_from = seconds(&claims, "nbf")?
-        .ok_or(CredentialError::NotACredential("there is no nbf claim"))?;
+    let valid_from =
+        seconds(&claims, "nbf")?.ok_or(CredentialError::NotACredential("there is no nbf claim"))?;
     let valid_until = seconds(&claims, "exp")?;
     if now + chrono::Duration::seconds(CLOCK_SKEW_SECS) < valid_from {
         return Err(CredentialError::NotYetValid(valid_from));
@@ -266,7 +266,10 @@ mod tests {
         assert_eq!(verified.kid, key.kid());
         let vc = verified.credential;
         assert_eq!(vc["@context"], json!([VC_CONTEXT, OB_CONTEXT]));
-        assert_eq!(vc["type"], json!(["VerifiableCredential", "OpenBadgeCredential"]));
+        assert_eq!(
+            vc["type"],
+            json!(["VerifiableCredential", "OpenBadgeCredential"])
+        );
         assert_eq!(vc["issuer"]["type"], json!(["Profile"]));
         assert_eq!(
             vc["credentialSubject"]["achievement"]["alignment"][0]["targetCode"],
@@ -320,7 +323,9 @@ mod tests {
         assert_eq!(
             verify(&token, &jwks, now + Duration::days(31)).err(),
             Some(CredentialError::Expired(
-                Utc.timestamp_opt(until.timestamp(), 0).single().expect("a time")
+                Utc.timestamp_opt(until.timestamp(), 0)
+                    .single()
+                    .expect("a time")
             ))
         );
         assert!(matches!(

@@ -98,12 +98,16 @@ mod tests {
         let b = VerificationCode::generate().expect("random");
         assert_ne!(a, b);
         assert_eq!(a.as_str().len(), VerificationCode::CHARS);
-        assert!(a.as_str().bytes().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(
+            a.as_str()
+                .bytes()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        );
         let grouped = a.grouped();
         assert_eq!(grouped.len(), 29);
         assert_eq!(grouped.split('-').count(), 6);
-        // 24 symbols of 5 bits each.
-        assert!(VerificationCode::CHARS * 5 >= 100);
+        // 24 symbols of 5 bits each: at least 100 bits.
+        const { assert!(VerificationCode::CHARS * 5 >= 100) };
     }
 
     #[test]
@@ -117,7 +121,11 @@ mod tests {
             grouped.replace('-', " "),
             format!("  {grouped}  "),
         ] {
-            assert_eq!(VerificationCode::parse(&typed), Some(code.clone()), "{typed:?}");
+            assert_eq!(
+                VerificationCode::parse(&typed),
+                Some(code.clone()),
+                "{typed:?}"
+            );
         }
         let known = VerificationCode::parse("0000-1111-0000-1111-0000-1111").expect("valid");
         assert_eq!(

@@ -124,13 +124,63 @@ impl Issuer {
 
     /// The page a person sees for a code.
     pub fn verify_url(&self, code: &super::VerificationCode) -> String {
-        format!("{}/verify/{}", self.base_url, code.grouped())
+        verify_url(&self.base_url, code)
     }
 
     /// Where the credential of a code is downloaded; also the credential's id.
     pub fn credential_url(&self, code: &super::VerificationCode) -> String {
-        format!("{}/credentials/{}", self.base_url, code.grouped())
+        credential_url(&self.base_url, code)
     }
+}
+
+/// The issuer of a running service, loaded on first use: at start-up where the service migrates
+/// the database itself, else (`GOVSKILLS_SKIP_MIGRATIONS`, where a Job migrates) when first
+/// needed, so a replica can start before the schema has its `issuer_keys` table.
+#[derive(Debug)]
+pub struct IssuerSource {
+    cell: tokio::sync::OnceCell<Issuer>,
+    configured: Option<IssuerKey>,
+    base_url: String,
+}
+
+impl IssuerSource {
+    pub fn new(configured: Option<IssuerKey>, base_url: &str) -> Self {
+        Self {
+            cell: tokio::sync::OnceCell::new(),
+            configured,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The issuer, loading it (see [`Issuer::load`]) the first time.
+    pub async fn get(&self, db: &DatabaseConnection) -> Result<&Issuer> {
+        self.cell
+            .get_or_try_init(|| Issuer::load(db, self.configured.clone(), &self.base_url))
+            .await
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The page a person sees for a code.
+    pub fn verify_url(&self, code: &super::VerificationCode) -> String {
+        verify_url(&self.base_url, code)
+    }
+
+    /// Where the credential of a code is downloaded; also the credential's id.
+    pub fn credential_url(&self, code: &super::VerificationCode) -> String {
+        credential_url(&self.base_url, code)
+    }
+}
+
+fn verify_url(base_url: &str, code: &super::VerificationCode) -> String {
+    format!("{base_url}/verify/{}", code.grouped())
+}
+
+fn credential_url(base_url: &str, code: &super::VerificationCode) -> String {
+    format!("{base_url}/credentials/{}", code.grouped())
 }
 
 /// Every key the issuer signs or signed with, oldest first: what `/.well-known/jwks.json`

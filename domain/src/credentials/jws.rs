@@ -182,7 +182,9 @@ pub fn verify(token: &str, jwks: &Jwks) -> Result<Verified, JwsError> {
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(JwsError::Malformed("it must have three parts separated by dots"));
+        return Err(JwsError::Malformed(
+            "it must have three parts separated by dots",
+        ));
     };
     let header: Header = URL_SAFE_NO_PAD
         .decode(header)
@@ -205,7 +207,9 @@ pub fn verify(token: &str, jwks: &Jwks) -> Result<Verified, JwsError> {
         .decode(signature)
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
-        .ok_or(JwsError::Malformed("the signature is not 64 bytes of base64url"))?;
+        .ok_or(JwsError::Malformed(
+            "the signature is not 64 bytes of base64url",
+        ))?;
     let input_len = header_and_payload_len(token);
     key.verify_strict(
         &token.as_bytes()[..input_len],

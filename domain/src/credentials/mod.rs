@@ -14,6 +14,6 @@ pub use self::{
         Alignment, Badge, CredentialError, OB_CONTEXT, VC_CONTEXT, VerifiedCredential, verify,
     },
     code::VerificationCode,
-    issuer::{Issuer, jwks},
+    issuer::{Issuer, IssuerSource, jwks},
     jws::{IssuerKey, Jwk, Jwks, JwsError, KeyError, thumbprint},
 };

@@ -2,6 +2,7 @@
 //! database and speaks GraphQL over HTTP. See `helpers.rs` for how backends are chosen.
 
 mod accounts;
+mod certificates;
 mod courses;
 mod frameworks;
 mod helpers;
