@@ -162,6 +162,10 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
             .await
             .context("failed to load the demo course")?;
         println!("Demo course (published, DigComp 1.1 and 1.2): {course}");
+        let certificate = demo::seed_certificate(app.db())
+            .await
+            .context("failed to load the demo certificate template")?;
+        println!("Demo certificate (earned by completing the demo course): {certificate}");
     }
     let host = config
         .listen

@@ -1,14 +1,18 @@
 //! Demo data for `govskills serve --demo`: a ministry with two departments, the five demo
-//! accounts of DESIGN.md section 4, and a published DigComp-aligned course. Loading it twice
-//! changes nothing.
+//! accounts of DESIGN.md section 4, a published DigComp-aligned course, and the *AI Certificate
+//! for Public Servants* over it. Loading it twice changes nothing.
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::{
     Result,
     accounts::{self, GrantRequest, NewUser},
-    auth, courses,
-    entities::{competence, competence_framework, course, lesson::LessonKind},
+    auth,
+    certificates::{self, AlignmentRef, NewTemplate},
+    courses,
+    entities::{
+        certificate_template, competence, competence_framework, course, lesson::LessonKind,
+    },
     org,
     types::{Email, Name, Role},
 };
@@ -220,4 +224,56 @@ pub async fn seed_course(db: &DatabaseConnection) -> Result<String> {
     }
     courses::publish(db, &trainer, draft.id).await?;
     Ok(COURSE_TITLE.to_owned())
+}
+
+pub const CERTIFICATE_TITLE: &str = "AI Certificate for Public Servants";
+
+/// The *AI Certificate for Public Servants*, created by the demo administrator for everyone,
+/// earned by completing the demo course, unless it exists already. Needs [`seed_course`] first.
+pub async fn seed_certificate(db: &DatabaseConnection) -> Result<String> {
+    let exists = certificate_template::Entity::find()
+        .filter(certificate_template::Column::Title.eq(CERTIFICATE_TITLE))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(CERTIFICATE_TITLE.to_owned());
+    }
+    let admin = accounts::find_by_email(db, &Email::parse("admin@demo.govskills.test")?)
+        .await?
+        .ok_or(crate::Error::NotFound("demo administrator"))?;
+    let admin = auth::load_actor(db, admin.id)
+        .await?
+        .ok_or(crate::Error::NotFound("demo administrator"))?;
+    let course = course::Entity::find()
+        .filter(course::Column::Title.eq(COURSE_TITLE))
+        .filter(course::Column::Status.eq(course::CourseStatus::Published))
+        .one(db)
+        .await?
+        .ok_or(crate::Error::NotFound("demo course"))?;
+    let digcomp = |code: &str| AlignmentRef {
+        framework_code: "DIGCOMP".to_owned(),
+        framework_version: Some("2.2".to_owned()),
+        competence_code: code.to_owned(),
+    };
+    certificates::create_template(
+        db,
+        &admin,
+        NewTemplate {
+            title: CERTIFICATE_TITLE.to_owned(),
+            description: "Finds, evaluates and handles information and AI-generated content \
+                responsibly at work: the AI literacy that EU AI Act Art. 4 asks of staff who use \
+                AI systems."
+                .to_owned(),
+            issuer_name: MINISTRY.to_owned(),
+            validity_months: Some(24),
+            attests_ai_literacy: true,
+            org_unit_id: None,
+            course_ids: vec![course.id],
+            assessments: Vec::new(),
+            alignments: vec![digcomp("1.1"), digcomp("1.2")],
+        },
+    )
+    .await?;
+    Ok(CERTIFICATE_TITLE.to_owned())
 }

@@ -876,3 +876,84 @@ async fn verification_is_rate_limited_per_client_address() {
         .expect("answers");
     assert_eq!(download.status(), 429);
 }
+
+#[tokio::test]
+async fn finishing_the_demo_course_earns_the_demo_certificate_which_verifies_offline() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        govskills_domain::demo::seed_course(&app.db)
+            .await
+            .expect("the demo course loads");
+        govskills_domain::demo::seed_certificate(&app.db)
+            .await
+            .expect("the demo certificate loads");
+    }
+    assert_eq!(app.count("certificate_templates").await, 1);
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let found = app
+        .ok(
+            "{ courses(filter: { search: \"Checking information\" }) { edges { node { id modules { lessons { id } } } } } }",
+            json!({}),
+            &learner,
+        )
+        .await;
+    let node = &found["courses"]["edges"][0]["node"];
+    let course = node["id"].as_str().expect("the demo course");
+    enroll(&app, &learner, course).await;
+    let lessons: Vec<&str> = node["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .flat_map(|module| module["lessons"].as_array().expect("lessons"))
+        .map(|lesson| lesson["id"].as_str().expect("id"))
+        .collect();
+    for lesson in &lessons {
+        assert!(mine(&app, &learner).await.is_empty());
+        complete(&app, &learner, lesson).await;
+    }
+    let certificate = mine(&app, &learner).await.remove(0);
+    assert_eq!(
+        certificate["template"]["title"],
+        govskills_domain::demo::CERTIFICATE_TITLE
+    );
+    let code = certificate["code"].as_str().expect("code");
+
+    // A stranger scans the QR code: the page is valid and carries the code of its own URL.
+    let (status, html) = page(&app, code).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Valid"));
+    assert!(html.contains("data:image/svg+xml;base64,"), "{html}");
+    assert!(html.contains(certificate["verificationUrl"].as_str().expect("url")));
+
+    // The downloaded credential verifies offline with `govskills verify-credential`.
+    let file = std::env::temp_dir().join(format!("govskills-credential-{}.jwt", Uuid::new_v4()));
+    std::fs::write(&file, certificate["credential"].as_str().expect("jwt")).expect("written");
+    let verify_file = |file: std::path::PathBuf| govskills_api::cli::Cli {
+        config: govskills_api::config::Config::defaults(),
+        command: Some(govskills_api::cli::Command::VerifyCredential {
+            file,
+            jwks: app.url("/.well-known/jwks.json"),
+        }),
+    };
+    govskills_api::cli::run(verify_file(file.clone()))
+        .await
+        .expect("the credential verifies offline");
+    let mut altered = std::fs::read(&file).expect("read");
+    let at = altered.len() / 2;
+    altered[at] = if altered[at] == b'x' { b'y' } else { b'x' };
+    std::fs::write(&file, altered).expect("written");
+    let refused = govskills_api::cli::run(verify_file(file.clone())).await;
+    assert!(refused.is_err(), "an altered credential must not verify");
+    let _ = std::fs::remove_file(file);
+
+    // Revoking it flips both paths.
+    app.ok(
+        "mutation($id: ID!) { revokeCertificate(certificateId: $id, reason: \"Test\") { id } }",
+        json!({ "id": certificate["id"] }),
+        &admin,
+    )
+    .await;
+    assert_eq!(verify(&app, code).await["status"], "REVOKED");
+    assert!(page(&app, code).await.1.contains("Revoked"));
+}
