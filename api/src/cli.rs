@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `create-admin`, `export-schema`,
-//! `verify-credential`.
+//! `generate-issuer-key`, `verify-credential`.
 
 use std::{
     io::{BufRead as _, IsTerminal as _, Read as _},
@@ -52,6 +52,9 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
+    /// Print a new Ed25519 issuer signing key as PKCS#8 PEM (for GOVSKILLS_ISSUER_KEY_FILE or
+    /// GOVSKILLS_ISSUER_KEY); its key id goes to standard error.
+    GenerateIssuerKey,
     /// Check a downloaded certificate credential (a VC-JWT) offline: its signature against the
     /// issuer's public keys, its dates, and that it was not altered. Revocation can only be
     /// seen online, on the verification page the credential's id links to.
@@ -93,6 +96,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::VerifyCredential { file, jwks } => verify_credential(&file, &jwks).await,
+        Command::GenerateIssuerKey => {
+            let key = credentials::IssuerKey::generate()?;
+            print!("{}", key.to_pkcs8_pem()?);
+            eprintln!("key id (kid): {}", key.kid());
+            Ok(())
+        }
     }
 }
 
@@ -220,6 +229,9 @@ async fn create_admin(
 
 /// Fetches the key set from the issuer's `/.well-known/jwks.json`.
 async fn fetch(url: &str) -> anyhow::Result<String> {
+    // HTTPS through rustls with the ring provider the database driver already uses. Installing
+    // it fails harmlessly when a provider is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let response = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()

@@ -240,6 +240,20 @@ impl Config {
             .context("the configured issuer key cannot be used")
     }
 
+    /// What serving needs beyond [`Config::validate`]: in production a configured issuer key,
+    /// and any configured key readable (so a wrong key stops the start, not the first
+    /// issuance). `migrate` and `create-admin` sign nothing and do not ask for it.
+    pub fn validate_serve(&self) -> anyhow::Result<()> {
+        self.validate()?;
+        if self.is_production() && self.issuer_key_file.is_none() && self.issuer_key.is_none() {
+            bail!(
+                "GOVSKILLS_ENV=production needs the certificate issuer's signing key: set GOVSKILLS_ISSUER_KEY_FILE (or GOVSKILLS_ISSUER_KEY) to an Ed25519 PKCS#8 PEM key, e.g. from `govskills generate-issuer-key`"
+            );
+        }
+        self.configured_issuer_key()?;
+        Ok(())
+    }
+
     pub fn uses_postgres(&self) -> bool {
         let url = self.database_url.expose_secret();
         url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -259,13 +273,6 @@ impl Config {
                 );
             }
         }
-        if self.is_production() && self.issuer_key_file.is_none() && self.issuer_key.is_none() {
-            bail!(
-                "GOVSKILLS_ENV=production needs the certificate issuer's signing key: set GOVSKILLS_ISSUER_KEY_FILE (or GOVSKILLS_ISSUER_KEY) to an Ed25519 PKCS#8 PEM key, e.g. from `openssl genpkey -algorithm ed25519`"
-            );
-        }
-        // Read it now, so a wrong key stops the start, not the first issuance.
-        self.configured_issuer_key()?;
         if self.verify_rate_limit == 0 {
             bail!("GOVSKILLS_VERIFY_RATE_LIMIT must be at least 1");
         }
@@ -312,9 +319,10 @@ mod tests {
         let err = config.validate().expect_err("no Redis refused").to_string();
         assert!(err.contains("GOVSKILLS_REDIS_URL"), "{err}");
         config.redis_url = Some(SecretString::from("redis://cache".to_owned()));
+        config.validate().expect("migrations need no issuer key");
         let err = config
-            .validate()
-            .expect_err("no issuer key refused")
+            .validate_serve()
+            .expect_err("serving without an issuer key is refused")
             .to_string();
         assert!(err.contains("GOVSKILLS_ISSUER_KEY_FILE"), "{err}");
         let pem = IssuerKey::generate()
@@ -323,7 +331,7 @@ mod tests {
             .expect("encodes");
         config.issuer_key = Some(SecretString::from(pem));
         config
-            .validate()
+            .validate_serve()
             .expect("complete production settings are valid");
     }
 
@@ -342,7 +350,7 @@ mod tests {
             .expect("a key");
         assert_eq!(read.kid(), key.kid());
         config.issuer_key = Some(SecretString::from(pem.clone()));
-        assert!(config.validate().is_err(), "both set is refused");
+        assert!(config.validate_serve().is_err(), "both set is refused");
         config.issuer_key_file = None;
         assert!(
             !format!("{config:?}").contains(&pem),
@@ -351,7 +359,7 @@ mod tests {
         config.issuer_key = Some(SecretString::from(
             "-----BEGIN PRIVATE KEY-----\nxx".to_owned(),
         ));
-        let err = config.validate().expect_err("garbage refused");
+        let err = config.validate_serve().expect_err("garbage refused");
         assert!(format!("{err:#}").contains("PKCS#8"), "{err:#}");
         let _ = std::fs::remove_file(file);
     }

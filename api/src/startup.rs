@@ -44,7 +44,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        config.validate()?;
+        config.validate_serve()?;
         crate::metrics::install()?;
         let mut db = connect_database(config).await?;
         if config.skip_migrations {

@@ -10,7 +10,9 @@
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use ed25519_dalek::{
     Signature, Signer as _, SigningKey, VerifyingKey,
-    pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, spki::der::pem::LineEnding},
+    pkcs8::{
+        DecodePrivateKey as _, EncodePrivateKey as _, KeypairBytes, spki::der::pem::LineEnding,
+    },
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -61,10 +63,14 @@ impl IssuerKey {
             .map_err(|err| KeyError::Pem(err.to_string()))
     }
 
-    /// The key as PKCS#8 PEM (for storing a generated development key).
+    /// The key as PKCS#8 v1 PEM (without the optional public key, which OpenSSL 3.0 cannot
+    /// read), as `openssl genpkey -algorithm ed25519` writes it.
     pub fn to_pkcs8_pem(&self) -> Result<String, KeyError> {
-        self.signing
-            .to_pkcs8_pem(LineEnding::LF)
+        KeypairBytes {
+            secret_key: self.signing.to_bytes(),
+            public_key: None,
+        }
+        .to_pkcs8_pem(LineEnding::LF)
             .map(|pem| pem.to_string())
             .map_err(|err| KeyError::Pem(err.to_string()))
     }
