@@ -71,8 +71,8 @@ impl IssuerKey {
             public_key: None,
         }
         .to_pkcs8_pem(LineEnding::LF)
-            .map(|pem| pem.to_string())
-            .map_err(|err| KeyError::Pem(err.to_string()))
+        .map(|pem| pem.to_string())
+        .map_err(|err| KeyError::Pem(err.to_string()))
     }
 
     /// The key id: the RFC 7638 thumbprint of the public key, so it follows from the key itself.
