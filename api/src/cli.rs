@@ -229,9 +229,7 @@ async fn create_admin(
 
 /// Fetches the key set from the issuer's `/.well-known/jwks.json`.
 async fn fetch(url: &str) -> anyhow::Result<String> {
-    // HTTPS through rustls with the ring provider the database driver already uses. Installing
-    // it fails harmlessly when a provider is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::startup::install_tls_provider();
     let response = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()

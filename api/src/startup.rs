@@ -42,8 +42,16 @@ pub struct Application {
     sql_statements: Arc<AtomicU64>,
 }
 
+/// Installs rustls' ring crypto provider (the one the database driver already uses) as the
+/// process default, for outgoing HTTPS (`verify-credential --jwks https://...`). HTTP clients
+/// built with reqwest need a default provider; installing it again does nothing.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        install_tls_provider();
         config.validate_serve()?;
         crate::metrics::install()?;
         let mut db = connect_database(config).await?;
