@@ -276,9 +276,9 @@ fn verification_page(v: &Verification, own_url: Option<&str>) -> Markup {
             p class={"status " (class)} {
                 strong { (word) }
                 @match v.status {
-                    Status::Valid => ": this certificate was issued by GovSkills and is in force.",
+                    Status::Valid => ": this certificate is genuine and in force.",
                     Status::Expired => {
-                        ": this certificate was issued by GovSkills and expired"
+                        ": this certificate is genuine but expired"
                         @if let Some(at) = v.expires_at { " on " (date(at)) }
                         "."
                     },
