@@ -1,11 +1,14 @@
 //! The command line: `serve` (the default), `migrate`, `create-admin`, `export-schema`,
-//! `seed-scale`.
+//! `seed-scale`, `generate-issuer-key`, `verify-credential`.
 
-use std::io::{BufRead as _, IsTerminal as _};
+use std::{
+    io::{BufRead as _, IsTerminal as _, Read as _},
+    path::PathBuf,
+};
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use govskills_domain::{accounts, demo, org, scale, types::Name};
+use govskills_domain::{accounts, credentials, demo, org, scale, types::Name};
 use uuid::Uuid;
 
 use crate::{
@@ -62,6 +65,20 @@ pub enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Print a new Ed25519 issuer signing key as PKCS#8 PEM (for GOVSKILLS_ISSUER_KEY_FILE or
+    /// GOVSKILLS_ISSUER_KEY); its key id goes to standard error.
+    GenerateIssuerKey,
+    /// Check a downloaded certificate credential (a VC-JWT) offline: its signature against the
+    /// issuer's public keys, its dates, and that it was not altered. Revocation can only be
+    /// seen online, on the verification page the credential's id links to.
+    VerifyCredential {
+        /// File holding the credential as downloaded from `/credentials/{code}` (`-` reads
+        /// standard input).
+        file: PathBuf,
+        /// The issuer's key set: a file saved from `/.well-known/jwks.json`, or that URL.
+        #[arg(long)]
+        jwks: String,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -92,7 +109,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedScale { staff, name, seed } => seed_scale(&config, staff, name, seed).await,
+        Command::VerifyCredential { file, jwks } => verify_credential(&file, &jwks).await,
+        Command::GenerateIssuerKey => {
+            let key = credentials::IssuerKey::generate()?;
+            print!("{}", key.to_pkcs8_pem()?);
+            eprintln!("key id (kid): {}", key.kid());
+            Ok(())
+        }
     }
+}
+
+async fn verify_credential(file: &std::path::Path, jwks: &str) -> anyhow::Result<()> {
+    let token = if file.as_os_str() == "-" {
+        let mut token = String::new();
+        std::io::stdin()
+            .read_to_string(&mut token)
+            .context("failed to read the credential from standard input")?;
+        token
+    } else {
+        std::fs::read_to_string(file)
+            .with_context(|| format!("failed to read the credential {}", file.display()))?
+    };
+    let jwks_text = if jwks.starts_with("http://") || jwks.starts_with("https://") {
+        fetch(jwks).await?
+    } else {
+        std::fs::read_to_string(jwks)
+            .with_context(|| format!("failed to read the key set {jwks}"))?
+    };
+    let jwks: credentials::Jwks = serde_json::from_str(&jwks_text)
+        .context("the key set is not a JWKS ({\"keys\": [...]})")?;
+    let verified = credentials::verify(&token, &jwks, chrono::Utc::now())
+        .context("the credential does NOT verify")?;
+    let vc = &verified.credential;
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or("?").to_owned();
+    println!(
+        "The credential verifies: signed by key {}, not altered, within its dates.",
+        verified.kid
+    );
+    println!("  certificate: {}", text(&vc["name"]));
+    println!(
+        "  holder:      {}",
+        text(&vc["credentialSubject"]["identifier"][0]["identityHash"])
+    );
+    println!(
+        "  issuer:      {} ({})",
+        text(&vc["issuer"]["name"]),
+        text(&vc["issuer"]["id"])
+    );
+    println!("  valid from:  {}", verified.valid_from.to_rfc3339());
+    match verified.valid_until {
+        Some(until) => println!("  valid until: {}", until.to_rfc3339()),
+        None => println!("  valid until: (no expiry)"),
+    }
+    println!(
+        "Revocation is not visible offline; the current status is at {}",
+        text(&vc["id"]).replacen("/credentials/", "/verify/", 1)
+    );
+    Ok(())
 }
 
 async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
@@ -113,6 +186,12 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
             .context("failed to load the demo course")?;
         println!("Demo course (published, DigComp 1.1 and 1.2, with a final test): {course}");
         println!("Demo placement test: {}", demo::PLACEMENT_TEST_TITLE);
+        let certificate = demo::seed_certificate(app.db())
+            .await
+            .context("failed to load the demo certificate template")?;
+        println!(
+            "Demo certificate (earned by completing the demo course and passing its final test): {certificate}"
+        );
     }
     let host = config
         .listen
@@ -197,6 +276,25 @@ async fn seed_scale(
         scale::PASSWORD
     );
     Ok(())
+}
+
+/// Fetches the key set from the issuer's `/.well-known/jwks.json`.
+async fn fetch(url: &str) -> anyhow::Result<String> {
+    crate::startup::install_tls_provider();
+    let response = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .context("failed to set up the HTTP client")?
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("failed to fetch the key set from {url}"))?
+        .error_for_status()
+        .with_context(|| format!("the key set at {url} could not be fetched"))?;
+    response
+        .text()
+        .await
+        .with_context(|| format!("failed to read the key set from {url}"))
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -1,10 +1,11 @@
 //! Configuration: one typed struct, read from flags and `GOVSKILLS_*` environment variables.
 //! `govskills --help` prints this as the configuration reference.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
+use govskills_domain::credentials::IssuerKey;
 use secrecy::{ExposeSecret, SecretString};
 
 fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
@@ -141,6 +142,34 @@ pub struct Config {
     )]
     pub dataloader_window_ms: u64,
 
+    /// The certificate issuer's Ed25519 signing key: a file holding it as PKCS#8 PEM
+    /// (`openssl genpkey -algorithm ed25519`). Required in production (this or
+    /// `GOVSKILLS_ISSUER_KEY`); in development a key is generated on first start and kept in
+    /// the database.
+    #[arg(long, env = "GOVSKILLS_ISSUER_KEY_FILE", global = true)]
+    pub issuer_key_file: Option<PathBuf>,
+
+    /// The certificate issuer's Ed25519 signing key as PKCS#8 PEM text, for platforms that pass
+    /// secrets as variables (else use `GOVSKILLS_ISSUER_KEY_FILE`).
+    #[arg(
+        long,
+        env = "GOVSKILLS_ISSUER_KEY",
+        value_parser = secret,
+        hide_env_values = true,
+        global = true
+    )]
+    pub issuer_key: Option<SecretString>,
+
+    /// Certificate verifications (verify page, credential downloads, `verifyCertificate`)
+    /// allowed per client address per minute.
+    #[arg(
+        long,
+        env = "GOVSKILLS_VERIFY_RATE_LIMIT",
+        default_value_t = 60,
+        global = true
+    )]
+    pub verify_rate_limit: u32,
+
     /// A session ends after this many seconds without a request (sliding).
     #[arg(
         long,
@@ -198,6 +227,43 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
+    /// The configured issuer key, read and parsed; `None` when none is configured (development
+    /// then generates one and keeps it in the database).
+    pub fn configured_issuer_key(&self) -> anyhow::Result<Option<IssuerKey>> {
+        let pem = match (&self.issuer_key_file, &self.issuer_key) {
+            (Some(_), Some(_)) => {
+                bail!("set either GOVSKILLS_ISSUER_KEY_FILE or GOVSKILLS_ISSUER_KEY, not both")
+            }
+            (Some(path), None) => {
+                SecretString::from(std::fs::read_to_string(path).with_context(|| {
+                    format!(
+                        "failed to read the issuer key file {} (GOVSKILLS_ISSUER_KEY_FILE)",
+                        path.display()
+                    )
+                })?)
+            }
+            (None, Some(pem)) => pem.clone(),
+            (None, None) => return Ok(None),
+        };
+        IssuerKey::from_pkcs8_pem(pem.expose_secret())
+            .map(Some)
+            .context("the configured issuer key cannot be used")
+    }
+
+    /// What serving needs beyond [`Config::validate`]: in production a configured issuer key,
+    /// and any configured key readable (so a wrong key stops the start, not the first
+    /// issuance). `migrate` and `create-admin` sign nothing and do not ask for it.
+    pub fn validate_serve(&self) -> anyhow::Result<()> {
+        self.validate()?;
+        if self.is_production() && self.issuer_key_file.is_none() && self.issuer_key.is_none() {
+            bail!(
+                "GOVSKILLS_ENV=production needs the certificate issuer's signing key: set GOVSKILLS_ISSUER_KEY_FILE (or GOVSKILLS_ISSUER_KEY) to an Ed25519 PKCS#8 PEM key, e.g. from `govskills generate-issuer-key`"
+            );
+        }
+        self.configured_issuer_key()?;
+        Ok(())
+    }
+
     pub fn uses_postgres(&self) -> bool {
         let url = self.database_url.expose_secret();
         url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -216,6 +282,9 @@ impl Config {
                     "GOVSKILLS_ENV=production needs Redis for sessions shared across replicas: set GOVSKILLS_REDIS_URL"
                 );
             }
+        }
+        if self.verify_rate_limit == 0 {
+            bail!("GOVSKILLS_VERIFY_RATE_LIMIT must be at least 1");
         }
         if self.session_idle_secs == 0 || self.session_lifetime_secs == 0 {
             bail!("session timeouts must be at least one second");
@@ -260,9 +329,49 @@ mod tests {
         let err = config.validate().expect_err("no Redis refused").to_string();
         assert!(err.contains("GOVSKILLS_REDIS_URL"), "{err}");
         config.redis_url = Some(SecretString::from("redis://cache".to_owned()));
+        config.validate().expect("migrations need no issuer key");
+        let err = config
+            .validate_serve()
+            .expect_err("serving without an issuer key is refused")
+            .to_string();
+        assert!(err.contains("GOVSKILLS_ISSUER_KEY_FILE"), "{err}");
+        let pem = IssuerKey::generate()
+            .expect("random")
+            .to_pkcs8_pem()
+            .expect("encodes");
+        config.issuer_key = Some(SecretString::from(pem));
         config
-            .validate()
+            .validate_serve()
             .expect("complete production settings are valid");
+    }
+
+    #[test]
+    fn the_issuer_key_comes_from_a_file_or_a_variable_not_both() {
+        let key = IssuerKey::generate().expect("random");
+        let pem = key.to_pkcs8_pem().expect("encodes");
+        let file = std::env::temp_dir().join(format!("govskills-key-{}.pem", uuid::Uuid::new_v4()));
+        std::fs::write(&file, &pem).expect("written");
+        let mut config = Config::defaults();
+        assert!(config.configured_issuer_key().expect("none").is_none());
+        config.issuer_key_file = Some(file.clone());
+        let read = config
+            .configured_issuer_key()
+            .expect("reads")
+            .expect("a key");
+        assert_eq!(read.kid(), key.kid());
+        config.issuer_key = Some(SecretString::from(pem.clone()));
+        assert!(config.validate_serve().is_err(), "both set is refused");
+        config.issuer_key_file = None;
+        assert!(
+            !format!("{config:?}").contains(&pem),
+            "the key never prints"
+        );
+        config.issuer_key = Some(SecretString::from(
+            "-----BEGIN PRIVATE KEY-----\nxx".to_owned(),
+        ));
+        let err = config.validate_serve().expect_err("garbage refused");
+        assert!(format!("{err:#}").contains("PKCS#8"), "{err:#}");
+        let _ = std::fs::remove_file(file);
     }
 
     #[test]

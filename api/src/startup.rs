@@ -12,6 +12,7 @@ use std::{
 };
 
 use anyhow::Context as _;
+use govskills_domain::credentials::IssuerSource;
 use govskills_migration::{Migrator, MigratorTrait};
 use poem::{
     Server,
@@ -41,9 +42,17 @@ pub struct Application {
     sql_statements: Arc<AtomicU64>,
 }
 
+/// Installs rustls' ring crypto provider (the one the database driver already uses) as the
+/// process default, for outgoing HTTPS (`verify-credential --jwks https://...`). HTTP clients
+/// built with reqwest need a default provider; installing it again does nothing.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        config.validate()?;
+        install_tls_provider();
+        config.validate_serve()?;
         crate::metrics::install()?;
         let mut db = connect_database(config).await?;
         if config.skip_migrations {
@@ -57,6 +66,32 @@ impl Application {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+
+        let acceptor = TcpListener::bind(config.listen.as_str())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("failed to listen on {}", config.listen))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().map(std::net::SocketAddr::port))
+            .context("the listener has no TCP address")?;
+        // Without GOVSKILLS_PUBLIC_URL, links name the address actually bound (port 0 included).
+        let public_url = config.public_url.clone().unwrap_or_else(|| {
+            let host = config
+                .listen
+                .rsplit_once(':')
+                .map_or(config.listen.as_str(), |(host, _)| host);
+            format!("http://{host}:{port}")
+        });
+        let issuer = IssuerSource::new(config.configured_issuer_key()?, &public_url);
+        if !config.skip_migrations {
+            let loaded = issuer
+                .get(&db)
+                .await
+                .context("failed to load the certificate issuer's key")?;
+            tracing::info!(kid = loaded.key().kid(), "certificate issuer key loaded");
+        }
 
         let policy = SessionPolicy {
             idle: config.session_idle(),
@@ -83,6 +118,8 @@ impl Application {
             session_lifetime: config.session_lifetime(),
             batch_window: Duration::from_millis(config.dataloader_window_ms),
             report_min_group_size: config.report_min_group_size,
+            issuer: Arc::new(issuer),
+            verify_rate_limit: config.verify_rate_limit,
         };
         let state = AppState {
             schema: graphql::schema(services.clone(), config.is_production()),
@@ -92,15 +129,6 @@ impl Application {
             trust_forwarded_for: config.trust_forwarded_for,
         };
 
-        let acceptor = TcpListener::bind(config.listen.as_str())
-            .into_acceptor()
-            .await
-            .with_context(|| format!("failed to listen on {}", config.listen))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().map(std::net::SocketAddr::port))
-            .context("the listener has no TCP address")?;
         Ok(Self {
             acceptor,
             port,
@@ -122,6 +150,11 @@ impl Application {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.services.db
+    }
+
+    /// The certificate issuer (signing key, loaded on first use, and public base URL).
+    pub fn issuer(&self) -> &IssuerSource {
+        &self.state.services.issuer
     }
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.

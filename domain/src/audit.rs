@@ -19,6 +19,8 @@ pub enum Target {
     Question(Uuid),
     Assessment(Uuid),
     Attempt(Uuid),
+    CertificateTemplate(Uuid),
+    Certificate(Uuid),
 }
 
 impl Target {
@@ -34,6 +36,8 @@ impl Target {
             Self::Question(id) => ("question", id),
             Self::Assessment(id) => ("assessment", id),
             Self::Attempt(id) => ("attempt", id),
+            Self::CertificateTemplate(id) => ("certificate_template", id),
+            Self::Certificate(id) => ("certificate", id),
         }
     }
 }

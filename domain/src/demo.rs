@@ -1,14 +1,19 @@
 //! Demo data for `govskills serve --demo`: a ministry with two departments, the five demo
-//! accounts of DESIGN.md section 4, and a published DigComp-aligned course with a final test,
-//! next to a stand-alone DigComp placement test. Loading it twice changes nothing.
+//! accounts of DESIGN.md section 4, a published DigComp-aligned course with a final test, next to
+//! a stand-alone DigComp placement test, and the *AI Certificate for Public Servants* over the
+//! course and its final test. Loading it twice changes nothing.
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::{
     Result,
     accounts::{self, GrantRequest, NewUser},
-    auth, courses,
-    entities::{competence, competence_framework, course, lesson::LessonKind},
+    auth,
+    certificates::{self, AlignmentRef, NewTemplate},
+    courses,
+    entities::{
+        certificate_template, competence, competence_framework, course, lesson::LessonKind,
+    },
     org,
     types::{Email, Name, Role},
 };
@@ -399,4 +404,62 @@ async fn seed_assessments(
     )
     .await?;
     Ok(final_test.assessment.id)
+}
+
+pub const CERTIFICATE_TITLE: &str = "AI Certificate for Public Servants";
+
+/// The *AI Certificate for Public Servants*, created by the demo administrator for everyone,
+/// earned by completing the demo course and passing its final test with 60 %, unless it exists
+/// already. Needs [`seed_course`] first.
+pub async fn seed_certificate(db: &DatabaseConnection) -> Result<String> {
+    let exists = certificate_template::Entity::find()
+        .filter(certificate_template::Column::Title.eq(CERTIFICATE_TITLE))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(CERTIFICATE_TITLE.to_owned());
+    }
+    let admin = accounts::find_by_email(db, &Email::parse("admin@demo.govskills.test")?)
+        .await?
+        .ok_or(crate::Error::NotFound("demo administrator"))?;
+    let admin = auth::load_actor(db, admin.id)
+        .await?
+        .ok_or(crate::Error::NotFound("demo administrator"))?;
+    let course = course::Entity::find()
+        .filter(course::Column::Title.eq(COURSE_TITLE))
+        .filter(course::Column::Status.eq(course::CourseStatus::Published))
+        .one(db)
+        .await?
+        .ok_or(crate::Error::NotFound("demo course"))?;
+    let final_test = crate::entities::assessment::Entity::find()
+        .filter(crate::entities::assessment::Column::Title.eq(FINAL_TEST_TITLE))
+        .one(db)
+        .await?
+        .ok_or(crate::Error::NotFound("demo final test"))?;
+    let digcomp = |code: &str| AlignmentRef {
+        framework_code: "DIGCOMP".to_owned(),
+        framework_version: Some("2.2".to_owned()),
+        competence_code: code.to_owned(),
+    };
+    certificates::create_template(
+        db,
+        &admin,
+        NewTemplate {
+            title: CERTIFICATE_TITLE.to_owned(),
+            description: "Finds, evaluates and handles information and AI-generated content \
+                responsibly at work: the AI literacy that EU AI Act Art. 4 asks of staff who use \
+                AI systems."
+                .to_owned(),
+            issuer_name: MINISTRY.to_owned(),
+            validity_months: Some(24),
+            attests_ai_literacy: true,
+            org_unit_id: None,
+            course_ids: vec![course.id],
+            assessments: vec![(final_test.id, 60.0)],
+            alignments: vec![digcomp("1.1"), digcomp("1.2")],
+        },
+    )
+    .await?;
+    Ok(CERTIFICATE_TITLE.to_owned())
 }

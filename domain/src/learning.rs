@@ -26,8 +26,9 @@ use crate::{
     DbResultExt, Error, Result,
     audit::{self, Target},
     auth::Actor,
-    competences,
+    certificates, competences,
     courses::{self, CourseAccess},
+    credentials::Issuer,
     entities::{
         competence, competence_level,
         competence_result::{self, ResultSource},
@@ -163,6 +164,7 @@ pub async fn enroll(
 /// lesson cannot be done here: it is done by passing its assessment (`assessments::submit_attempt`).
 pub async fn complete_lesson(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     actor: &Actor,
     lesson_id: Uuid,
 ) -> Result<enrollment::Model> {
@@ -192,7 +194,8 @@ pub async fn complete_lesson(
         return Ok(enrollment);
     }
     let txn = db.begin().await?;
-    let enrollment = mark_lesson_done(&txn, actor.id(), &enrollment, lesson_id, Utc::now()).await?;
+    let enrollment =
+        mark_lesson_done(&txn, issuer, actor.id(), &enrollment, lesson_id, Utc::now()).await?;
     txn.commit().await?;
     Ok(enrollment)
 }
@@ -204,6 +207,7 @@ pub async fn complete_lesson(
 /// now stands.
 pub(crate) async fn mark_lesson_done(
     txn: &impl ConnectionTrait,
+    issuer: &Issuer,
     actor_id: Uuid,
     enrollment: &enrollment::Model,
     lesson_id: Uuid,
@@ -265,8 +269,7 @@ pub(crate) async fn mark_lesson_done(
             json!({ "courseId": enrollment.course_id }),
         )
         .await?;
-        // Certificates: issue here whatever completing this course earns, inside the
-        // caller's transaction.
+        certificates::issue_due(txn, issuer, actor_id, now).await?;
     }
     Ok(enrollment)
 }

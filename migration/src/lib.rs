@@ -9,6 +9,7 @@ mod m20261127_000002_competences;
 mod m20261127_000003_courses;
 mod m20261127_000004_learning;
 mod m20261127_000005_assessments;
+mod m20261127_000006_certificates;
 mod m20261127_000007_competence_levels;
 
 /// Every migration of GovSkills, in order.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_courses::Migration),
             Box::new(m20261127_000004_learning::Migration),
             Box::new(m20261127_000005_assessments::Migration),
+            Box::new(m20261127_000006_certificates::Migration),
             Box::new(m20261127_000007_competence_levels::Migration),
         ]
     }

@@ -25,7 +25,7 @@ use govskills_domain::{
 use uuid::Uuid;
 
 use super::{
-    context::{actor, loader, services},
+    context::{actor, issuer, loader, services},
     error::{ApiError, ApiResult},
     frameworks::Competence,
     loaders::{
@@ -355,13 +355,16 @@ impl Assessment {
     /// Your own attempts at it, oldest first.
     async fn my_attempts(&self, ctx: &Context<'_>) -> ApiResult<Vec<AttemptSummary>> {
         let actor = actor(ctx)?;
-        Ok(
-            assessments::my_attempts(&services(ctx)?.db, actor, self.0.assessment.id)
-                .await?
-                .into_iter()
-                .map(AttemptSummary)
-                .collect(),
+        Ok(assessments::my_attempts(
+            &services(ctx)?.db,
+            issuer(ctx).await?,
+            actor,
+            self.0.assessment.id,
         )
+        .await?
+        .into_iter()
+        .map(AttemptSummary)
+        .collect())
     }
 
     /// Whether you may edit it (owner or administrator).
@@ -969,7 +972,9 @@ impl AssessmentQuery {
         let Ok(attempt_id) = Uuid::parse_str(id.as_str()) else {
             return Ok(None);
         };
-        match assessments::find_attempt(&services(ctx)?.db, actor, attempt_id).await {
+        match assessments::find_attempt(&services(ctx)?.db, issuer(ctx).await?, actor, attempt_id)
+            .await
+        {
             Ok(detail) => Ok(Some(Attempt(detail))),
             Err(govskills_domain::Error::NotFound(_)) => Ok(None),
             Err(err) => Err(err.into()),
@@ -1063,7 +1068,13 @@ impl AssessmentMutation {
         let actor = actor(ctx)?;
         let assessment_id = parse_id(&assessment_id, "assessmentId")?;
         Ok(Attempt(
-            assessments::start_attempt(&services(ctx)?.db, actor, assessment_id).await?,
+            assessments::start_attempt(
+                &services(ctx)?.db,
+                issuer(ctx).await?,
+                actor,
+                assessment_id,
+            )
+            .await?,
         ))
     }
 
@@ -1081,8 +1092,15 @@ impl AssessmentMutation {
         let actor = actor(ctx)?;
         let attempt_id = parse_id(&attempt_id, "attemptId")?;
         let question_id = parse_id(&question_id, "questionId")?;
-        assessments::save_answer(&services(ctx)?.db, actor, attempt_id, question_id, &answer)
-            .await?;
+        assessments::save_answer(
+            &services(ctx)?.db,
+            issuer(ctx).await?,
+            actor,
+            attempt_id,
+            question_id,
+            &answer,
+        )
+        .await?;
         Ok(true)
     }
 
@@ -1092,7 +1110,8 @@ impl AssessmentMutation {
         let actor = actor(ctx)?;
         let attempt_id = parse_id(&attempt_id, "attemptId")?;
         Ok(AttemptResult(
-            assessments::submit_attempt(&services(ctx)?.db, actor, attempt_id).await?,
+            assessments::submit_attempt(&services(ctx)?.db, issuer(ctx).await?, actor, attempt_id)
+                .await?,
         ))
     }
 }

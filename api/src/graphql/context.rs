@@ -6,7 +6,10 @@ use async_graphql::{
     Context,
     dataloader::{DataLoader, HashMapCache},
 };
-use govskills_domain::auth::Actor;
+use govskills_domain::{
+    auth::Actor,
+    credentials::{Issuer, IssuerSource},
+};
 use sea_orm::DatabaseConnection;
 
 use super::error::{ApiError, ApiResult};
@@ -24,6 +27,10 @@ pub struct Services {
     pub batch_window: Duration,
     /// Sub-units with fewer staff show no figures in reports (0: off).
     pub report_min_group_size: u32,
+    /// Signs certificates' credentials; knows the public base URL.
+    pub issuer: Arc<IssuerSource>,
+    /// Certificate verifications allowed per client address per minute.
+    pub verify_rate_limit: u32,
 }
 
 /// This request: who is calling and from where.
@@ -54,6 +61,12 @@ pub fn loader<'a, T: Send + Sync + 'static>(
 ) -> ApiResult<&'a DataLoader<T, HashMapCache>> {
     ctx.data::<DataLoader<T, HashMapCache>>()
         .map_err(|err| ApiError::internal(&anyhow::anyhow!("data loader missing: {}", err.message)))
+}
+
+/// The certificate issuer (loaded on first use, then kept).
+pub async fn issuer<'a>(ctx: &Context<'a>) -> ApiResult<&'a Issuer> {
+    let services = services(ctx)?;
+    Ok(services.issuer.get(&services.db).await?)
 }
 
 /// The signed-in user, or `UNAUTHENTICATED`.

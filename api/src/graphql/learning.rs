@@ -405,8 +405,15 @@ impl LearningMutation {
     async fn complete_lesson(&self, ctx: &Context<'_>, lesson_id: ID) -> ApiResult<Enrollment> {
         let actor = actor(ctx)?;
         let lesson_id = parse_id(&lesson_id, "lessonId")?;
+        let services = services(ctx)?;
         Ok(Enrollment(
-            learning::complete_lesson(&services(ctx)?.db, actor, lesson_id).await?,
+            learning::complete_lesson(
+                &services.db,
+                services.issuer.get(&services.db).await?,
+                actor,
+                lesson_id,
+            )
+            .await?,
         ))
     }
 

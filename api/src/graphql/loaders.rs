@@ -7,12 +7,14 @@ use std::{collections::HashMap, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use govskills_domain::{
-    accounts, assessments, competences, courses,
+    accounts, assessments, certificates, competences, courses,
     entities::{
-        assessment_draw_rule, assessment_item, competence, competence_area, competence_framework,
-        course, course_author, course_competence, course_module, job_role, job_role_requirement,
-        lesson, lesson_progress, org_unit, proficiency_level, question, question_option,
-        question_version, role_grant, user, user_job_role,
+        assessment_draw_rule, assessment_item, certificate_template,
+        certificate_template_assessment, certificate_template_competence,
+        certificate_template_course, competence, competence_area, competence_framework, course,
+        course_author, course_competence, course_module, job_role, job_role_requirement, lesson,
+        lesson_progress, org_unit, proficiency_level, question, question_option, question_version,
+        role_grant, user, user_job_role,
     },
     job_roles, learning, org,
 };
@@ -171,6 +173,26 @@ children!(
     assessment_id
 );
 
+by_id!(
+    /// Certificate templates by id.
+    CertificateTemplateLoader, certificate_template::Model, certificates::templates_by_ids
+);
+children!(
+    /// Course criteria by certificate template.
+    TemplateCourseLoader, TemplateCoursesOf, certificate_template_course::Model,
+    certificates::course_criteria_of, template_id
+);
+children!(
+    /// Assessment criteria by certificate template.
+    TemplateAssessmentLoader, TemplateAssessmentsOf, certificate_template_assessment::Model,
+    certificates::assessment_criteria_of, template_id
+);
+children!(
+    /// Competence alignments by certificate template, in order.
+    TemplateAlignmentLoader, TemplateAlignmentsOf, certificate_template_competence::Model,
+    certificates::alignments_of_templates, template_id
+);
+
 /// Attaches a fresh set of loaders to one request. Each caches what it loaded for the rest of
 /// the request, so a row that two fields need (a course's unit for `orgUnit` and for `canEdit`)
 /// is read once.
@@ -214,4 +236,8 @@ pub fn attach(
         .data(loader(OptionLoader(db()), window))
         .data(loader(ItemLoader(db()), window))
         .data(loader(DrawRuleLoader(db()), window))
+        .data(loader(CertificateTemplateLoader(db()), window))
+        .data(loader(TemplateCourseLoader(db()), window))
+        .data(loader(TemplateAssessmentLoader(db()), window))
+        .data(loader(TemplateAlignmentLoader(db()), window))
 }

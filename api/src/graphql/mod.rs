@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod assessments;
+pub mod certificates;
 pub mod context;
 pub mod courses;
 pub mod error;
@@ -21,6 +22,7 @@ use uuid::Uuid;
 use self::{
     accounts::{AccountMutation, AccountQuery},
     assessments::{AssessmentMutation, AssessmentQuery},
+    certificates::{CertificateMutation, CertificateQuery},
     context::{RequestContext, Services},
     courses::{CourseMutation, CourseQuery},
     error::{ApiError, ApiResult, Code},
@@ -49,6 +51,7 @@ pub struct Query(
     LearningQuery,
     AssessmentQuery,
     ReportQuery,
+    CertificateQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -60,6 +63,7 @@ pub struct Mutation(
     CourseMutation,
     LearningMutation,
     AssessmentMutation,
+    CertificateMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -1,6 +1,7 @@
 //! The HTTP surface: routes, the GraphQL transport rules, request ids and tracing.
 
 mod auth;
+mod certificates;
 pub mod cookie;
 mod graphql;
 mod health;
@@ -50,6 +51,7 @@ const PLAIN_ROUTES: &[&str] = &[
     "/graphiql",
     "/reports/skill-gaps.csv",
     "/reports/completion.csv",
+    "/.well-known/jwks.json",
 ];
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -68,6 +70,18 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at(
             "/reports/completion.csv",
             get(reports::completion_csv).data(state.clone()),
+        )
+        .at(
+            "/.well-known/jwks.json",
+            get(certificates::jwks).data(state.clone()),
+        )
+        .at(
+            "/credentials/:code",
+            get(certificates::credential).data(state.clone()),
+        )
+        .at(
+            "/verify/:code",
+            get(certificates::verify_page).data(state.clone()),
         );
     if !state.production {
         route = route.at("/graphiql", get(graphql::graphiql));

@@ -24,6 +24,8 @@ use crate::{
     Error, Result,
     audit::{self, Target},
     auth::Actor,
+    certificates,
+    credentials::Issuer,
     entities::{
         assessment::Selection,
         attempt::{self, ClosedBy},
@@ -253,12 +255,16 @@ async fn find_own(
 
 /// Scores an attempt if its deadline has passed and it is still open (first touch after the
 /// deadline), and returns it as it now stands.
-async fn settle(db: &DatabaseConnection, attempt: attempt::Model) -> Result<attempt::Model> {
+async fn settle(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    attempt: attempt::Model,
+) -> Result<attempt::Model> {
     let now = Utc::now();
     if !expired(&attempt, now) {
         return Ok(attempt);
     }
-    score(db, &attempt, ClosedBy::Deadline, now).await?;
+    score(db, issuer, &attempt, ClosedBy::Deadline, now).await?;
     attempt::Entity::find_by_id(attempt.id)
         .one(db)
         .await?
@@ -334,6 +340,7 @@ async fn pick_questions(
 /// assessment's maximum attempts are used. An open attempt past its deadline is scored first.
 pub async fn start_attempt(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     actor: &Actor,
     assessment_id: Uuid,
 ) -> Result<AttemptDetail> {
@@ -347,7 +354,7 @@ pub async fn start_attempt(
             .all(db)
             .await?;
         if let Some(open) = attempts.iter().find(|a| a.submitted_at.is_none()).cloned() {
-            let open = settle(db, open).await?;
+            let open = settle(db, issuer, open).await?;
             if open.submitted_at.is_none() {
                 return detail(db, open, access).await;
             }
@@ -443,6 +450,7 @@ pub async fn start_attempt(
 /// the answers saved in time).
 pub async fn save_answer(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     actor: &Actor,
     attempt_id: Uuid,
     question_id: Uuid,
@@ -450,7 +458,7 @@ pub async fn save_answer(
 ) -> Result<()> {
     let attempt = find_own(db, actor, attempt_id).await?;
     let deadline = attempt.deadline_at;
-    check_open(db, attempt).await?;
+    check_open(db, issuer, attempt).await?;
     let row = attempt_question::Entity::find_by_id((attempt_id, question_id))
         .one(db)
         .await?
@@ -524,13 +532,17 @@ pub async fn save_answer(
 }
 
 /// Refuses a submitted attempt, and scores and refuses one past its deadline.
-async fn check_open(db: &DatabaseConnection, attempt: attempt::Model) -> Result<()> {
+async fn check_open(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    attempt: attempt::Model,
+) -> Result<()> {
     if attempt.submitted_at.is_some() {
         return Err(Error::AttemptSubmitted(
             "this attempt has been submitted; answers can no longer change".into(),
         ));
     }
-    let attempt = settle(db, attempt).await?;
+    let attempt = settle(db, issuer, attempt).await?;
     if attempt.closed_by == Some(ClosedBy::Deadline) {
         return Err(Error::DeadlinePassed(
             "the time for this attempt is up; it was scored with the answers saved in time".into(),
@@ -549,6 +561,7 @@ async fn check_open(db: &DatabaseConnection, attempt: attempt::Model) -> Result<
 /// with the answers saved in time.
 pub async fn submit_attempt(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     actor: &Actor,
     attempt_id: Uuid,
 ) -> Result<AttemptDetail> {
@@ -560,19 +573,20 @@ pub async fn submit_attempt(
         } else {
             ClosedBy::Learner
         };
-        score(db, &attempt, closed_by, now).await?;
+        score(db, issuer, &attempt, closed_by, now).await?;
     }
-    find_attempt(db, actor, attempt_id).await
+    find_attempt(db, issuer, actor, attempt_id).await
 }
 
 /// The actor's own attempt (scored first if its deadline has passed); anyone else's is
 /// `NotFound`.
 pub async fn find_attempt(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     actor: &Actor,
     attempt_id: Uuid,
 ) -> Result<AttemptDetail> {
-    let attempt = settle(db, find_own(db, actor, attempt_id).await?).await?;
+    let attempt = settle(db, issuer, find_own(db, actor, attempt_id).await?).await?;
     let access = load_assessment(db, attempt.assessment_id).await?;
     detail(db, attempt, access).await
 }
@@ -581,6 +595,7 @@ pub async fn find_attempt(
 /// deadline is scored first).
 pub async fn my_attempts(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     actor: &Actor,
     assessment_id: Uuid,
 ) -> Result<Vec<attempt::Model>> {
@@ -592,7 +607,7 @@ pub async fn my_attempts(
         .await?;
     let mut settled = Vec::with_capacity(attempts.len());
     for attempt in attempts {
-        settled.push(settle(db, attempt).await?);
+        settled.push(settle(db, issuer, attempt).await?);
     }
     Ok(settled)
 }
@@ -607,6 +622,7 @@ pub async fn my_attempts(
 /// transaction.
 async fn score(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     attempt: &attempt::Model,
     closed_by: ClosedBy,
     now: DateTime<Utc>,
@@ -695,11 +711,11 @@ async fn score(
     )
     .await?;
     if passed {
-        pass_assessment_lessons(&txn, attempt.user_id, attempt.assessment_id, now).await?;
+        pass_assessment_lessons(&txn, issuer, attempt.user_id, attempt.assessment_id, now).await?;
     }
-    // Certificates: issue here whatever this scored attempt earns, inside this transaction
-    // (the attempt is scored, its levels and course progress are written, nothing is
-    // committed yet).
+    // Whatever this attempt earns (a passed assessment criterion, or a course it completed),
+    // issued in this same transaction.
+    certificates::issue_due(&txn, issuer, attempt.user_id, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -708,6 +724,7 @@ async fn score(
 /// course (which may complete the course).
 async fn pass_assessment_lessons(
     txn: &impl ConnectionTrait,
+    issuer: &Issuer,
     user_id: Uuid,
     assessment_id: Uuid,
     now: DateTime<Utc>,
@@ -730,7 +747,8 @@ async fn pass_assessment_lessons(
         let course_id = enrollment.course_id;
         for lesson in lessons.iter().filter(|l| l.course_id == course_id) {
             enrollment =
-                learning::mark_lesson_done(txn, user_id, &enrollment, lesson.id, now).await?;
+                learning::mark_lesson_done(txn, issuer, user_id, &enrollment, lesson.id, now)
+                    .await?;
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod assessments;
+mod certificates;
 mod courses;
 mod frameworks;
 mod helpers;

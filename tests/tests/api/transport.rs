@@ -284,8 +284,13 @@ async fn production_hides_introspection_suggestions_and_graphiql() {
         eprintln!("skipped: set GOVSKILLS_TEST_DATABASE_URL and GOVSKILLS_TEST_REDIS_URL");
         return;
     }
+    let key = govskills_domain::credentials::IssuerKey::generate()
+        .and_then(|key| key.to_pkcs8_pem())
+        .expect("a key");
     let app = spawn_app_with(|config| {
         config.environment = govskills_api::config::Environment::Production;
+        // Production signs certificates only with a configured key.
+        config.issuer_key = Some(secrecy::SecretString::from(key));
     })
     .await;
 

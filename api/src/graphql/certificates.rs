@@ -1,0 +1,450 @@
+//! Certificates: templates (`createCertificateTemplate`), the learner's own certificates
+//! (`myCertificates`), revocation (`revokeCertificate`) and public verification
+//! (`verifyCertificate`).
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use govskills_domain::{
+    certificates::{self, AlignmentRef, NewTemplate, Status},
+    credentials::VerificationCode,
+    entities::{certificate, certificate_template},
+};
+use uuid::Uuid;
+
+use super::{
+    context::{actor, loader, request, services},
+    courses::Course,
+    error::{ApiError, ApiResult},
+    frameworks::Competence,
+    loaders::{
+        CertificateTemplateLoader, CompetenceLoader, CourseLoader, TemplateAlignmentLoader,
+        TemplateAlignmentsOf, TemplateAssessmentLoader, TemplateAssessmentsOf,
+        TemplateCourseLoader, TemplateCoursesOf,
+    },
+    org_units::OrgUnit,
+    parse_id,
+};
+use crate::verify_throttle;
+
+fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+/// A certificate's status.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertificateStatus {
+    /// Issued, not revoked, not expired.
+    Valid,
+    /// Past its expiry date.
+    Expired,
+    /// Revoked by an administrator.
+    Revoked,
+    /// No certificate has this code.
+    NotFound,
+}
+
+impl From<Status> for CertificateStatus {
+    fn from(value: Status) -> Self {
+        match value {
+            Status::Valid => Self::Valid,
+            Status::Expired => Self::Expired,
+            Status::Revoked => Self::Revoked,
+            Status::NotFound => Self::NotFound,
+        }
+    }
+}
+
+/// What anyone may learn from a verification code: the status, and for a known code the
+/// holder's display name, the certificate, its issuer and dates. Nothing else about the holder.
+pub struct CertificateVerification(certificates::Verification);
+
+/// What anyone may learn from a verification code: the status, and for a known code the
+/// holder's display name, the certificate, its issuer and dates. Nothing else about the holder.
+#[Object]
+impl CertificateVerification {
+    /// Valid, expired, revoked, or not found (also for anything that is not a code).
+    async fn status(&self) -> CertificateStatus {
+        self.0.status.into()
+    }
+
+    /// The code in its grouped form, as printed.
+    async fn code(&self) -> Option<String> {
+        self.0.code.as_ref().map(VerificationCode::grouped)
+    }
+
+    /// The holder's display name.
+    async fn holder_name(&self) -> Option<&str> {
+        self.0.holder_name.as_deref()
+    }
+
+    /// The certificate's title.
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+
+    /// Who issued it.
+    async fn issuer_name(&self) -> Option<&str> {
+        self.0.issuer_name.as_deref()
+    }
+
+    /// When it was issued.
+    async fn issued_at(&self) -> Option<DateTime<Utc>> {
+        self.0.issued_at
+    }
+
+    /// When it expires (or expired); null if it does not.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+
+    /// When it was revoked, if it was.
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+}
+
+/// A certificate issued to a person, with its verification code and signed credential.
+pub struct Certificate(pub certificate::Model);
+
+impl Certificate {
+    fn verification_code(&self) -> VerificationCode {
+        VerificationCode::from_stored(self.0.code.clone())
+    }
+}
+
+/// A certificate issued to a person, with its verification code and signed credential.
+#[Object]
+impl Certificate {
+    /// The certificate's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    /// The verification code, grouped as people type it (`XXXX-XXXX-...`).
+    async fn code(&self) -> String {
+        self.verification_code().grouped()
+    }
+
+    /// The template it was issued from.
+    async fn template(&self, ctx: &Context<'_>) -> ApiResult<CertificateTemplate> {
+        loader::<CertificateTemplateLoader>(ctx)?
+            .load_one(self.0.template_id)
+            .await?
+            .map(CertificateTemplate)
+            .ok_or_else(|| {
+                ApiError::internal(&anyhow::anyhow!(
+                    "template {} is missing",
+                    self.0.template_id
+                ))
+            })
+    }
+
+    /// Valid, expired or revoked, now.
+    async fn status(&self) -> CertificateStatus {
+        Status::of(&self.0, Utc::now()).into()
+    }
+
+    /// When it was issued.
+    async fn issued_at(&self) -> DateTime<Utc> {
+        self.0.issued_at
+    }
+
+    /// When it expires; null if it does not.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+
+    /// When it was revoked, if it was.
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+
+    /// Why it was revoked, if it was.
+    async fn revocation_reason(&self) -> Option<&str> {
+        self.0.revoked_reason.as_deref()
+    }
+
+    /// 1 for the first certificate of its template, one more per renewal.
+    async fn sequence(&self) -> i32 {
+        self.0.sequence
+    }
+
+    /// The public page that shows its status (what the QR code links to).
+    async fn verification_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(services(ctx)?.issuer.verify_url(&self.verification_code()))
+    }
+
+    /// Where the signed credential can be downloaded.
+    async fn credential_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(services(ctx)?
+            .issuer
+            .credential_url(&self.verification_code()))
+    }
+
+    /// The signed Open Badges 3.0 credential as a VC-JWT (EdDSA; keys at
+    /// `/.well-known/jwks.json`).
+    async fn credential(&self) -> &str {
+        &self.0.credential
+    }
+}
+
+/// What a certificate attests and how it is earned.
+pub struct CertificateTemplate(pub certificate_template::Model);
+
+/// An assessment a template requires, with the minimum percent.
+pub struct AssessmentCriterion {
+    assessment_id: Uuid,
+    min_percent: f64,
+}
+
+/// An assessment a template requires, with the minimum percent.
+#[Object]
+impl AssessmentCriterion {
+    /// The assessment's id.
+    async fn assessment_id(&self) -> ID {
+        id(self.assessment_id)
+    }
+
+    /// The least percent of the maximum score that counts (0 to 100); the attempt must also
+    /// pass the assessment's own pass mark.
+    async fn min_percent(&self) -> f64 {
+        self.min_percent
+    }
+}
+
+/// What a certificate attests and how it is earned.
+#[Object]
+impl CertificateTemplate {
+    /// The template's id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+
+    /// The certificate's title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// What it attests.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// The issuing organisation's name, as credentials show it.
+    async fn issuer_name(&self) -> &str {
+        &self.0.issuer_name
+    }
+
+    /// Months a certificate stays valid; null: it does not expire.
+    async fn validity_months(&self) -> Option<i32> {
+        self.0.validity_months
+    }
+
+    /// Whether it attests AI literacy (EU AI Act Art. 4), for the AI-literacy report.
+    async fn attests_ai_literacy(&self) -> bool {
+        self.0.attests_ai_literacy
+    }
+
+    /// Whose staff can earn it (that unit's subtree); null: everyone.
+    async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<Option<OrgUnit>> {
+        let Some(unit_id) = self.0.org_unit_id else {
+            return Ok(None);
+        };
+        Ok(loader::<super::loaders::OrgUnitLoader>(ctx)?
+            .load_one(unit_id)
+            .await?
+            .map(OrgUnit))
+    }
+
+    /// Courses to complete (that version or a later one).
+    async fn courses(&self, ctx: &Context<'_>) -> ApiResult<Vec<Course>> {
+        let criteria = loader::<TemplateCourseLoader>(ctx)?
+            .load_one(TemplateCoursesOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let courses = loader::<CourseLoader>(ctx)?
+            .load_many(criteria.iter().map(|c| c.course_id))
+            .await?;
+        Ok(criteria
+            .iter()
+            .filter_map(|c| courses.get(&c.course_id).cloned().map(Course))
+            .collect())
+    }
+
+    /// Assessments to pass, each with a minimum percent.
+    async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Vec<AssessmentCriterion>> {
+        Ok(loader::<TemplateAssessmentLoader>(ctx)?
+            .load_one(TemplateAssessmentsOf(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| AssessmentCriterion {
+                assessment_id: c.assessment_id,
+                min_percent: c.min_percent,
+            })
+            .collect())
+    }
+
+    /// The competences it aligns to, in the order given.
+    async fn alignments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Competence>> {
+        let rows = loader::<TemplateAlignmentLoader>(ctx)?
+            .load_one(TemplateAlignmentsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        let competences = loader::<CompetenceLoader>(ctx)?
+            .load_many(rows.iter().map(|r| r.competence_id))
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| competences.get(&r.competence_id).cloned().map(Competence))
+            .collect())
+    }
+}
+
+/// An assessment to pass, with the least percent that counts.
+#[derive(InputObject)]
+pub struct AssessmentCriterionInput {
+    pub assessment_id: ID,
+    /// 0 to 100.
+    pub min_percent: f64,
+}
+
+/// A competence to align to, by code: e.g. framework `DIGCOMP`, competence `4.2`.
+#[derive(InputObject)]
+pub struct CertificateAlignmentInput {
+    pub framework_code: String,
+    /// Needed only when the framework has several versions.
+    pub framework_version: Option<String>,
+    pub competence_code: String,
+}
+
+/// A new certificate template. Every criterion is required: all courses completed and all
+/// assessments passed with at least their minimum percent.
+#[derive(InputObject)]
+pub struct CreateCertificateTemplateInput {
+    pub title: String,
+    /// What the certificate attests.
+    pub description: String,
+    /// The issuing organisation's name, as credentials show it.
+    pub issuer_name: String,
+    /// 1 to 120 months; leave out for certificates that do not expire.
+    pub validity_months: Option<i32>,
+    #[graphql(default)]
+    pub attests_ai_literacy: bool,
+    /// Whose staff can earn it (a unit you administer); leave out for everyone (platform
+    /// administrators only).
+    pub org_unit_id: Option<ID>,
+    #[graphql(default)]
+    pub course_ids: Vec<ID>,
+    #[graphql(default)]
+    pub assessments: Vec<AssessmentCriterionInput>,
+    #[graphql(default)]
+    pub alignments: Vec<CertificateAlignmentInput>,
+}
+
+#[derive(Default)]
+pub struct CertificateQuery;
+
+#[Object]
+impl CertificateQuery {
+    /// Your certificates, newest first.
+    async fn my_certificates(&self, ctx: &Context<'_>) -> ApiResult<Vec<Certificate>> {
+        let actor = actor(ctx)?;
+        Ok(certificates::mine(&services(ctx)?.db, actor)
+            .await?
+            .into_iter()
+            .map(Certificate)
+            .collect())
+    }
+
+    /// Checks a verification code (public; no sign-in needed). Tolerant of case, spaces and
+    /// dashes; anything that is not a known code is `NOT_FOUND`. Rate limited per client
+    /// address (`RATE_LIMITED`).
+    async fn verify_certificate(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> ApiResult<CertificateVerification> {
+        let services = services(ctx)?;
+        verify_throttle::check(
+            services.sessions.as_ref(),
+            request(ctx)?.client_ip,
+            services.verify_rate_limit,
+        )
+        .await?;
+        Ok(CertificateVerification(
+            certificates::verify(&services.db, &code).await?,
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct CertificateMutation;
+
+#[Object]
+impl CertificateMutation {
+    /// Creates a certificate template (`ADMIN`). Certificates are then issued automatically to
+    /// everyone who meets its criteria.
+    async fn create_certificate_template(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCertificateTemplateInput,
+    ) -> ApiResult<CertificateTemplate> {
+        let actor = actor(ctx)?;
+        let org_unit_id = input
+            .org_unit_id
+            .as_ref()
+            .map(|id| parse_id(id, "orgUnitId"))
+            .transpose()?;
+        let course_ids = input
+            .course_ids
+            .iter()
+            .map(|id| parse_id(id, "courseIds"))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let assessments = input
+            .assessments
+            .iter()
+            .map(|a| Ok((parse_id(&a.assessment_id, "assessments")?, a.min_percent)))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let template = certificates::create_template(
+            &services(ctx)?.db,
+            actor,
+            NewTemplate {
+                title: input.title,
+                description: input.description,
+                issuer_name: input.issuer_name,
+                validity_months: input.validity_months,
+                attests_ai_literacy: input.attests_ai_literacy,
+                org_unit_id,
+                course_ids,
+                assessments,
+                alignments: input
+                    .alignments
+                    .into_iter()
+                    .map(|a| AlignmentRef {
+                        framework_code: a.framework_code,
+                        framework_version: a.framework_version,
+                        competence_code: a.competence_code,
+                    })
+                    .collect(),
+            },
+        )
+        .await?;
+        Ok(CertificateTemplate(template))
+    }
+
+    /// Revokes a certificate (`ADMIN` covering the holder's unit), with a reason. Both
+    /// verification paths show it as revoked at once.
+    async fn revoke_certificate(
+        &self,
+        ctx: &Context<'_>,
+        certificate_id: ID,
+        reason: String,
+    ) -> ApiResult<Certificate> {
+        let actor = actor(ctx)?;
+        let certificate_id = parse_id(&certificate_id, "certificateId")?;
+        Ok(Certificate(
+            certificates::revoke(&services(ctx)?.db, actor, certificate_id, &reason).await?,
+        ))
+    }
+}

@@ -1,0 +1,869 @@
+//! Certificates: templates (criteria, validity, competence alignments), automatic issuance of
+//! signed Open Badges 3.0 credentials, revocation, and public verification by code.
+//!
+//! Who may do what:
+//! - An `ADMIN` creates templates: for their own units' staff (a unit their grant covers), or,
+//!   platform-wide, for everyone.
+//! - Nobody issues by hand. [`issue_due`] runs inside the transaction of every event that can
+//!   complete a template's criteria (a course completed, an assessment passed) and issues what
+//!   is due, so a certificate exists exactly when its criteria are met.
+//! - An `ADMIN` covering the holder's unit revokes, with a reason. Another authority's
+//!   administrator is refused as they are for the holder's account (`Forbidden`).
+//! - Anyone verifies a code; the answer names only the holder's display name, the certificate,
+//!   its issuer and dates, and the status.
+//!
+//! When is a certificate due? When the person meets every criterion of a template that applies to
+//! their unit (every course completed, in that version or a later one; every assessment passed
+//! with at least its minimum percent), and holds no valid certificate of it. A renewal (after
+//! expiry, or after revocation) needs fresh evidence: at least one criterion met after the
+//! previous certificate ended. Otherwise any later course completion would silently renew an
+//! expired certificate, and a validity period would mean nothing.
+//!
+//! No double issuance, and no missed one, under concurrency: [`issue_due`] first locks the
+//! person's `users` row (an `UPDATE` that changes nothing), so issuance for one person runs one
+//! transaction at a time; on PostgreSQL the statements after the lock see what the transaction
+//! before committed (read committed takes a new snapshot per statement), and SQLite has one
+//! writer at a time anyway. Two courses completed at the same moment thus issue once, by the
+//! second, which sees both completions. Behind the lock, the unique index on (template, person,
+//! sequence) with `ON CONFLICT DO NOTHING` makes a second insert of the same certificate a no-op.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Months, SubsecRound as _, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+    sea_query::{Expr, OnConflict},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    audit::{self, Target},
+    auth::Actor,
+    courses,
+    credentials::{Alignment, Badge, Issuer, VerificationCode},
+    entities::{
+        assessment, attempt, certificate, certificate_template, certificate_template_assessment,
+        certificate_template_competence, certificate_template_course, competence,
+        competence_framework,
+        enrollment::{self, EnrollmentStatus},
+        user,
+    },
+    org,
+    types::{Name, Role},
+};
+
+/// A competence to align a template to, named as people know it: framework code (and version,
+/// where several exist) and competence code, e.g. `DIGCOMP` `4.2`.
+#[derive(Clone, Debug)]
+pub struct AlignmentRef {
+    pub framework_code: String,
+    pub framework_version: Option<String>,
+    pub competence_code: String,
+}
+
+/// What a new template says.
+#[derive(Clone, Debug)]
+pub struct NewTemplate {
+    pub title: String,
+    pub description: String,
+    pub issuer_name: String,
+    /// 1..=120 months, or `None` for no expiry.
+    pub validity_months: Option<i32>,
+    pub attests_ai_literacy: bool,
+    /// Whose staff can earn it; `None`: everyone (platform `ADMIN` only).
+    pub org_unit_id: Option<Uuid>,
+    pub course_ids: Vec<Uuid>,
+    /// Assessment id and minimum percent (0..=100).
+    pub assessments: Vec<(Uuid, f64)>,
+    pub alignments: Vec<AlignmentRef>,
+}
+
+pub const MAX_VALIDITY_MONTHS: i32 = 120;
+const MAX_DESCRIPTION_CHARS: usize = 5_000;
+const MAX_REASON_CHARS: usize = 1_000;
+
+/// The URL where DigComp 2.2 is described (the JRC's publication), the `targetUrl` of DigComp
+/// alignments; other frameworks' competences are named by URN.
+const DIGCOMP_URL: &str = "https://publications.jrc.ec.europa.eu/repository/handle/JRC128415";
+
+/// Creates a template (`ADMIN`), audited.
+pub async fn create_template(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewTemplate,
+) -> Result<certificate_template::Model> {
+    actor.require_role(Role::Admin)?;
+    match input.org_unit_id {
+        Some(unit_id) => {
+            let unit = org::find(db, unit_id)
+                .await
+                .map_err(|_| Error::invalid("orgUnitId", "no such org unit"))?;
+            actor.require_covers(Role::Admin, &unit.path, "that org unit")?;
+        }
+        None if actor.is_platform(Role::Admin) => {}
+        None => {
+            return Err(Error::forbidden(
+                "only a platform administrator can create a template for everyone; give the orgUnitId of your units",
+            ));
+        }
+    }
+    let title = Name::parse(&input.title, "title")?.into_inner();
+    let issuer_name = Name::parse(&input.issuer_name, "issuerName")?.into_inner();
+    let description = input.description.trim().to_owned();
+    if description.is_empty() {
+        return Err(Error::invalid(
+            "description",
+            "description must say what the certificate attests",
+        ));
+    }
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(Error::invalid(
+            "description",
+            format!("description must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    if let Some(months) = input.validity_months
+        && !(1..=MAX_VALIDITY_MONTHS).contains(&months)
+    {
+        return Err(Error::invalid(
+            "validityMonths",
+            format!("validityMonths must be 1 to {MAX_VALIDITY_MONTHS}, or left out for no expiry"),
+        ));
+    }
+    let mut course_ids = input.course_ids;
+    course_ids.sort();
+    course_ids.dedup();
+    let mut assessments = input.assessments;
+    assessments.sort_by_key(|(id, _)| *id);
+    if assessments.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        return Err(Error::invalid(
+            "assessments",
+            "each assessment may be named once",
+        ));
+    }
+    if course_ids.is_empty() && assessments.is_empty() {
+        return Err(Error::invalid(
+            "courseIds",
+            "name at least one course to complete or assessment to pass",
+        ));
+    }
+    for course_id in &course_ids {
+        let visible = match courses::load_access(db, *course_id).await {
+            Ok(access) => access.can_see(actor),
+            Err(Error::NotFound(_)) => false,
+            Err(err) => return Err(err),
+        };
+        if !visible {
+            return Err(Error::invalid(
+                "courseIds",
+                format!("no such course: {course_id}"),
+            ));
+        }
+    }
+    for (assessment_id, min_percent) in &assessments {
+        if !(0.0..=100.0).contains(min_percent) {
+            return Err(Error::invalid("assessments", "minPercent must be 0 to 100"));
+        }
+        if assessment::Entity::find_by_id(*assessment_id)
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Err(Error::invalid(
+                "assessments",
+                format!("no such assessment: {assessment_id}"),
+            ));
+        }
+    }
+    let competence_ids = resolve_alignments(db, &input.alignments).await?;
+
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let template = certificate_template::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        title: Set(title),
+        description: Set(description),
+        issuer_name: Set(issuer_name),
+        validity_months: Set(input.validity_months),
+        attests_ai_literacy: Set(input.attests_ai_literacy),
+        org_unit_id: Set(input.org_unit_id),
+        created_by: Set(Some(actor.id())),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    if !course_ids.is_empty() {
+        certificate_template_course::Entity::insert_many(course_ids.iter().map(|course_id| {
+            certificate_template_course::ActiveModel {
+                template_id: Set(template.id),
+                course_id: Set(*course_id),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    if !assessments.is_empty() {
+        certificate_template_assessment::Entity::insert_many(assessments.iter().map(
+            |(assessment_id, min_percent)| certificate_template_assessment::ActiveModel {
+                template_id: Set(template.id),
+                assessment_id: Set(*assessment_id),
+                min_percent: Set(*min_percent),
+            },
+        ))
+        .exec(&txn)
+        .await?;
+    }
+    if !competence_ids.is_empty() {
+        certificate_template_competence::Entity::insert_many(
+            competence_ids
+                .iter()
+                .enumerate()
+                .map(
+                    |(position, competence_id)| certificate_template_competence::ActiveModel {
+                        template_id: Set(template.id),
+                        competence_id: Set(*competence_id),
+                        position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                    },
+                ),
+        )
+        .exec(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "certificate_template.created",
+        Target::CertificateTemplate(template.id),
+        json!({
+            "title": template.title,
+            "orgUnitId": template.org_unit_id,
+            "courseIds": course_ids,
+            "assessments": assessments.iter().map(|(id, min)| json!({ "assessmentId": id, "minPercent": min })).collect::<Vec<_>>(),
+            "competenceIds": competence_ids,
+            "validityMonths": template.validity_months,
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(template)
+}
+
+/// Resolves framework and competence codes to competence ids, in the order given, refusing
+/// unknown, ambiguous, archived and duplicate ones.
+async fn resolve_alignments(
+    db: &impl ConnectionTrait,
+    alignments: &[AlignmentRef],
+) -> Result<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(alignments.len());
+    for alignment in alignments {
+        let framework_code = alignment.framework_code.trim();
+        let mut query = competence_framework::Entity::find()
+            .filter(competence_framework::Column::Code.eq(framework_code));
+        if let Some(version) = &alignment.framework_version {
+            query = query.filter(competence_framework::Column::Version.eq(version.trim()));
+        }
+        let frameworks = query.all(db).await?;
+        let framework = match frameworks.as_slice() {
+            [] => {
+                return Err(Error::invalid(
+                    "alignments",
+                    format!("no competence framework {framework_code:?}"),
+                ));
+            }
+            [one] => one,
+            _ => {
+                return Err(Error::invalid(
+                    "alignments",
+                    format!(
+                        "framework {framework_code:?} has several versions; give frameworkVersion"
+                    ),
+                ));
+            }
+        };
+        let code = alignment.competence_code.trim();
+        let competence = competence::Entity::find()
+            .filter(competence::Column::FrameworkId.eq(framework.id))
+            .filter(competence::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                Error::invalid(
+                    "alignments",
+                    format!("{} has no competence {code:?}", framework.name),
+                )
+            })?;
+        if competence.archived_at.is_some() {
+            return Err(Error::invalid(
+                "alignments",
+                format!("competence {code} of {} is archived", framework.name),
+            ));
+        }
+        if ids.contains(&competence.id) {
+            return Err(Error::invalid(
+                "alignments",
+                format!("competence {code} of {} is named twice", framework.name),
+            ));
+        }
+        ids.push(competence.id);
+    }
+    Ok(ids)
+}
+
+/// Whether a certificate counts at `now`: neither revoked nor expired.
+pub fn is_valid(certificate: &certificate::Model, now: DateTime<Utc>) -> bool {
+    certificate.revoked_at.is_none() && certificate.expires_at.is_none_or(|at| at > now)
+}
+
+/// The courses a person has completed, each mapped to when: the completed course itself and
+/// every earlier version of it (a template names one version; a later one counts too).
+async fn completed_courses(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<HashMap<Uuid, DateTime<Utc>>> {
+    let completed = enrollment::Entity::find()
+        .filter(enrollment::Column::UserId.eq(user_id))
+        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Completed))
+        .all(db)
+        .await?;
+    let mut done: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+    let mut frontier: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
+    for e in completed {
+        let at = e.completed_at.unwrap_or(e.last_activity_at);
+        frontier.push((e.course_id, at));
+    }
+    // Walk back through previous versions, one query per level (versions are few).
+    while !frontier.is_empty() {
+        let mut next_ids = Vec::new();
+        for (id, at) in &frontier {
+            let entry = done.entry(*id).or_insert(*at);
+            *entry = (*entry).max(*at);
+            next_ids.push(*id);
+        }
+        let courses = courses::courses_by_ids(db, &next_ids).await?;
+        frontier = courses
+            .into_iter()
+            .filter_map(|c| {
+                let at = done.get(&c.id).copied()?;
+                // A version already known is walked again only with a later completion.
+                c.previous_version_id
+                    .filter(|previous| done.get(previous).is_none_or(|known| *known < at))
+                    .map(|previous| (previous, at))
+            })
+            .collect();
+    }
+    Ok(done)
+}
+
+/// Issues every certificate now due to `user_id` (see the module docs), inside `txn`, the
+/// transaction of the event that may have completed the criteria. Returns what it issued.
+pub async fn issue_due(
+    txn: &impl ConnectionTrait,
+    issuer: &Issuer,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<certificate::Model>> {
+    // One issuance per person at a time; see the module docs.
+    user::Entity::update_many()
+        .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(txn)
+        .await?;
+    let holder = user::Entity::find_by_id(user_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let courses_done = completed_courses(txn, user_id).await?;
+    let passed = attempt::Entity::find()
+        .filter(attempt::Column::UserId.eq(user_id))
+        .filter(attempt::Column::SubmittedAt.is_not_null())
+        .filter(attempt::Column::Passed.eq(true))
+        .all(txn)
+        .await?;
+
+    // Templates with at least one criterion the person has met.
+    let mut candidates: HashSet<Uuid> = HashSet::new();
+    if !courses_done.is_empty() {
+        candidates.extend(
+            certificate_template_course::Entity::find()
+                .filter(
+                    certificate_template_course::Column::CourseId
+                        .is_in(courses_done.keys().copied()),
+                )
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|row| row.template_id),
+        );
+    }
+    if !passed.is_empty() {
+        candidates.extend(
+            certificate_template_assessment::Entity::find()
+                .filter(
+                    certificate_template_assessment::Column::AssessmentId
+                        .is_in(passed.iter().map(|a| a.assessment_id)),
+                )
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|row| row.template_id),
+        );
+    }
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut candidates: Vec<Uuid> = candidates.into_iter().collect();
+    candidates.sort();
+    let templates = certificate_template::Entity::find()
+        .filter(certificate_template::Column::Id.is_in(candidates.iter().copied()))
+        .order_by_asc(certificate_template::Column::Id)
+        .all(txn)
+        .await?;
+    let course_criteria = certificate_template_course::Entity::find()
+        .filter(certificate_template_course::Column::TemplateId.is_in(candidates.iter().copied()))
+        .all(txn)
+        .await?;
+    let assessment_criteria = certificate_template_assessment::Entity::find()
+        .filter(
+            certificate_template_assessment::Column::TemplateId.is_in(candidates.iter().copied()),
+        )
+        .all(txn)
+        .await?;
+    let held = certificate::Entity::find()
+        .filter(certificate::Column::UserId.eq(user_id))
+        .filter(certificate::Column::TemplateId.is_in(candidates.iter().copied()))
+        .all(txn)
+        .await?;
+    let holder_unit = org::find(txn, holder.org_unit_id).await?;
+    let template_units = org::find_many(
+        txn,
+        &templates
+            .iter()
+            .filter_map(|t| t.org_unit_id)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+
+    let mut issued = Vec::new();
+    for template in &templates {
+        if let Some(unit_id) = template.org_unit_id {
+            let applies = template_units
+                .iter()
+                .any(|u| u.id == unit_id && holder_unit.path.starts_with(&u.path));
+            if !applies {
+                continue;
+            }
+        }
+        // When each criterion was met; a criterion not met leaves the template out.
+        let mut met_at: Vec<Option<DateTime<Utc>>> = Vec::new();
+        for criterion in course_criteria
+            .iter()
+            .filter(|c| c.template_id == template.id)
+        {
+            met_at.push(courses_done.get(&criterion.course_id).copied());
+        }
+        for criterion in assessment_criteria
+            .iter()
+            .filter(|c| c.template_id == template.id)
+        {
+            met_at.push(
+                passed
+                    .iter()
+                    .filter(|a| {
+                        a.assessment_id == criterion.assessment_id
+                            && a.percent.is_some_and(|p| p >= criterion.min_percent)
+                    })
+                    .filter_map(|a| a.submitted_at)
+                    .max(),
+            );
+        }
+        let Some(evidence) = met_at
+            .iter()
+            .copied()
+            .collect::<Option<Vec<_>>>()
+            .and_then(|times| times.into_iter().max())
+        else {
+            continue;
+        };
+        let previous = held
+            .iter()
+            .filter(|c| c.template_id == template.id)
+            .max_by_key(|c| c.sequence);
+        if let Some(previous) = previous {
+            if is_valid(previous, now) {
+                continue;
+            }
+            let ended = previous.revoked_at.or(previous.expires_at);
+            if ended.is_some_and(|ended| evidence <= ended) {
+                continue;
+            }
+        }
+        let sequence = previous.map_or(1, |p| p.sequence + 1);
+        if let Some(certificate) = issue(txn, issuer, &holder, template, sequence, now).await? {
+            issued.push(certificate);
+        }
+    }
+    Ok(issued)
+}
+
+/// Signs and stores one certificate; `None` if the same one was issued meanwhile.
+async fn issue(
+    txn: &impl ConnectionTrait,
+    issuer: &Issuer,
+    holder: &user::Model,
+    template: &certificate_template::Model,
+    sequence: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<certificate::Model>> {
+    let code = VerificationCode::generate()?;
+    let issued_at = now.trunc_subsecs(0);
+    let expires_at = match template.validity_months {
+        Some(months) => Some(
+            issued_at
+                .checked_add_months(Months::new(u32::try_from(months).unwrap_or(0)))
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("expiry out of range")))?,
+        ),
+        None => None,
+    };
+    let badge = Badge {
+        id: issuer.credential_url(&code),
+        issuer_id: issuer.base_url().to_owned(),
+        issuer_name: template.issuer_name.clone(),
+        holder_name: holder.display_name.clone(),
+        achievement_id: format!("urn:uuid:{}", template.id),
+        title: template.title.clone(),
+        description: template.description.clone(),
+        criteria: criteria_narrative(txn, template.id).await?,
+        alignments: alignments_of(txn, template.id).await?,
+        valid_from: issued_at,
+        valid_until: expires_at,
+    };
+    let model = certificate::Model {
+        id: Uuid::now_v7(),
+        template_id: template.id,
+        user_id: holder.id,
+        sequence,
+        code: code.as_str().to_owned(),
+        issued_at,
+        expires_at,
+        revoked_at: None,
+        revoked_reason: None,
+        revoked_by: None,
+        credential: badge.sign(issuer.key()),
+    };
+    let inserted = certificate::Entity::insert(certificate::ActiveModel {
+        id: Set(model.id),
+        template_id: Set(model.template_id),
+        user_id: Set(model.user_id),
+        sequence: Set(model.sequence),
+        code: Set(model.code.clone()),
+        issued_at: Set(model.issued_at),
+        expires_at: Set(model.expires_at),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        revoked_by: Set(None),
+        credential: Set(model.credential.clone()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            certificate::Column::TemplateId,
+            certificate::Column::UserId,
+            certificate::Column::Sequence,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    audit::record(
+        txn,
+        None,
+        "certificate.issued",
+        Target::Certificate(model.id),
+        json!({
+            "templateId": template.id,
+            "userId": holder.id,
+            "sequence": sequence,
+            "expiresAt": expires_at,
+        }),
+    )
+    .await?;
+    tracing::info!(certificate = %model.id, template = %template.id, "certificate issued");
+    Ok(Some(model))
+}
+
+/// The criteria in words, for the credential's `criteria.narrative`.
+async fn criteria_narrative(db: &impl ConnectionTrait, template_id: Uuid) -> Result<String> {
+    let course_ids: Vec<Uuid> = certificate_template_course::Entity::find()
+        .filter(certificate_template_course::Column::TemplateId.eq(template_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.course_id)
+        .collect();
+    let mut courses = courses::courses_by_ids(db, &course_ids).await?;
+    courses.sort_by(|a, b| a.title.cmp(&b.title));
+    let criteria = certificate_template_assessment::Entity::find()
+        .filter(certificate_template_assessment::Column::TemplateId.eq(template_id))
+        .all(db)
+        .await?;
+    let assessments = assessment::Entity::find()
+        .filter(assessment::Column::Id.is_in(criteria.iter().map(|c| c.assessment_id)))
+        .all(db)
+        .await?;
+    let mut parts: Vec<String> = courses
+        .iter()
+        .map(|c| format!("Completed the course \"{}\".", c.title))
+        .collect();
+    for criterion in &criteria {
+        let title = assessments
+            .iter()
+            .find(|a| a.id == criterion.assessment_id)
+            .map_or("an assessment", |a| a.title.as_str());
+        parts.push(format!(
+            "Passed the assessment \"{title}\" with at least {}%.",
+            criterion.min_percent
+        ));
+    }
+    Ok(parts.join(" "))
+}
+
+/// The template's competence alignments, in order.
+async fn alignments_of(db: &impl ConnectionTrait, template_id: Uuid) -> Result<Vec<Alignment>> {
+    let rows = certificate_template_competence::Entity::find()
+        .filter(certificate_template_competence::Column::TemplateId.eq(template_id))
+        .order_by_asc(certificate_template_competence::Column::Position)
+        .all(db)
+        .await?;
+    let competences = crate::competences::competences_by_ids(
+        db,
+        &rows.iter().map(|r| r.competence_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    let frameworks = crate::competences::frameworks_by_ids(
+        db,
+        &competences
+            .iter()
+            .map(|c| c.framework_id)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let competence = competences.iter().find(|c| c.id == row.competence_id)?;
+            let framework = frameworks
+                .iter()
+                .find(|f| f.id == competence.framework_id)?;
+            let url = if framework.code == "DIGCOMP" {
+                DIGCOMP_URL.to_owned()
+            } else {
+                format!("urn:uuid:{}", competence.id)
+            };
+            Some(Alignment {
+                name: competence.name.clone(),
+                code: competence.code.clone(),
+                framework: framework.name.clone(),
+                url,
+            })
+        })
+        .collect())
+}
+
+/// Revokes a certificate (`ADMIN` covering the holder's unit), with a reason; audited.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    certificate_id: Uuid,
+    reason: &str,
+) -> Result<certificate::Model> {
+    actor.require_role(Role::Admin)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid(
+            "reason",
+            "say why the certificate is revoked",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(Error::invalid(
+            "reason",
+            format!("reason must be at most {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    let certificate = certificate::Entity::find_by_id(certificate_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("certificate"))?;
+    let holder = user::Entity::find_by_id(certificate.user_id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("certificate"))?;
+    let unit = org::find(db, holder.org_unit_id).await?;
+    actor.require_covers(Role::Admin, &unit.path, "the holder's org unit")?;
+    if certificate.revoked_at.is_some() {
+        return Err(Error::Conflict {
+            field: "certificateId",
+            message: "the certificate is already revoked".into(),
+        });
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    // Conditional, so two revocations at once record one.
+    let updated = certificate::Entity::update_many()
+        .col_expr(certificate::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(
+            certificate::Column::RevokedReason,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .col_expr(
+            certificate::Column::RevokedBy,
+            Expr::value(Some(actor.id())),
+        )
+        .filter(certificate::Column::Id.eq(certificate.id))
+        .filter(certificate::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(Error::Conflict {
+            field: "certificateId",
+            message: "the certificate is already revoked".into(),
+        });
+    }
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "certificate.revoked",
+        Target::Certificate(certificate.id),
+        json!({ "userId": certificate.user_id, "templateId": certificate.template_id, "reason": reason }),
+    )
+    .await?;
+    txn.commit().await?;
+    certificate::Entity::find_by_id(certificate.id)
+        .one(db)
+        .await?
+        .ok_or(Error::NotFound("certificate"))
+}
+
+/// The actor's own certificates, newest first.
+pub async fn mine(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<certificate::Model>> {
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::UserId.eq(actor.id()))
+        .order_by_desc(certificate::Column::IssuedAt)
+        .order_by_desc(certificate::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A certificate's status as anyone may learn it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Valid,
+    Expired,
+    Revoked,
+    NotFound,
+}
+
+impl Status {
+    pub fn of(certificate: &certificate::Model, now: DateTime<Utc>) -> Self {
+        if certificate.revoked_at.is_some() {
+            Self::Revoked
+        } else if certificate.expires_at.is_some_and(|at| at <= now) {
+            Self::Expired
+        } else {
+            Self::Valid
+        }
+    }
+}
+
+/// What a verification shows: nothing about the holder but their display name.
+#[derive(Clone, Debug)]
+pub struct Verification {
+    pub status: Status,
+    /// The code in its grouped form, when it names a certificate.
+    pub code: Option<VerificationCode>,
+    pub holder_name: Option<String>,
+    pub title: Option<String>,
+    pub issuer_name: Option<String>,
+    pub issued_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Verification {
+    fn not_found() -> Self {
+        Self {
+            status: Status::NotFound,
+            code: None,
+            holder_name: None,
+            title: None,
+            issuer_name: None,
+            issued_at: None,
+            expires_at: None,
+            revoked_at: None,
+        }
+    }
+}
+
+/// Looks a code up (public). Anything that is not a code, and a code of no certificate, is
+/// `NotFound`.
+pub async fn verify(db: &impl ConnectionTrait, code: &str) -> Result<Verification> {
+    let Some((certificate, code)) = find_by_code(db, code).await? else {
+        return Ok(Verification::not_found());
+    };
+    let template = certificate_template::Entity::find_by_id(certificate.template_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("template of a certificate is missing")))?;
+    let holder = user::Entity::find_by_id(certificate.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("holder of a certificate is missing")))?;
+    Ok(Verification {
+        status: Status::of(&certificate, Utc::now()),
+        code: Some(code),
+        holder_name: Some(holder.display_name),
+        title: Some(template.title),
+        issuer_name: Some(template.issuer_name),
+        issued_at: Some(certificate.issued_at),
+        expires_at: certificate.expires_at,
+        revoked_at: certificate.revoked_at,
+    })
+}
+
+/// The certificate with this code, if the text is a code and names one.
+pub async fn find_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<(certificate::Model, VerificationCode)>> {
+    let Some(code) = VerificationCode::parse(code) else {
+        return Ok(None);
+    };
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await?
+        .map(|certificate| (certificate, code)))
+}
+
+batch!(
+    /// Templates by id.
+    templates_by_ids, certificate_template, Id
+);
+batch!(
+    /// Course criteria of many templates.
+    course_criteria_of, certificate_template_course, TemplateId
+);
+batch!(
+    /// Assessment criteria of many templates.
+    assessment_criteria_of, certificate_template_assessment, TemplateId
+);
+batch!(
+    /// Competence alignments of many templates, in order.
+    alignments_of_templates, certificate_template_competence, TemplateId, Position
+);
