@@ -1,4 +1,4 @@
-//! HR reports: `skillGapReport`, `completionReport`.
+//! HR reports: `skillGapReport`, `aiLiteracyReport`, `completionReport`.
 
 use async_graphql::{
     Context, ID, Object,
@@ -8,6 +8,7 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Utc;
 use govskills_domain::reports::{
     PageRequest, Scope,
+    ai_literacy::{self, Counts, Status, SubunitCounts, Uncertified},
     completion::{self, CompletionReport as DomainCompletionReport, CourseCompletion},
     skill_gaps::{self, CompetenceGap as DomainCompetenceGap, StaffGap, SubunitGaps},
 };
@@ -320,6 +321,194 @@ impl CourseCompletionRow {
     }
 }
 
+/// The AI-literacy report of an org unit.
+pub struct AiLiteracyReport(ai_literacy::AiLiteracyReport);
+
+/// Where the staff of an org unit (its whole subtree) whose job role uses AI systems stand on AI
+/// literacy (EU AI Act Art. 4). Each person counts once, under the first status that applies:
+/// certified (a valid certificate that attests AI literacy), overdue, assigned, missing.
+#[Object]
+impl AiLiteracyReport {
+    /// The org unit reported on.
+    async fn org_unit(&self) -> OrgUnit {
+        OrgUnit(self.0.scope.unit.clone())
+    }
+
+    /// The counts over the whole subtree.
+    async fn totals(&self) -> AiLiteracyCounts {
+        AiLiteracyCounts(self.0.counts)
+    }
+
+    /// The same per direct sub-unit, by name.
+    async fn subunits(&self) -> Vec<SubunitAiLiteracy> {
+        self.0
+            .subunits
+            .iter()
+            .cloned()
+            .map(SubunitAiLiteracy)
+            .collect()
+    }
+
+    /// The people using AI systems without a valid certificate: overdue first, then those with
+    /// nothing under way, then those assigned; by name. Every read is recorded in the audit log.
+    async fn uncertified(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, UncertifiedEntry>> {
+        let first = page_size(first)?;
+        let offset = after.as_deref().map(parse_cursor).transpose()?;
+        let start = offset.map_or(0, |offset| offset + 1);
+        let page = PageRequest {
+            first: first as u64 + 1,
+            offset: start,
+        };
+        let mut people =
+            ai_literacy::uncertified(&services(ctx)?.db, actor(ctx)?, &self.0, page).await?;
+        let has_next_page = people.len() > first;
+        people.truncate(first);
+        let mut connection = Connection::new(offset.is_some(), has_next_page);
+        connection.edges.extend(
+            people
+                .into_iter()
+                .zip(start..)
+                .map(|(entry, position)| Edge::new(cursor(position), UncertifiedEntry(entry))),
+        );
+        Ok(connection)
+    }
+}
+
+/// How many staff using AI systems are at each status.
+pub struct AiLiteracyCounts(Counts);
+
+/// How many staff using AI systems are at each status.
+#[Object]
+impl AiLiteracyCounts {
+    /// Staff whose job role uses AI systems.
+    async fn staff_using_ai_systems(&self) -> i32 {
+        count(self.0.total())
+    }
+
+    /// Of those, holding a valid (neither expired nor revoked) AI-literacy certificate.
+    async fn certified(&self) -> i32 {
+        count(self.0.certified)
+    }
+
+    /// Without one, but assigned a course towards it that is not yet due.
+    async fn assigned(&self) -> i32 {
+        count(self.0.assigned)
+    }
+
+    /// Without one, and their assignment is past its due date.
+    async fn overdue(&self) -> i32 {
+        count(self.0.overdue)
+    }
+
+    /// Without one and with nothing under way.
+    async fn missing(&self) -> i32 {
+        count(self.0.missing)
+    }
+
+    /// Certified, as a percentage of those using AI systems (100 when nobody does).
+    async fn certified_percent(&self) -> f64 {
+        let total = self.0.total();
+        if total == 0 {
+            100.0
+        } else {
+            self.0.certified as f64 * 100.0 / total as f64
+        }
+    }
+}
+
+/// A direct sub-unit's part of an AI-literacy report.
+pub struct SubunitAiLiteracy(SubunitCounts);
+
+/// A direct sub-unit's part of an AI-literacy report, over its whole subtree.
+#[Object]
+impl SubunitAiLiteracy {
+    /// The sub-unit.
+    async fn org_unit(&self) -> OrgUnit {
+        OrgUnit(self.0.unit.clone())
+    }
+
+    /// Whether its counts are withheld because fewer of its staff use AI systems than the
+    /// configured minimum group size (`GOVSKILLS_REPORT_MIN_GROUP_SIZE`).
+    async fn suppressed(&self) -> bool {
+        self.0.counts.shown().is_none()
+    }
+
+    /// The counts; null when suppressed.
+    async fn counts(&self) -> Option<AiLiteracyCounts> {
+        self.0.counts.shown().copied().map(AiLiteracyCounts)
+    }
+}
+
+/// Where a person using AI systems stands.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AiLiteracyStatus {
+    /// Holds a valid certificate that attests AI literacy.
+    Certified,
+    /// Assigned a course towards one, past its due date.
+    Overdue,
+    /// Assigned a course towards one, not yet due.
+    Assigned,
+    /// Nothing under way.
+    Missing,
+}
+
+impl From<Status> for AiLiteracyStatus {
+    fn from(value: Status) -> Self {
+        match value {
+            Status::Certified => Self::Certified,
+            Status::Overdue => Self::Overdue,
+            Status::Assigned => Self::Assigned,
+            Status::Missing => Self::Missing,
+        }
+    }
+}
+
+/// A person using AI systems without a valid certificate.
+pub struct UncertifiedEntry(Uncertified);
+
+/// A person whose job uses AI systems and who holds no valid AI-literacy certificate.
+#[Object]
+impl UncertifiedEntry {
+    /// Their display name (nothing else about them is shown).
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// The org unit they work in.
+    async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
+        loader::<OrgUnitLoader>(ctx)?
+            .load_one(self.0.org_unit_id)
+            .await?
+            .map(OrgUnit)
+            .ok_or_else(|| {
+                ApiError::internal(&anyhow::anyhow!(
+                    "org unit {} is missing",
+                    self.0.org_unit_id
+                ))
+            })
+    }
+
+    /// The name of their job role.
+    async fn job_role(&self) -> &str {
+        &self.0.job_role
+    }
+
+    /// Overdue, missing or assigned.
+    async fn status(&self) -> AiLiteracyStatus {
+        self.0.status.into()
+    }
+
+    /// When their earliest open assignment towards a certificate is due, if they have one.
+    async fn due_at(&self) -> Option<chrono::DateTime<Utc>> {
+        self.0.due_at
+    }
+}
+
 #[derive(Default)]
 pub struct ReportQuery;
 
@@ -357,6 +546,27 @@ impl ReportQuery {
         )
         .await?;
         Ok(SkillGapReport(report))
+    }
+
+    /// AI literacy (EU AI Act Art. 4) of the staff of an org unit's subtree whose job role uses
+    /// AI systems (HR or ADMIN covering the unit).
+    async fn ai_literacy_report(
+        &self,
+        ctx: &Context<'_>,
+        org_unit_id: ID,
+    ) -> ApiResult<AiLiteracyReport> {
+        let actor = actor(ctx)?;
+        let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
+        let services = services(ctx)?;
+        let scope = Scope::load(&services.db, actor, unit_id, true).await?;
+        let report = ai_literacy::report(
+            &services.db,
+            scope,
+            Utc::now(),
+            services.report_min_group_size,
+        )
+        .await?;
+        Ok(AiLiteracyReport(report))
     }
 
     /// Course completion of an org unit's staff (HR or ADMIN covering the unit).

@@ -50,6 +50,7 @@ const PLAIN_ROUTES: &[&str] = &[
     "/metrics",
     "/graphiql",
     "/reports/skill-gaps.csv",
+    "/reports/ai-literacy.csv",
     "/reports/completion.csv",
     "/.well-known/jwks.json",
 ];
@@ -66,6 +67,10 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at(
             "/reports/skill-gaps.csv",
             get(reports::skill_gaps_csv).data(state.clone()),
+        )
+        .at(
+            "/reports/ai-literacy.csv",
+            get(reports::ai_literacy_csv).data(state.clone()),
         )
         .at(
             "/reports/completion.csv",

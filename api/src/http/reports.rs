@@ -2,6 +2,8 @@
 //!
 //! - `GET /reports/skill-gaps.csv?orgUnitId=..&includeSubunits=true&frameworkId=..`: one row per
 //!   person and competence their job role requires.
+//! - `GET /reports/ai-literacy.csv?orgUnitId=..`: one row per person whose job role uses AI
+//!   systems, with their status (certified, overdue, assigned, missing).
 //! - `GET /reports/completion.csv?orgUnitId=..&includeSubunits=true`: one row per course.
 //!
 //! The session comes as for `/graphql` (bearer token or cookie). Files are UTF-8 with a byte
@@ -21,7 +23,7 @@ use chrono::Utc;
 use futures_util::{StreamExt as _, pin_mut};
 use govskills_domain::{
     auth::Actor,
-    reports::{Scope, completion, skill_gaps},
+    reports::{Scope, ai_literacy, completion, skill_gaps},
 };
 use poem::{
     Body, Request, Response, handler,
@@ -295,6 +297,46 @@ pub async fn skill_gaps_csv(
                     &row.current_level.to_string(),
                     if row.verified { "yes" } else { "no" },
                     &row.gap.to_string(),
+                ])
+                .await?;
+            }
+            Ok(sink)
+        },
+    )
+}
+
+/// `GET /reports/ai-literacy.csv`
+#[handler]
+pub async fn ai_literacy_csv(
+    req: &Request,
+    Query(params): Query<ReportParams>,
+    Data(state): Data<&AppState>,
+) -> Response {
+    let request_id = request_id(req);
+    let (actor, scope) = match authorise(state, req, &params).await {
+        Ok(prepared) => prepared,
+        Err(err) => return error_response(&err, &request_id),
+    };
+    let db = state.services.db.clone();
+    let report = match ai_literacy::report(&db, scope, Utc::now(), 0).await {
+        Ok(report) => report,
+        Err(err) => return error_response(&err.into(), &request_id),
+    };
+    csv_response(
+        "ai-literacy.csv",
+        &["name", "org unit", "job role", "status", "due"],
+        move |mut sink| async move {
+            let rows = ai_literacy::export_rows(&db, &actor, &report).await?;
+            pin_mut!(rows);
+            while let Some(row) = rows.next().await {
+                let row = row?;
+                let due = row.due_at.map(|due| due.to_rfc3339()).unwrap_or_default();
+                sink.write([
+                    row.display_name.as_str(),
+                    row.org_unit_name.as_str(),
+                    row.job_role.as_str(),
+                    row.status.as_str(),
+                    due.as_str(),
                 ])
                 .await?;
             }

@@ -14,6 +14,7 @@
 //! that shows no aggregates, only that they are suppressed, so a small team's results cannot be
 //! read off a report. Lists of named people are a read of personal data and are audited.
 
+pub mod ai_literacy;
 pub mod completion;
 pub mod skill_gaps;
 

@@ -3,6 +3,7 @@
 
 use chrono::{Duration, Utc};
 use govskills_domain::{entities::competence_result::ResultSource, learning};
+use sea_orm::ConnectionTrait as _;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -674,7 +675,11 @@ async fn the_exports_are_authorised_like_the_queries() {
     let learner = app.login(LEARNER1, PASSWORD).await;
     let demo_hr = app.login(HR, PASSWORD).await;
     let audit_events = app.count("audit_events").await;
-    for path in ["/reports/skill-gaps.csv", "/reports/completion.csv"] {
+    for path in [
+        "/reports/skill-gaps.csv",
+        "/reports/ai-literacy.csv",
+        "/reports/completion.csv",
+    ] {
         let url = format!("{path}?orgUnitId={}", org.agency);
         let anonymous = get_csv(&app, &url, None).await;
         assert_eq!(anonymous.status(), 401);
@@ -716,5 +721,199 @@ async fn the_exports_are_authorised_like_the_queries() {
             "assigned completed",
             "overdue"
         ]]
+    );
+}
+
+const AI_REPORT: &str = "query($unit: ID!) {
+    aiLiteracyReport(orgUnitId: $unit) {
+        totals { staffUsingAiSystems certified assigned overdue missing certifiedPercent }
+        subunits { orgUnit { name } suppressed counts { staffUsingAiSystems certified assigned overdue missing } }
+        uncertified(first: 10) { edges { node { displayName orgUnit { name } jobRole status dueAt } } }
+    }
+}";
+
+/// The demo ministry with people whose job role uses AI systems, in every AI-literacy status:
+///
+/// - Citizen Services: Carla certified; Cem assigned (due in a week); Chris overdue (due
+///   yesterday); Conny nothing.
+/// - Data and AI: Dana certified, then revoked; Dirk certified, then expired; Doro in a job
+///   without AI systems (not counted).
+async fn build_ai_ministry(app: &TestApp) -> (String, String) {
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let hr = app.login(HR, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let ministry = app.org_unit_id(&admin, "Ministry of Digital Affairs (demo)").await;
+    let citizen = app.org_unit_id(&admin, "Department of Citizen Services").await;
+    let data_ai = app.org_unit_id(&admin, "Department of Data and AI").await;
+    let ai_role = app
+        .ok(
+            "mutation($unit: ID!) { createJobRole(input: { name: \"AI user\", usesAiSystems: true,
+                orgUnitId: $unit, requirements: [] }) { id } }",
+            json!({ "unit": ministry }),
+            &admin,
+        )
+        .await["createJobRole"]["id"]
+        .as_str()
+        .expect("job role")
+        .to_owned();
+    let other_role = app
+        .ok(
+            "mutation($unit: ID!) { createJobRole(input: { name: \"Archivist\", usesAiSystems: false,
+                orgUnitId: $unit, requirements: [] }) { id } }",
+            json!({ "unit": ministry }),
+            &admin,
+        )
+        .await["createJobRole"]["id"]
+        .as_str()
+        .expect("job role")
+        .to_owned();
+    let (course, lessons) = published_course(app, &trainer, "AI basics", 1).await;
+    app.ok(
+        "mutation($course: ID!) { createCertificateTemplate(input: {
+            title: \"AI Certificate\", description: \"AI literacy\", issuerName: \"Ministry\",
+            courseIds: [$course], validityMonths: 24, attestsAiLiteracy: true }) { id } }",
+        json!({ "course": course }),
+        &admin,
+    )
+    .await;
+
+    let mut people = std::collections::HashMap::new();
+    for (name, unit, role) in [
+        ("Carla", &citizen, &ai_role),
+        ("Cem", &citizen, &ai_role),
+        ("Chris", &citizen, &ai_role),
+        ("Conny", &citizen, &ai_role),
+        ("Dana", &data_ai, &ai_role),
+        ("Dirk", &data_ai, &ai_role),
+        ("Doro", &data_ai, &other_role),
+    ] {
+        let id = person(app, &admin, name, unit).await;
+        give_job_role(app, &admin, &id, role).await;
+        let token = app
+            .login(&format!("{}@agency.test", name.to_lowercase()), PASSWORD)
+            .await;
+        people.insert(name, (id, token));
+    }
+    for name in ["Carla", "Dana", "Dirk"] {
+        let token = &people[name].1;
+        enroll(app, token, &course).await;
+        complete(app, token, &lessons[0]).await;
+    }
+    assign(app, &hr, &course, &[&people["Cem"].0], days_from_now(7)).await;
+    assign(app, &hr, &course, &[&people["Chris"].0], days_from_now(-1)).await;
+
+    let certificate = |name: &str| {
+        let token = people[name].1.clone();
+        async move {
+            app.ok("{ myCertificates { id } }", json!({}), &token).await["myCertificates"][0]
+                ["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a certificate for the course"))
+                .to_owned()
+        }
+    };
+    let dana = certificate("Dana").await;
+    app.ok(
+        "mutation($id: ID!) { revokeCertificate(certificateId: $id, reason: \"issued in error\") { id } }",
+        json!({ "id": dana }),
+        &admin,
+    )
+    .await;
+    // Expiry is two years away; the test moves it into the past rather than waiting.
+    let dirk = certificate("Dirk").await;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE certificates SET expires_at = issued_at WHERE id = '{dirk}'"
+        ))
+        .await
+        .expect("expiry moved");
+    (ministry, hr)
+}
+
+#[tokio::test]
+async fn the_ai_literacy_report_counts_each_person_under_one_status() {
+    let app = spawn_app().await;
+    let (ministry, hr) = build_ai_ministry(&app).await;
+
+    let report = app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"]
+        .clone();
+    assert_eq!(
+        report["totals"],
+        json!({ "staffUsingAiSystems": 6, "certified": 1, "assigned": 1, "overdue": 1,
+            "missing": 3, "certifiedPercent": 100.0 / 6.0 })
+    );
+    assert_eq!(
+        report["subunits"],
+        json!([
+            { "orgUnit": { "name": "Department of Citizen Services" }, "suppressed": false,
+              "counts": { "staffUsingAiSystems": 4, "certified": 1, "assigned": 1, "overdue": 1, "missing": 1 } },
+            { "orgUnit": { "name": "Department of Data and AI" }, "suppressed": false,
+              "counts": { "staffUsingAiSystems": 2, "certified": 0, "assigned": 0, "overdue": 0, "missing": 2 } },
+        ])
+    );
+    let listed: Vec<(String, String)> = report["uncertified"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["displayName"].as_str().expect("name").to_owned(),
+                e["node"]["status"].as_str().expect("status").to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("Chris", "OVERDUE"),
+        ("Conny", "MISSING"),
+        ("Dana", "MISSING"),
+        ("Dirk", "MISSING"),
+        ("Cem", "ASSIGNED"),
+    ];
+    assert_eq!(
+        listed,
+        expected.map(|(name, status)| (name.to_owned(), status.to_owned()))
+    );
+    assert!(report["uncertified"]["edges"][0]["node"]["dueAt"].is_string());
+    assert_eq!(report["uncertified"]["edges"][0]["node"]["jobRole"], "AI user");
+    assert_eq!(app.latest_audit_event().await.0, "report.staff_read");
+}
+
+#[tokio::test]
+async fn ai_literacy_counts_of_small_groups_are_suppressed_and_exported_as_csv() {
+    let app = spawn_app_with(|config| config.report_min_group_size = 3).await;
+    let (ministry, hr) = build_ai_ministry(&app).await;
+
+    let report = app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"]
+        .clone();
+    // Data and AI has two people using AI systems: below 3.
+    assert_eq!(report["subunits"][0]["suppressed"], false);
+    assert_eq!(
+        report["subunits"][1],
+        json!({ "orgUnit": { "name": "Department of Data and AI" }, "suppressed": true, "counts": null })
+    );
+
+    let response = get_csv(
+        &app,
+        &format!("/reports/ai-literacy.csv?orgUnitId={ministry}"),
+        Some(&hr),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let rows = parse_csv(&response.text().await.expect("body"));
+    let short: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|r| [r[0].as_str(), r[1].as_str(), r[3].as_str()])
+        .collect();
+    assert_eq!(
+        short,
+        [
+            ["name", "org unit", "status"],
+            ["Chris", "Department of Citizen Services", "overdue"],
+            ["Conny", "Department of Citizen Services", "missing"],
+            ["Dana", "Department of Data and AI", "missing"],
+            ["Dirk", "Department of Data and AI", "missing"],
+            ["Cem", "Department of Citizen Services", "assigned"],
+            ["Carla", "Department of Citizen Services", "certified"],
+        ]
     );
 }

@@ -1,0 +1,324 @@
+//! The AI-literacy report: the evidence an administration shows for Article 4 of the EU AI Act.
+//!
+//! It covers the staff in scope whose job role uses AI systems. Each of them has one status, the
+//! first that applies:
+//!
+//! 1. `Certified`: holds a certificate of a template that attests AI literacy, neither revoked
+//!    nor expired.
+//! 2. `Overdue`: has an open assignment (by HR, not completed) of a course that such a template
+//!    requires, past its due date.
+//! 3. `Assigned`: has such an assignment, not yet due (or without a due date).
+//! 4. `Missing`: none of these: nothing is under way.
+//!
+//! An expired or revoked certificate counts as none; so does a course completed without the
+//! rest of the template's criteria (the certificate is what counts).
+
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt as _};
+use sea_orm::{ConnectionTrait, FromQueryResult, StreamTrait, Value};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Group, PageRequest, Scope, staff_cte, statement};
+use crate::{
+    Error, Result,
+    audit::{self, Target},
+    auth::Actor,
+    entities::org_unit,
+};
+
+/// Where a person using AI systems stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    Certified,
+    Overdue,
+    Assigned,
+    Missing,
+}
+
+impl Status {
+    fn parse(raw: &str) -> Result<Self> {
+        match raw {
+            "certified" => Ok(Self::Certified),
+            "overdue" => Ok(Self::Overdue),
+            "assigned" => Ok(Self::Assigned),
+            "missing" => Ok(Self::Missing),
+            other => Err(Error::Internal(anyhow::anyhow!(
+                "unknown AI-literacy status {other:?}"
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Certified => "certified",
+            Self::Overdue => "overdue",
+            Self::Assigned => "assigned",
+            Self::Missing => "missing",
+        }
+    }
+}
+
+/// How many people using AI systems are at each status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub certified: i64,
+    pub overdue: i64,
+    pub assigned: i64,
+    pub missing: i64,
+}
+
+impl Counts {
+    /// Everyone using AI systems.
+    pub fn total(&self) -> i64 {
+        self.certified + self.overdue + self.assigned + self.missing
+    }
+
+    fn add(&mut self, status: Status, n: i64) {
+        match status {
+            Status::Certified => self.certified += n,
+            Status::Overdue => self.overdue += n,
+            Status::Assigned => self.assigned += n,
+            Status::Missing => self.missing += n,
+        }
+    }
+}
+
+/// A direct sub-unit's part of the report.
+#[derive(Clone, Debug)]
+pub struct SubunitCounts {
+    pub unit: org_unit::Model,
+    pub counts: Group<Counts>,
+}
+
+/// The report over a scope.
+#[derive(Clone, Debug)]
+pub struct AiLiteracyReport {
+    pub scope: Scope,
+    pub now: DateTime<Utc>,
+    pub counts: Counts,
+    pub subunits: Vec<SubunitCounts>,
+}
+
+/// A person using AI systems and their status (in [`uncertified`], never `Certified`).
+#[derive(Clone, Debug)]
+pub struct Uncertified {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub org_unit_id: Uuid,
+    pub org_unit_name: String,
+    pub job_role: String,
+    pub status: Status,
+    /// The earliest due date of their open assignments, if any.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct PersonRow {
+    user_id: Uuid,
+    display_name: String,
+    org_unit_id: Uuid,
+    org_unit_name: String,
+    job_role: String,
+    status: String,
+    due_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<PersonRow> for Uncertified {
+    type Error = Error;
+
+    fn try_from(row: PersonRow) -> Result<Self> {
+        Ok(Self {
+            status: Status::parse(&row.status)?,
+            user_id: row.user_id,
+            display_name: row.display_name,
+            org_unit_id: row.org_unit_id,
+            org_unit_name: row.org_unit_name,
+            job_role: row.job_role,
+            due_at: row.due_at,
+        })
+    }
+}
+
+/// `staff`, then `ai_status (user_id, org_unit_id, path, job_role, status, due_at)`: one row
+/// per person in scope whose job role uses AI systems. Parameters `$1`, `$2` and `$3` (now).
+fn status_cte(scope: &Scope, now: DateTime<Utc>) -> (String, Vec<Value>) {
+    let (staff, mut values) = staff_cte(scope);
+    values.push(now.into());
+    let sql = format!(
+        "{staff}, \
+         ai AS ( \
+           SELECT s.user_id, s.org_unit_id, s.path, j.name AS job_role \
+           FROM staff s \
+           JOIN user_job_roles uj ON uj.user_id = s.user_id \
+           JOIN job_roles j ON j.id = uj.job_role_id \
+           WHERE j.uses_ai_systems \
+         ), \
+         certified AS ( \
+           SELECT DISTINCT c.user_id FROM certificates c \
+           JOIN certificate_templates t ON t.id = c.template_id \
+           WHERE t.attests_ai_literacy AND c.revoked_at IS NULL \
+             AND (c.expires_at IS NULL OR c.expires_at > $3) \
+         ), \
+         assigned AS ( \
+           SELECT e.user_id, MIN(e.due_at) AS due_at, \
+             MAX(CASE WHEN e.due_at IS NOT NULL AND e.due_at < $3 THEN 1 ELSE 0 END) AS overdue \
+           FROM enrollments e \
+           JOIN certificate_template_courses tc ON tc.course_id = e.course_id \
+           JOIN certificate_templates t ON t.id = tc.template_id \
+           WHERE t.attests_ai_literacy AND e.source = 'assigned' AND e.status = 'active' \
+           GROUP BY e.user_id \
+         ), \
+         ai_status AS ( \
+           SELECT ai.user_id, ai.org_unit_id, ai.path, ai.job_role, \
+             CASE WHEN cf.user_id IS NOT NULL THEN 'certified' \
+               WHEN a.user_id IS NULL THEN 'missing' \
+               WHEN a.overdue = 1 THEN 'overdue' ELSE 'assigned' END AS status, \
+             a.due_at \
+           FROM ai \
+           LEFT JOIN certified cf ON cf.user_id = ai.user_id \
+           LEFT JOIN assigned a ON a.user_id = ai.user_id \
+         )"
+    );
+    (sql, values)
+}
+
+/// The counts of the report (two statements, whatever the staff count). `min_group_size`
+/// suppresses sub-units with fewer staff using AI systems (0: never).
+pub async fn report(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    now: DateTime<Utc>,
+    min_group_size: u32,
+) -> Result<AiLiteracyReport> {
+    #[derive(Debug, FromQueryResult)]
+    struct Row {
+        unit_path: String,
+        status: String,
+        people: i64,
+    }
+    let (cte, mut values) = status_cte(&scope, now);
+    values.push(scope.subunit_prefix_len().into());
+    let sql = format!(
+        "{cte} SELECT substr(path, 1, $4) AS unit_path, status, COUNT(*) AS people \
+         FROM ai_status GROUP BY 1, 2"
+    );
+    let rows = Row::find_by_statement(statement(db, sql, values))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| Ok((row.unit_path, Status::parse(&row.status)?, row.people)))
+        .collect::<Result<Vec<_>>>()?;
+    let count = |filter: &dyn Fn(&str) -> bool| {
+        let mut counts = Counts::default();
+        for (path, status, people) in &rows {
+            if filter(path) {
+                counts.add(*status, *people);
+            }
+        }
+        counts
+    };
+    let counts = count(&|_| true);
+    let subunits = scope
+        .subunits(db)
+        .await?
+        .into_iter()
+        .map(|unit| {
+            // The group is the sub-unit's staff using AI systems: fewer than the minimum and
+            // even the counts could point at a person.
+            let figures = count(&|path| path == unit.path);
+            let counts = Group::new(figures.total(), min_group_size, || figures);
+            SubunitCounts { unit, counts }
+        })
+        .collect();
+    Ok(AiLiteracyReport {
+        scope,
+        now,
+        counts,
+        subunits,
+    })
+}
+
+/// The people of the report, with `page` one page of the uncertified, else everyone (for the
+/// export); overdue first, then missing, then assigned, then certified; by name.
+fn people_sql(report: &AiLiteracyReport, page: Option<PageRequest>) -> (String, Vec<Value>) {
+    let (cte, mut values) = status_cte(&report.scope, report.now);
+    let (filter, limit) = match page {
+        Some(page) => {
+            let at = values.len() + 1;
+            values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
+            values.push(i64::try_from(page.offset).unwrap_or(i64::MAX).into());
+            (
+                "WHERE s.status <> 'certified'",
+                format!("LIMIT ${at} OFFSET ${}", at + 1),
+            )
+        }
+        None => ("", String::new()),
+    };
+    let sql = format!(
+        "{cte} SELECT s.user_id, u.display_name, s.org_unit_id, o.name AS org_unit_name, \
+           s.job_role, s.status, s.due_at \
+         FROM ai_status s JOIN users u ON u.id = s.user_id \
+         JOIN org_units o ON o.id = s.org_unit_id \
+         {filter} \
+         ORDER BY CASE s.status WHEN 'overdue' THEN 0 WHEN 'missing' THEN 1 \
+             WHEN 'assigned' THEN 2 ELSE 3 END, \
+           u.display_name, s.user_id {limit}"
+    );
+    (sql, values)
+}
+
+async fn audit_read(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    report: &AiLiteracyReport,
+    page: Option<PageRequest>,
+) -> Result<()> {
+    audit::record(
+        db,
+        Some(actor.id()),
+        "report.staff_read",
+        Target::OrgUnit(report.scope.unit.id),
+        json!({
+            "report": "aiLiteracy",
+            "offset": page.map(|p| p.offset),
+            "export": page.is_none().then_some("csv"),
+        }),
+    )
+    .await
+}
+
+/// One page of the people using AI systems without a valid certificate (overdue first, then
+/// those with nothing under way, then those assigned; by name). Names people, so the read is
+/// recorded as an audit event.
+pub async fn uncertified(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    report: &AiLiteracyReport,
+    page: PageRequest,
+) -> Result<Vec<Uncertified>> {
+    let (sql, values) = people_sql(report, Some(page));
+    let people = PersonRow::find_by_statement(statement(db, sql, values))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Uncertified::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    audit_read(db, actor, report, Some(page)).await?;
+    Ok(people)
+}
+
+/// Everyone using AI systems with their status, for the CSV export: a stream, so the export
+/// never holds the whole list in memory. Audited like [`uncertified`].
+pub async fn export_rows<'a, C: ConnectionTrait + StreamTrait>(
+    db: &'a C,
+    actor: &Actor,
+    report: &AiLiteracyReport,
+) -> Result<impl Stream<Item = Result<Uncertified>> + Send + 'a> {
+    audit_read(db, actor, report, None).await?;
+    let (sql, values) = people_sql(report, None);
+    Ok(PersonRow::find_by_statement(statement(db, sql, values))
+        .stream(db)
+        .await?
+        .map(|row| Uncertified::try_from(row?)))
+}
