@@ -227,21 +227,17 @@ where
 }
 
 /// The signed-in actor and the checked scope of a report request.
+/// `include_subunits` is the query's `includeSubunits` (default true) where the report has it.
 async fn authorise(
     state: &AppState,
     req: &Request,
     params: &ReportParams,
+    include_subunits: bool,
 ) -> Result<(Actor, Scope), ApiError> {
     let context = authenticate(state, req, String::new()).await?;
     let actor = context.actor.ok_or_else(ApiError::unauthenticated)?;
     let unit_id = params.org_unit_id()?;
-    let scope = Scope::load(
-        &state.services.db,
-        &actor,
-        unit_id,
-        params.include_subunits.unwrap_or(true),
-    )
-    .await?;
+    let scope = Scope::load(&state.services.db, &actor, unit_id, include_subunits).await?;
     Ok((actor, scope))
 }
 
@@ -262,7 +258,8 @@ pub async fn skill_gaps_csv(
     let request_id = request_id(req);
     let prepared = async {
         let framework_id = parse_uuid(params.framework_id.as_deref(), "frameworkId")?;
-        let (actor, scope) = authorise(state, req, &params).await?;
+        let subunits = params.include_subunits.unwrap_or(true);
+        let (actor, scope) = authorise(state, req, &params, subunits).await?;
         Ok::<_, ApiError>((actor, scope, framework_id))
     }
     .await;
@@ -313,7 +310,8 @@ pub async fn ai_literacy_csv(
     Data(state): Data<&AppState>,
 ) -> Response {
     let request_id = request_id(req);
-    let (actor, scope) = match authorise(state, req, &params).await {
+    // Like `aiLiteracyReport`, always the whole subtree.
+    let (actor, scope) = match authorise(state, req, &params, true).await {
         Ok(prepared) => prepared,
         Err(err) => return error_response(&err, &request_id),
     };
@@ -353,7 +351,8 @@ pub async fn completion_csv(
     Data(state): Data<&AppState>,
 ) -> Response {
     let request_id = request_id(req);
-    let scope = match authorise(state, req, &params).await {
+    let subunits = params.include_subunits.unwrap_or(true);
+    let scope = match authorise(state, req, &params, subunits).await {
         Ok((_, scope)) => scope,
         Err(err) => return error_response(&err, &request_id),
     };

@@ -50,13 +50,13 @@ async fn digcomp(app: &TestApp, code: &str) -> String {
 }
 
 /// A question as created: its id and the ids of its correct and wrong options.
-struct Q {
-    id: String,
-    correct: Vec<String>,
-    wrong: Vec<String>,
+pub(crate) struct Q {
+    pub(crate) id: String,
+    pub(crate) correct: Vec<String>,
+    pub(crate) wrong: Vec<String>,
 }
 
-fn split_options(question: &Value) -> (Vec<String>, Vec<String>) {
+pub(crate) fn split_options(question: &Value) -> (Vec<String>, Vec<String>) {
     let mut correct = Vec::new();
     let mut wrong = Vec::new();
     for option in question["options"].as_array().expect("options") {
@@ -129,7 +129,7 @@ async fn create_question(
     }
 }
 
-async fn create_assessment(app: &TestApp, trainer: &str, extra: Value) -> String {
+pub(crate) async fn create_assessment(app: &TestApp, trainer: &str, extra: Value) -> String {
     let unit = app.org_unit_id(trainer, MINISTRY).await;
     let mut input =
         json!({ "title": "Information literacy check", "orgUnitId": unit, "passMarkPercent": 50 });
@@ -149,7 +149,7 @@ async fn create_assessment(app: &TestApp, trainer: &str, extra: Value) -> String
         .to_owned()
 }
 
-async fn start(app: &TestApp, learner: &str, assessment: &str) -> Value {
+pub(crate) async fn start(app: &TestApp, learner: &str, assessment: &str) -> Value {
     app.ok(
         &format!("mutation($id: ID!) {{ startAttempt(assessmentId: $id) {{ {ATTEMPT_FIELDS} }} }}"),
         json!({ "id": assessment }),
@@ -159,7 +159,7 @@ async fn start(app: &TestApp, learner: &str, assessment: &str) -> Value {
         .clone()
 }
 
-async fn save(
+pub(crate) async fn save(
     app: &TestApp,
     learner: &str,
     attempt: &str,
@@ -174,7 +174,7 @@ async fn save(
     .await
 }
 
-async fn submit(app: &TestApp, learner: &str, attempt: &str) -> Value {
+pub(crate) async fn submit(app: &TestApp, learner: &str, attempt: &str) -> Value {
     app.gql(
         &format!("mutation($id: ID!) {{ submitAttempt(attemptId: $id) {{ {RESULT_FIELDS} }} }}"),
         json!({ "id": attempt }),
@@ -196,12 +196,12 @@ async fn count_where(app: &TestApp, sql: &str) -> i64 {
     row.try_get::<i64>("", "n").expect("a count")
 }
 
-fn attempt_id(attempt: &Value) -> String {
+pub(crate) fn attempt_id(attempt: &Value) -> String {
     attempt["id"].as_str().expect("attempt id").to_owned()
 }
 
 /// Three questions on DigComp 1.1 (levels 1, 1, 2) and one on 1.2 (level 1).
-async fn question_bank(app: &TestApp, trainer: &str) -> (Q, Q, Q, Q) {
+pub(crate) async fn question_bank(app: &TestApp, trainer: &str) -> (Q, Q, Q, Q) {
     let browsing = digcomp(app, "1.1").await;
     let evaluating = digcomp(app, "1.2").await;
     (
@@ -1072,7 +1072,7 @@ async fn passing_a_courses_final_test_completes_the_course_and_shows_verified_le
 }
 
 /// The correct option ids of every question the trainer may use, by question id.
-async fn answer_key(
+pub(crate) async fn answer_key(
     app: &TestApp,
     trainer: &str,
 ) -> std::collections::HashMap<String, Vec<String>> {

@@ -14,8 +14,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{
-    ADMIN, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, spawn_app, spawn_app_with,
+use crate::{
+    assessments,
+    helpers::{
+        ADMIN, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, spawn_app,
+        spawn_app_with,
+    },
 };
 
 const MINISTRY: &str = "Ministry of Digital Affairs (demo)";
@@ -893,7 +897,8 @@ async fn finishing_the_demo_course_earns_the_demo_certificate_which_verifies_off
     let admin = app.login(ADMIN, PASSWORD).await;
     let found = app
         .ok(
-            "{ courses(filter: { search: \"Checking information\" }) { edges { node { id modules { lessons { id } } } } } }",
+            "{ courses(filter: { search: \"Checking information\" }) { edges { node { id
+                modules { lessons { id kind assessmentId } } } } } }",
             json!({}),
             &learner,
         )
@@ -901,17 +906,33 @@ async fn finishing_the_demo_course_earns_the_demo_certificate_which_verifies_off
     let node = &found["courses"]["edges"][0]["node"];
     let course = node["id"].as_str().expect("the demo course");
     enroll(&app, &learner, course).await;
-    let lessons: Vec<&str> = node["modules"]
+    let lessons: Vec<&Value> = node["modules"]
         .as_array()
         .expect("modules")
         .iter()
         .flat_map(|module| module["lessons"].as_array().expect("lessons"))
-        .map(|lesson| lesson["id"].as_str().expect("id"))
         .collect();
+    let mut final_test = None;
     for lesson in &lessons {
         assert!(mine(&app, &learner).await.is_empty());
-        complete(&app, &learner, lesson).await;
+        if lesson["kind"] == "ASSESSMENT" {
+            final_test = lesson["assessmentId"].as_str();
+        } else {
+            complete(&app, &learner, lesson["id"].as_str().expect("id")).await;
+        }
     }
+    // Every text lesson is done, but the certificate also needs the final test passed.
+    assert!(mine(&app, &learner).await.is_empty());
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let key = assessments::answer_key(&app, &trainer).await;
+    let attempt = assessments::start(&app, &learner, final_test.expect("a final test")).await;
+    let attempt_id = assessments::attempt_id(&attempt);
+    for question in attempt["questions"].as_array().expect("questions") {
+        let question = question["id"].as_str().expect("id");
+        assessments::save(&app, &learner, &attempt_id, question, &key[question]).await;
+    }
+    let result = assessments::submit(&app, &learner, &attempt_id).await;
+    assert_eq!(result["data"]["submitAttempt"]["passed"], true, "{result}");
     let certificate = mine(&app, &learner).await.remove(0);
     assert_eq!(
         certificate["template"]["title"],
@@ -956,4 +977,56 @@ async fn finishing_the_demo_course_earns_the_demo_certificate_which_verifies_off
     .await;
     assert_eq!(verify(&app, code).await["status"], "REVOKED");
     assert!(page(&app, code).await.1.contains("Revoked"));
+}
+
+#[tokio::test]
+async fn passing_an_assessment_issues_the_certificate_only_at_its_minimum_percent() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let (s1, t1, m2, e1) = assessments::question_bank(&app, &trainer).await;
+    let questions = [&s1, &t1, &m2, &e1];
+    let assessment = assessments::create_assessment(
+        &app,
+        &trainer,
+        json!({ "questionIds": questions.map(|q| q.id.clone()) }),
+    )
+    .await;
+    app.ok(
+        "mutation($a: ID!) { createCertificateTemplate(input: { title: \"Information literacy\",
+            description: \"Checked\", issuerName: \"Ministry\",
+            assessments: [{ assessmentId: $a, minPercent: 100 }] }) { id } }",
+        json!({ "a": assessment }),
+        &admin,
+    )
+    .await;
+
+    // 75 %: passes the assessment's pass mark (50 %), not the template's 100 %.
+    let attempt = assessments::start(&app, &learner, &assessment).await;
+    let id = assessments::attempt_id(&attempt);
+    for (i, question) in questions.iter().enumerate() {
+        let answer = if i == 0 {
+            &question.wrong[..1]
+        } else {
+            &question.correct[..]
+        };
+        assessments::save(&app, &learner, &id, &question.id, answer).await;
+    }
+    let result = assessments::submit(&app, &learner, &id).await;
+    assert_eq!(result["data"]["submitAttempt"]["passed"], true, "{result}");
+    assert!(mine(&app, &learner).await.is_empty());
+    assert_eq!(app.count("certificates").await, 0);
+
+    // 100 %: the submit issues it, in the same transaction as the score.
+    let attempt = assessments::start(&app, &learner, &assessment).await;
+    let id = assessments::attempt_id(&attempt);
+    for question in questions {
+        assessments::save(&app, &learner, &id, &question.id, &question.correct).await;
+    }
+    assessments::submit(&app, &learner, &id).await;
+    let held = mine(&app, &learner).await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["template"]["title"], "Information literacy");
+    assert_eq!(held[0]["status"], "VALID");
 }

@@ -2,8 +2,9 @@
 //! organisation whose right answers are worked out by hand below.
 
 use chrono::{Duration, Utc};
+use govskills_domain::entities::certificate;
 use govskills_domain::{entities::competence_result::ResultSource, learning};
-use sea_orm::ConnectionTrait as _;
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, sea_query::Expr};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -742,8 +743,12 @@ async fn build_ai_ministry(app: &TestApp) -> (String, String) {
     let admin = app.login(ADMIN, PASSWORD).await;
     let hr = app.login(HR, PASSWORD).await;
     let trainer = app.login(TRAINER, PASSWORD).await;
-    let ministry = app.org_unit_id(&admin, "Ministry of Digital Affairs (demo)").await;
-    let citizen = app.org_unit_id(&admin, "Department of Citizen Services").await;
+    let ministry = app
+        .org_unit_id(&admin, "Ministry of Digital Affairs (demo)")
+        .await;
+    let citizen = app
+        .org_unit_id(&admin, "Department of Citizen Services")
+        .await;
     let data_ai = app.org_unit_id(&admin, "Department of Data and AI").await;
     let ai_role = app
         .ok(
@@ -805,8 +810,7 @@ async fn build_ai_ministry(app: &TestApp) -> (String, String) {
     let certificate = |name: &str| {
         let token = people[name].1.clone();
         async move {
-            app.ok("{ myCertificates { id } }", json!({}), &token).await["myCertificates"][0]
-                ["id"]
+            app.ok("{ myCertificates { id } }", json!({}), &token).await["myCertificates"][0]["id"]
                 .as_str()
                 .unwrap_or_else(|| panic!("a certificate for the course"))
                 .to_owned()
@@ -821,10 +825,13 @@ async fn build_ai_ministry(app: &TestApp) -> (String, String) {
     .await;
     // Expiry is two years away; the test moves it into the past rather than waiting.
     let dirk = certificate("Dirk").await;
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE certificates SET expires_at = issued_at WHERE id = '{dirk}'"
-        ))
+    certificate::Entity::update_many()
+        .col_expr(
+            certificate::Column::ExpiresAt,
+            Expr::col(certificate::Column::IssuedAt),
+        )
+        .filter(certificate::Column::Id.eq(dirk.parse::<Uuid>().expect("certificate id")))
+        .exec(&app.db)
         .await
         .expect("expiry moved");
     (ministry, hr)
@@ -835,8 +842,8 @@ async fn the_ai_literacy_report_counts_each_person_under_one_status() {
     let app = spawn_app().await;
     let (ministry, hr) = build_ai_ministry(&app).await;
 
-    let report = app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"]
-        .clone();
+    let report =
+        app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"].clone();
     assert_eq!(
         report["totals"],
         json!({ "staffUsingAiSystems": 6, "certified": 1, "assigned": 1, "overdue": 1,
@@ -874,7 +881,10 @@ async fn the_ai_literacy_report_counts_each_person_under_one_status() {
         expected.map(|(name, status)| (name.to_owned(), status.to_owned()))
     );
     assert!(report["uncertified"]["edges"][0]["node"]["dueAt"].is_string());
-    assert_eq!(report["uncertified"]["edges"][0]["node"]["jobRole"], "AI user");
+    assert_eq!(
+        report["uncertified"]["edges"][0]["node"]["jobRole"],
+        "AI user"
+    );
     assert_eq!(app.latest_audit_event().await.0, "report.staff_read");
 }
 
@@ -883,8 +893,8 @@ async fn ai_literacy_counts_of_small_groups_are_suppressed_and_exported_as_csv()
     let app = spawn_app_with(|config| config.report_min_group_size = 3).await;
     let (ministry, hr) = build_ai_ministry(&app).await;
 
-    let report = app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"]
-        .clone();
+    let report =
+        app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"].clone();
     // Data and AI has two people using AI systems: below 3.
     assert_eq!(report["subunits"][0]["suppressed"], false);
     assert_eq!(
