@@ -68,6 +68,10 @@ GAPS = """query($unit: ID!) { skillGapReport(orgUnitId: $unit) { staffCount
   subunits { orgUnit { name } suppressed staffCount competences { competence { code } belowRequired } } } }"""
 STAFF = """query($unit: ID!) { skillGapReport(orgUnitId: $unit) {
   staff(first: 20) { edges { node { displayName totalGap orgUnit { name } } } } } }"""
+AI = """query($unit: ID!) { aiLiteracyReport(orgUnitId: $unit) {
+  totals { staffUsingAiSystems certified assigned overdue missing certifiedPercent }
+  subunits { orgUnit { name } suppressed counts { certified missing } }
+  uncertified(first: 20) { edges { node { displayName status dueAt } } } } }"""
 COMPLETION = """query($unit: ID!) { completionReport(orgUnitId: $unit) {
   courses { course { title } enrolled assigned completed overdue } } }"""
 
@@ -75,6 +79,7 @@ staff = post("query($unit: ID!) { skillGapReport(orgUnitId: $unit) { staffCount 
 print(f"staff in scope: {staff['skillGapReport']['staffCount']}")
 timed("skillGapReport (aggregates)", lambda: post(GAPS, unit, token)[0])
 timed("skillGapReport staff(first: 20)", lambda: post(STAFF, unit, token)[0])
+timed("aiLiteracyReport (+ first 20)", lambda: post(AI, unit, token)[0])
 timed("completionReport", lambda: post(COMPLETION, unit, token)[0])
 sizes = []
 def csv():
@@ -83,3 +88,5 @@ def csv():
     return elapsed
 timed("skill-gaps.csv (full download)", csv)
 print(f"skill-gaps.csv size: {sizes[-1] / 1e6:.1f} MB")
+timed("ai-literacy.csv (full download)",
+      lambda: download(f"/reports/ai-literacy.csv?orgUnitId={UNIT}", token)[0])

@@ -8,7 +8,12 @@ use std::{
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
-use govskills_domain::{accounts, credentials, demo, org, scale, types::Name};
+use govskills_domain::{
+    accounts,
+    credentials::{self, IssuerSource},
+    demo, org, scale,
+    types::Name,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -258,17 +263,24 @@ async fn seed_scale(
     migrate(&db).await?;
     let name = name.unwrap_or_else(|| format!("Scale ministry ({staff} staff)"));
     let started = std::time::Instant::now();
-    let generated = scale::generate(&db, &name, staff, seed)
+    let issuer = IssuerSource::new(config.configured_issuer_key()?, &config.public_url());
+    let issuer = issuer
+        .get(&db)
+        .await
+        .context("failed to load the certificate issuer's key")?;
+    let generated = scale::generate(&db, issuer, &name, staff, seed)
         .await
         .context("failed to generate the organisation")?;
     println!(
-        "Generated \"{name}\" ({}) in {:.1} s: {} units, {} staff, {} competence results, {} assignments",
+        "Generated \"{name}\" ({}) in {:.1} s: {} units, {} staff, {} competence results, \
+         {} assignments, {} certificates",
         generated.authority.id,
         started.elapsed().as_secs_f64(),
         generated.units,
         generated.staff,
         generated.results,
         generated.enrollments,
+        generated.certificates,
     );
     println!(
         "HR officer for it: {} (password: {})",

@@ -508,15 +508,18 @@ pub async fn issue_due(
     Ok(issued)
 }
 
-/// Signs and stores one certificate; `None` if the same one was issued meanwhile.
-async fn issue(
-    txn: &impl ConnectionTrait,
+/// A certificate of `template` for `holder`, issued at `now` (to the second) with a fresh code,
+/// its credential signed: built, not stored. `criteria` and `alignments` are the template's
+/// ([`criteria_narrative`], [`alignments_of`]).
+pub fn sign(
     issuer: &Issuer,
     holder: &user::Model,
     template: &certificate_template::Model,
+    criteria: String,
+    alignments: Vec<Alignment>,
     sequence: i32,
     now: DateTime<Utc>,
-) -> Result<Option<certificate::Model>> {
+) -> Result<certificate::Model> {
     let code = VerificationCode::generate()?;
     let issued_at = now.trunc_subsecs(0);
     let expires_at = match template.validity_months {
@@ -535,12 +538,12 @@ async fn issue(
         achievement_id: format!("urn:uuid:{}", template.id),
         title: template.title.clone(),
         description: template.description.clone(),
-        criteria: criteria_narrative(txn, template.id).await?,
-        alignments: alignments_of(txn, template.id).await?,
+        criteria,
+        alignments,
         valid_from: issued_at,
         valid_until: expires_at,
     };
-    let model = certificate::Model {
+    Ok(certificate::Model {
         id: Uuid::now_v7(),
         template_id: template.id,
         user_id: holder.id,
@@ -552,7 +555,28 @@ async fn issue(
         revoked_reason: None,
         revoked_by: None,
         credential: badge.sign(issuer.key()),
-    };
+    })
+}
+
+/// Signs and stores one certificate; `None` if the same one was issued meanwhile.
+async fn issue(
+    txn: &impl ConnectionTrait,
+    issuer: &Issuer,
+    holder: &user::Model,
+    template: &certificate_template::Model,
+    sequence: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<certificate::Model>> {
+    let model = sign(
+        issuer,
+        holder,
+        template,
+        criteria_narrative(txn, template.id).await?,
+        alignments_of(txn, template.id).await?,
+        sequence,
+        now,
+    )?;
+    let expires_at = model.expires_at;
     let inserted = certificate::Entity::insert(certificate::ActiveModel {
         id: Set(model.id),
         template_id: Set(model.template_id),
@@ -598,7 +622,7 @@ async fn issue(
 }
 
 /// The criteria in words, for the credential's `criteria.narrative`.
-async fn criteria_narrative(db: &impl ConnectionTrait, template_id: Uuid) -> Result<String> {
+pub async fn criteria_narrative(db: &impl ConnectionTrait, template_id: Uuid) -> Result<String> {
     let course_ids: Vec<Uuid> = certificate_template_course::Entity::find()
         .filter(certificate_template_course::Column::TemplateId.eq(template_id))
         .all(db)
@@ -634,7 +658,7 @@ async fn criteria_narrative(db: &impl ConnectionTrait, template_id: Uuid) -> Res
 }
 
 /// The template's competence alignments, in order.
-async fn alignments_of(db: &impl ConnectionTrait, template_id: Uuid) -> Result<Vec<Alignment>> {
+pub async fn alignments_of(db: &impl ConnectionTrait, template_id: Uuid) -> Result<Vec<Alignment>> {
     let rows = certificate_template_competence::Entity::find()
         .filter(certificate_template_competence::Column::TemplateId.eq(template_id))
         .order_by_asc(certificate_template_competence::Column::Position)

@@ -4,8 +4,9 @@
 //! It writes, in batches, a new authority with a tree of directorates, departments and units of
 //! about [`STAFF_PER_UNIT`] staff each; job roles with DigComp requirements (some using AI
 //! systems); staff holding them; competence results (verified and self-assessed); published
-//! courses with assignments (some completed, some overdue); and an HR officer for the whole
-//! authority. The same `seed` gives the same organisation. It bypasses the services' checks
+//! courses with assignments (some completed, some overdue); an AI-literacy certificate template
+//! over one of them with signed certificates for about half the staff using AI systems (some
+//! expired, some revoked); and an HR officer for the whole authority. The same `seed` gives the same organisation. It bypasses the services' checks
 //! (it is the operator's tool, like `accounts::provision`) and audits nothing, but writes only
 //! rows the services could have written.
 
@@ -17,9 +18,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    Error, Result,
+    Error, Result, certificates,
+    credentials::Issuer,
     entities::{
-        competence, competence_framework,
+        certificate, certificate_template, certificate_template_course, competence,
+        competence_framework,
         competence_result::{self, ResultSource},
         course::{self, CourseStatus, Visibility},
         enrollment::{self, EnrollmentSource, EnrollmentStatus},
@@ -46,6 +49,7 @@ pub struct Generated {
     pub staff: u32,
     pub results: usize,
     pub enrollments: usize,
+    pub certificates: usize,
     /// Signs in with [`PASSWORD`]; HR for the whole authority.
     pub hr_email: String,
 }
@@ -100,6 +104,7 @@ const JOB_ROLES: &[JobRoleSpec] = &[
 /// Generates an organisation of `staff` people under a new authority named `name`.
 pub async fn generate(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     name: &str,
     staff: u32,
     seed: u64,
@@ -204,7 +209,7 @@ pub async fn generate(
             .exec_without_returning(&txn)
             .await?;
         }
-        roles.push((role_id, required));
+        roles.push((role_id, *uses_ai, required));
     }
 
     // The HR officer (who owns the courses), the courses, then the staff, batch by batch.
@@ -253,6 +258,30 @@ pub async fn generate(
         courses.push(id);
     }
 
+    let ai_course = courses[2];
+    let template = certificate_template::Model {
+        id: Uuid::new_v4(),
+        title: "AI Certificate for Public Servants".to_owned(),
+        description: "AI literacy for staff who use AI systems (EU AI Act Art. 4).".to_owned(),
+        issuer_name: authority.name.clone(),
+        validity_months: Some(24),
+        attests_ai_literacy: true,
+        org_unit_id: Some(authority.id),
+        created_by: Some(hr_id),
+        created_at: now,
+    };
+    certificate_template::Entity::insert(certificate_template::ActiveModel::from(template.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    certificate_template_course::Entity::insert(certificate_template_course::ActiveModel {
+        template_id: Set(template.id),
+        course_id: Set(ai_course),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let criteria = certificates::criteria_narrative(&txn, template.id).await?;
+    let mut certificates = Vec::new();
+    let mut certificate_count = 0;
     let mut holders = Vec::new();
     let mut results = Vec::new();
     let mut enrollments = Vec::new();
@@ -260,19 +289,21 @@ pub async fn generate(
     for i in 0..staff {
         let id = Uuid::new_v4();
         let unit = &units[(i / STAFF_PER_UNIT) as usize];
-        users.push(user::ActiveModel {
-            id: Set(id),
-            email: Set(format!("staff{i}-{}@scale.govskills.test", &slug[..8])),
-            display_name: Set(format!("Staff member {i}")),
-            password_hash: Set(hash.clone()),
-            org_unit_id: Set(unit.id),
-            status: Set(UserStatus::Active),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
+        let person = user::Model {
+            id,
+            email: format!("staff{i}-{}@scale.govskills.test", &slug[..8]),
+            display_name: format!("Staff member {i}"),
+            password_hash: hash.clone(),
+            org_unit_id: unit.id,
+            status: UserStatus::Active,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut ai_staff = false;
         // Nine in ten hold a job role.
         if rng.random_bool(0.9) {
-            let (role_id, required) = &roles[rng.random_range(0..roles.len())];
+            let (role_id, uses_ai, required) = &roles[rng.random_range(0..roles.len())];
+            ai_staff = *uses_ai;
             holders.push(user_job_role::ActiveModel {
                 user_id: Set(id),
                 job_role_id: Set(*role_id),
@@ -306,27 +337,39 @@ pub async fn generate(
                 }
             }
         }
-        // Half are assigned a course: a third of those completed it, some are overdue.
-        if rng.random_bool(0.5) {
-            let completed = rng.random_bool(0.33);
-            let due = now + Duration::days(rng.random_range(-30..=60));
-            enrollments.push(enrollment::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                user_id: Set(id),
-                course_id: Set(courses[rng.random_range(0..courses.len())]),
-                source: Set(EnrollmentSource::Assigned),
-                assigned_by: Set(Some(hr_id)),
-                due_at: Set(Some(due)),
-                status: Set(if completed {
-                    EnrollmentStatus::Completed
-                } else {
-                    EnrollmentStatus::Active
-                }),
-                completed_at: Set(completed.then_some(now)),
-                last_activity_at: Set(now),
-                created_at: Set(now),
-            });
+        // Of those using AI systems: about half certified (issued up to 30 months ago, so some
+        // expired; a few revoked), of the rest half assigned the AI course.
+        if ai_staff && rng.random_bool(0.5) {
+            let issued_at = now - Duration::days(rng.random_range(0..900));
+            let mut certificate = certificates::sign(
+                issuer,
+                &person,
+                &template,
+                criteria.clone(),
+                Vec::new(),
+                1,
+                issued_at,
+            )?;
+            if rng.random_bool(0.05) {
+                certificate.revoked_at = Some(issued_at + Duration::days(1));
+                certificate.revoked_reason = Some("generated".to_owned());
+                certificate.revoked_by = Some(hr_id);
+            }
+            certificates.push(certificate::ActiveModel::from(certificate));
+        } else if ai_staff && rng.random_bool(0.5) {
+            enrollments.push(assignment(id, ai_course, hr_id, &mut rng, now));
         }
+        // Half are assigned another course: a third of those completed it, some are overdue.
+        if rng.random_bool(0.5) {
+            enrollments.push(assignment(
+                id,
+                courses[rng.random_range(0..2)],
+                hr_id,
+                &mut rng,
+                now,
+            ));
+        }
+        users.push(user::ActiveModel::from(person));
         if users.len() >= BATCH || i + 1 == staff {
             user::Entity::insert_many(std::mem::take(&mut users))
                 .exec_without_returning(&txn)
@@ -339,6 +382,12 @@ pub async fn generate(
             for chunk in std::mem::take(&mut results).chunks(BATCH) {
                 result_count += chunk.len();
                 competence_result::Entity::insert_many(chunk.to_vec())
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+            if !certificates.is_empty() {
+                certificate_count += certificates.len();
+                certificate::Entity::insert_many(std::mem::take(&mut certificates))
                     .exec_without_returning(&txn)
                     .await?;
             }
@@ -368,8 +417,36 @@ pub async fn generate(
         staff,
         results: result_count,
         enrollments: enrollment_count,
+        certificates: certificate_count,
         hr_email,
     })
+}
+
+/// An assignment by HR, due between a month ago and two months ahead; a third completed.
+fn assignment(
+    user_id: Uuid,
+    course_id: Uuid,
+    hr_id: Uuid,
+    rng: &mut StdRng,
+    now: chrono::DateTime<Utc>,
+) -> enrollment::ActiveModel {
+    let completed = rng.random_bool(0.33);
+    enrollment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        course_id: Set(course_id),
+        source: Set(EnrollmentSource::Assigned),
+        assigned_by: Set(Some(hr_id)),
+        due_at: Set(Some(now + Duration::days(rng.random_range(-30..=60)))),
+        status: Set(if completed {
+            EnrollmentStatus::Completed
+        } else {
+            EnrollmentStatus::Active
+        }),
+        completed_at: Set(completed.then_some(now)),
+        last_activity_at: Set(now),
+        created_at: Set(now),
+    }
 }
 
 fn result(

@@ -3,7 +3,9 @@
 
 use chrono::{Duration, Utc};
 use govskills_domain::entities::certificate;
-use govskills_domain::{entities::competence_result::ResultSource, learning};
+use govskills_domain::{
+    credentials::Issuer, entities::competence_result::ResultSource, learning, scale,
+};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, sea_query::Expr};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -925,5 +927,70 @@ async fn ai_literacy_counts_of_small_groups_are_suppressed_and_exported_as_csv()
             ["Cem", "Department of Citizen Services", "assigned"],
             ["Carla", "Department of Citizen Services", "certified"],
         ]
+    );
+}
+
+#[tokio::test]
+async fn a_generated_organisation_shows_whole_in_the_reports() {
+    let app = spawn_app().await;
+    let issuer = Issuer::load(&app.db, None, &app.address)
+        .await
+        .expect("the issuer the server uses");
+    let generated = scale::generate(&app.db, &issuer, "Generated ministry", 250, 7)
+        .await
+        .expect("the organisation is generated");
+    assert_eq!(generated.units, 3);
+    let hr = app.login(&generated.hr_email, scale::PASSWORD).await;
+    let unit = generated.authority.id.to_string();
+
+    let gaps = app.ok(REPORT, json!({ "unit": unit }), &hr).await;
+    // The staff and their HR officer.
+    assert_eq!(gaps["skillGapReport"]["staffCount"], 251);
+    assert_eq!(
+        gaps["skillGapReport"]["subunits"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let completion = app.ok(COMPLETION, json!({ "unit": unit }), &hr).await;
+    let enrolled: i64 = completion["completionReport"]["courses"]
+        .as_array()
+        .expect("courses")
+        .iter()
+        .map(|c| c["enrolled"].as_i64().expect("enrolled"))
+        .sum();
+    assert_eq!(
+        enrolled,
+        i64::try_from(generated.enrollments).expect("small")
+    );
+    let ai = app.ok(AI_REPORT, json!({ "unit": unit }), &hr).await;
+    let totals = &ai["aiLiteracyReport"]["totals"];
+    let certified = totals["certified"].as_i64().expect("certified");
+    assert!(certified > 0 && certified <= i64::try_from(generated.certificates).expect("small"));
+    assert_eq!(
+        totals["staffUsingAiSystems"].as_i64(),
+        ["certified", "assigned", "overdue", "missing"]
+            .iter()
+            .map(|k| totals[k].as_i64())
+            .sum::<Option<i64>>()
+    );
+    // Generated certificates are signed like issued ones: one verifies by its code.
+    let code = certificate::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("a certificate")
+        .code;
+    let verified = app
+        .ok(
+            "query($code: String!) { verifyCertificate(code: $code) { status holderName } }",
+            json!({ "code": code }),
+            &hr,
+        )
+        .await;
+    assert!(
+        ["VALID", "EXPIRED", "REVOKED"].contains(
+            &verified["verifyCertificate"]["status"]
+                .as_str()
+                .expect("status")
+        )
     );
 }
