@@ -10,7 +10,7 @@ use govskills_domain::reports::{
     PageRequest, Scope,
     ai_literacy::{self, Counts, Status, SubunitCounts, Uncertified},
     completion::{self, CompletionReport as DomainCompletionReport, CourseCompletion},
-    skill_gaps::{self, CompetenceGap as DomainCompetenceGap, StaffGap, SubunitGaps},
+    skill_gaps::{self, Aggregates, CompetenceGap as DomainCompetenceGap, StaffGap, SubunitGaps},
 };
 
 use super::{
@@ -27,8 +27,23 @@ fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// The skill-gap report of an org unit.
-pub struct SkillGapReport(skill_gaps::SkillGapReport);
+/// The skill-gap report of an org unit; its figures are computed when first asked for, once.
+pub struct SkillGapReport {
+    report: skill_gaps::SkillGapReport,
+    min_group_size: u32,
+    aggregates: tokio::sync::OnceCell<Aggregates>,
+}
+
+impl SkillGapReport {
+    async fn aggregates(&self, ctx: &Context<'_>) -> ApiResult<&Aggregates> {
+        self.aggregates
+            .get_or_try_init(|| async {
+                let db = &services(ctx)?.db;
+                Ok(skill_gaps::aggregates(db, &self.report, self.min_group_size).await?)
+            })
+            .await
+    }
+}
 
 /// How far the staff of an org unit fall short of the competence levels their job roles
 /// require. The current level is the latest verified result, else the latest self-assessment,
@@ -37,43 +52,47 @@ pub struct SkillGapReport(skill_gaps::SkillGapReport);
 impl SkillGapReport {
     /// The org unit reported on.
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.0.scope.unit.clone())
+        OrgUnit(self.report.scope.unit.clone())
     }
 
     /// Whether the staff of its sub-units are included.
     async fn include_subunits(&self) -> bool {
-        self.0.scope.include_subunits
+        self.report.scope.include_subunits
     }
 
     /// The framework the report is limited to; null: every framework.
     async fn framework(&self) -> Option<CompetenceFramework> {
-        self.0.framework.clone().map(CompetenceFramework)
+        self.report.framework.clone().map(CompetenceFramework)
     }
 
     /// Active staff in scope, with or without a job role.
-    async fn staff_count(&self) -> i32 {
-        count(self.0.staff)
+    async fn staff_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        Ok(count(self.aggregates(ctx).await?.staff))
     }
 
     /// Per competence that a job role in scope requires, in no particular order.
-    async fn competences(&self) -> Vec<CompetenceGap> {
-        self.0
+    async fn competences(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceGap>> {
+        Ok(self
+            .aggregates(ctx)
+            .await?
             .competences
             .iter()
             .cloned()
             .map(CompetenceGap)
-            .collect()
+            .collect())
     }
 
     /// The same per direct sub-unit (each with its whole subtree), by name; empty unless
     /// sub-units are included.
-    async fn subunits(&self) -> Vec<SubunitSkillGaps> {
-        self.0
+    async fn subunits(&self, ctx: &Context<'_>) -> ApiResult<Vec<SubunitSkillGaps>> {
+        Ok(self
+            .aggregates(ctx)
+            .await?
             .subunits
             .iter()
             .cloned()
             .map(SubunitSkillGaps)
-            .collect()
+            .collect())
     }
 
     /// The staff with the largest total gap, largest first. Shows names only (no contact
@@ -92,7 +111,7 @@ impl SkillGapReport {
             offset: start,
         };
         let mut staff =
-            skill_gaps::largest_gaps(&services(ctx)?.db, actor(ctx)?, &self.0, page).await?;
+            skill_gaps::largest_gaps(&services(ctx)?.db, actor(ctx)?, &self.report, page).await?;
         let has_next_page = staff.len() > first;
         staff.truncate(first);
         let mut connection = Connection::new(offset.is_some(), has_next_page);
@@ -538,14 +557,11 @@ impl ReportQuery {
             include_subunits.unwrap_or(true),
         )
         .await?;
-        let report = skill_gaps::report(
-            &services.db,
-            scope,
-            framework_id,
-            services.report_min_group_size,
-        )
-        .await?;
-        Ok(SkillGapReport(report))
+        Ok(SkillGapReport {
+            report: skill_gaps::SkillGapReport::new(&services.db, scope, framework_id).await?,
+            min_group_size: services.report_min_group_size,
+            aggregates: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// AI literacy (EU AI Act Art. 4) of the staff of an org unit's subtree whose job role uses

@@ -23,7 +23,10 @@ use chrono::Utc;
 use futures_util::{StreamExt as _, pin_mut};
 use govskills_domain::{
     auth::Actor,
-    reports::{Scope, ai_literacy, completion, skill_gaps},
+    reports::{
+        Scope, ai_literacy, completion,
+        skill_gaps::{self, SkillGapReport},
+    },
 };
 use poem::{
     Body, Request, Response, handler,
@@ -260,10 +263,11 @@ pub async fn skill_gaps_csv(
         let framework_id = parse_uuid(params.framework_id.as_deref(), "frameworkId")?;
         let subunits = params.include_subunits.unwrap_or(true);
         let (actor, scope) = authorise(state, req, &params, subunits).await?;
-        Ok::<_, ApiError>((actor, scope, framework_id))
+        let report = SkillGapReport::new(&state.services.db, scope, framework_id).await?;
+        Ok::<_, ApiError>((actor, report))
     }
     .await;
-    let (actor, scope, framework_id) = match prepared {
+    let (actor, report) = match prepared {
         Ok(prepared) => prepared,
         Err(err) => return error_response(&err, &request_id),
     };
@@ -281,7 +285,7 @@ pub async fn skill_gaps_csv(
             "gap",
         ],
         move |mut sink| async move {
-            let rows = skill_gaps::detail_rows(&db, &actor, &scope, framework_id).await?;
+            let rows = skill_gaps::detail_rows(&db, &actor, &report).await?;
             pin_mut!(rows);
             while let Some(row) = rows.next().await {
                 let row = row?;

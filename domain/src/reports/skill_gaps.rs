@@ -62,11 +62,36 @@ pub struct SubunitGaps {
     pub competences: Group<Vec<CompetenceGap>>,
 }
 
-/// The report over a scope.
+/// A skill-gap report asked for: its scope and framework, checked. Its parts are computed
+/// separately ([`aggregates`], [`largest_gaps`], [`detail_rows`]), so a client asking only for
+/// the staff list does not pay for the aggregates.
 #[derive(Clone, Debug)]
 pub struct SkillGapReport {
     pub scope: Scope,
     pub framework: Option<competence_framework::Model>,
+}
+
+impl SkillGapReport {
+    /// Checks the framework (an unknown one is `NotFound`).
+    pub async fn new(
+        db: &impl ConnectionTrait,
+        scope: Scope,
+        framework_id: Option<Uuid>,
+    ) -> Result<Self> {
+        Ok(Self {
+            scope,
+            framework: find_framework(db, framework_id).await?,
+        })
+    }
+
+    fn framework_id(&self) -> Option<Uuid> {
+        self.framework.as_ref().map(|f| f.id)
+    }
+}
+
+/// The figures of a skill-gap report.
+#[derive(Clone, Debug)]
+pub struct Aggregates {
     /// Active staff in scope, with or without a job role.
     pub staff: i64,
     pub competences: Vec<CompetenceGap>,
@@ -143,16 +168,15 @@ fn gaps_cte(scope: &Scope, framework_id: Option<Uuid>) -> (String, Vec<Value>) {
     (sql, values)
 }
 
-/// The aggregate part of the skill-gap report (three statements, whatever the staff count).
+/// The figures of the skill-gap report (three statements, whatever the staff count).
 /// `min_group_size` suppresses sub-units with fewer staff (0: never).
-pub async fn report(
+pub async fn aggregates(
     db: &impl ConnectionTrait,
-    scope: Scope,
-    framework_id: Option<Uuid>,
+    report: &SkillGapReport,
     min_group_size: u32,
-) -> Result<SkillGapReport> {
-    let framework = find_framework(db, framework_id).await?;
-    let (cte, mut values) = gaps_cte(&scope, framework_id);
+) -> Result<Aggregates> {
+    let scope = &report.scope;
+    let (cte, mut values) = gaps_cte(scope, report.framework_id());
     let prefix = format!("${}", values.len() + 1);
     values.push(scope.subunit_prefix_len().into());
     let sql = format!(
@@ -166,7 +190,7 @@ pub async fn report(
     let rows = Row::find_by_statement(statement(db, sql, values))
         .all(db)
         .await?;
-    let headcounts = headcounts(db, &scope).await?;
+    let headcounts = headcounts(db, scope).await?;
     let subunits = scope.subunits(db).await?;
 
     let fold = |rows: &mut dyn Iterator<Item = &Row>| {
@@ -201,9 +225,7 @@ pub async fn report(
             }
         })
         .collect();
-    Ok(SkillGapReport {
-        scope,
-        framework,
+    Ok(Aggregates {
         staff,
         competences,
         subunits,
@@ -218,7 +240,7 @@ pub async fn largest_gaps(
     report: &SkillGapReport,
     page: PageRequest,
 ) -> Result<Vec<StaffGap>> {
-    let framework_id = report.framework.as_ref().map(|f| f.id);
+    let framework_id = report.framework_id();
     let (cte, mut values) = gaps_cte(&report.scope, framework_id);
     let limit = values.len() + 1;
     values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
@@ -261,10 +283,10 @@ pub async fn largest_gaps(
 pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
     db: &'a C,
     actor: &Actor,
-    scope: &Scope,
-    framework_id: Option<Uuid>,
+    report: &SkillGapReport,
 ) -> Result<impl futures_util::Stream<Item = Result<StaffCompetenceGap, sea_orm::DbErr>> + Send + 'a>
 {
+    let (scope, framework_id) = (&report.scope, report.framework_id());
     let (cte, values) = gaps_cte(scope, framework_id);
     let sql = format!(
         "{cte} SELECT u.display_name, o.name AS org_unit_name, c.code AS competence_code, \

@@ -703,6 +703,19 @@ async fn the_exports_are_authorised_like_the_queries() {
         assert_eq!(body["error"]["field"], "orgUnitId");
         assert_eq!(body["error"]["message"], "orgUnitId is required");
     }
+    let unknown_framework = get_csv(
+        &app,
+        &format!(
+            "/reports/skill-gaps.csv?orgUnitId={}&frameworkId={}",
+            org.agency,
+            Uuid::new_v4()
+        ),
+        Some(&org.hr),
+    )
+    .await;
+    assert_eq!(unknown_framework.status(), 404);
+    let body: Value = unknown_framework.json().await.expect("JSON error");
+    assert_eq!(body["error"]["message"], "framework not found");
     assert_eq!(app.count("audit_events").await, audit_events);
 
     let completion = get_csv(
