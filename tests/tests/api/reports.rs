@@ -1007,3 +1007,25 @@ async fn a_generated_organisation_shows_whole_in_the_reports() {
         )
     );
 }
+
+#[tokio::test]
+async fn each_report_costs_the_same_statements_for_100_and_for_1000_staff() {
+    let app = spawn_app_with(|config| config.dataloader_window_ms = 20).await;
+    let issuer = Issuer::load(&app.db, None, &app.address)
+        .await
+        .expect("the issuer the server uses");
+    let mut costs = Vec::new();
+    for (name, staff) in [("Small ministry", 100), ("Larger ministry", 1000)] {
+        let generated = scale::generate(&app.db, &issuer, name, staff, 11)
+            .await
+            .expect("the organisation is generated");
+        let hr = app.login(&generated.hr_email, scale::PASSWORD).await;
+        let unit = json!({ "unit": generated.authority.id.to_string() });
+        let mut cost = Vec::new();
+        for query in [REPORT, STAFF, AI_REPORT, COMPLETION] {
+            cost.push(app.statements_for(query, unit.clone(), &hr).await);
+        }
+        costs.push(cost);
+    }
+    assert_eq!(costs[0], costs[1], "statements per report: {costs:?}");
+}
