@@ -1,7 +1,7 @@
 //! HR reports: `skillGapReport`, `aiLiteracyReport`, `completionReport`.
 
 use async_graphql::{
-    Context, ID, Object,
+    Context, ID, Object, OutputType,
     connection::{Connection, Edge},
 };
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -103,26 +103,40 @@ impl SkillGapReport {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, StaffGapEntry>> {
-        let first = page_size(first)?;
-        let offset = after.as_deref().map(parse_cursor).transpose()?;
-        let start = offset.map_or(0, |offset| offset + 1);
-        let page = PageRequest {
-            first: first as u64 + 1,
-            offset: start,
-        };
-        let mut staff =
-            skill_gaps::largest_gaps(&services(ctx)?.db, actor(ctx)?, &self.report, page).await?;
-        let has_next_page = staff.len() > first;
-        staff.truncate(first);
-        let mut connection = Connection::new(offset.is_some(), has_next_page);
-        connection.edges.extend(
-            staff
-                .into_iter()
-                .zip(start..)
-                .map(|(entry, position)| Edge::new(cursor(position), StaffGapEntry(entry))),
-        );
-        Ok(connection)
+        let db = &services(ctx)?.db;
+        let actor = actor(ctx)?;
+        ranked_page(first, after, StaffGapEntry, async |page| {
+            skill_gaps::largest_gaps(db, actor, &self.report, page).await
+        })
+        .await
     }
+}
+
+/// One page of a ranked list: `fetch` reads one row more than asked for, to learn whether more
+/// follow; cursors are positions in the ranking.
+async fn ranked_page<T, N: OutputType>(
+    first: Option<i32>,
+    after: Option<String>,
+    wrap: impl Fn(T) -> N,
+    fetch: impl AsyncFnOnce(PageRequest) -> govskills_domain::Result<Vec<T>>,
+) -> ApiResult<Connection<String, N>> {
+    let first = page_size(first)?;
+    let offset = after.as_deref().map(parse_cursor).transpose()?;
+    let start = offset.map_or(0, |offset| offset + 1);
+    let mut rows = fetch(PageRequest {
+        first: first as u64 + 1,
+        offset: start,
+    })
+    .await?;
+    let has_next_page = rows.len() > first;
+    rows.truncate(first);
+    let mut connection = Connection::new(offset.is_some(), has_next_page);
+    connection.edges.extend(
+        rows.into_iter()
+            .zip(start..)
+            .map(|(row, position)| Edge::new(cursor(position), wrap(row))),
+    );
+    Ok(connection)
 }
 
 fn cursor(position: u64) -> String {
@@ -233,6 +247,15 @@ impl SubunitSkillGaps {
     }
 }
 
+/// The org unit a listed person works in.
+async fn org_unit(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<OrgUnit> {
+    loader::<OrgUnitLoader>(ctx)?
+        .load_one(id)
+        .await?
+        .map(OrgUnit)
+        .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("org unit {id} is missing")))
+}
+
 /// A person with a gap.
 pub struct StaffGapEntry(StaffGap);
 
@@ -246,16 +269,7 @@ impl StaffGapEntry {
 
     /// The org unit they work in.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
-        loader::<OrgUnitLoader>(ctx)?
-            .load_one(self.0.org_unit_id)
-            .await?
-            .map(OrgUnit)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "org unit {} is missing",
-                    self.0.org_unit_id
-                ))
-            })
+        org_unit(ctx, self.0.org_unit_id).await
     }
 
     /// The sum of their gaps.
@@ -376,25 +390,12 @@ impl AiLiteracyReport {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, UncertifiedEntry>> {
-        let first = page_size(first)?;
-        let offset = after.as_deref().map(parse_cursor).transpose()?;
-        let start = offset.map_or(0, |offset| offset + 1);
-        let page = PageRequest {
-            first: first as u64 + 1,
-            offset: start,
-        };
-        let mut people =
-            ai_literacy::uncertified(&services(ctx)?.db, actor(ctx)?, &self.0, page).await?;
-        let has_next_page = people.len() > first;
-        people.truncate(first);
-        let mut connection = Connection::new(offset.is_some(), has_next_page);
-        connection.edges.extend(
-            people
-                .into_iter()
-                .zip(start..)
-                .map(|(entry, position)| Edge::new(cursor(position), UncertifiedEntry(entry))),
-        );
-        Ok(connection)
+        let db = &services(ctx)?.db;
+        let actor = actor(ctx)?;
+        ranked_page(first, after, UncertifiedEntry, async |page| {
+            ai_literacy::uncertified(db, actor, &self.0, page).await
+        })
+        .await
     }
 }
 
@@ -500,16 +501,7 @@ impl UncertifiedEntry {
 
     /// The org unit they work in.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
-        loader::<OrgUnitLoader>(ctx)?
-            .load_one(self.0.org_unit_id)
-            .await?
-            .map(OrgUnit)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "org unit {} is missing",
-                    self.0.org_unit_id
-                ))
-            })
+        org_unit(ctx, self.0.org_unit_id).await
     }
 
     /// The name of their job role.

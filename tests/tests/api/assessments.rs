@@ -4,7 +4,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, error_message, spawn_app,
+    LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp, error_message, spawn_app,
 };
 
 const MINISTRY: &str = "Ministry of Digital Affairs (demo)";
@@ -21,33 +21,6 @@ const ATTEMPT_FIELDS: &str = "id attemptNumber status startedAt deadlineAt submi
 const RESULT_FIELDS: &str = "attemptId status score maxScore percent passed
     questions { questionId correct awardedPoints points chosenOptionIds correctOptionIds explanationHtml promptHtml }
     demonstratedLevels { competence { code } level }";
-
-/// The id of a DigComp 2.2 competence by its code.
-async fn digcomp(app: &TestApp, code: &str) -> String {
-    let response = app
-        .gql(
-            "{ frameworks { code areas { competences { id code } } } }",
-            json!({}),
-            None,
-        )
-        .await;
-    for framework in response["data"]["frameworks"]
-        .as_array()
-        .expect("frameworks")
-    {
-        if framework["code"] != "DIGCOMP" {
-            continue;
-        }
-        for area in framework["areas"].as_array().expect("areas") {
-            for competence in area["competences"].as_array().expect("competences") {
-                if competence["code"] == code {
-                    return competence["id"].as_str().expect("id").to_owned();
-                }
-            }
-        }
-    }
-    panic!("no DigComp competence {code}");
-}
 
 /// A question as created: its id and the ids of its correct and wrong options.
 pub(crate) struct Q {

@@ -20,6 +20,7 @@ use crate::{
         ADMIN, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, spawn_app,
         spawn_app_with,
     },
+    learning::{id_of, published_course},
 };
 
 const MINISTRY: &str = "Ministry of Digital Affairs (demo)";
@@ -28,77 +29,6 @@ const CERTIFICATE_FIELDS: &str = "id code status issuedAt expiresAt revokedAt se
     verificationUrl credentialUrl credential template { title }";
 const VERIFY: &str = "query($code: String!) { verifyCertificate(code: $code) {
     status code holderName title issuerName issuedAt expiresAt revokedAt } }";
-
-fn id_of(response: &Value, field: &str) -> String {
-    response["data"][field]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{field} failed: {response}"))
-        .to_owned()
-}
-
-/// A published ministry course with `lessons` text lessons; returns its id and lesson ids.
-async fn course(
-    app: &TestApp,
-    trainer: &str,
-    title: &str,
-    lessons: usize,
-) -> (String, Vec<String>) {
-    let unit = app.org_unit_id(trainer, MINISTRY).await;
-    let competence = digcomp_1_2(app).await;
-    let created = app
-        .gql(
-            "mutation($input: CreateCourseInput!) { createCourse(input: $input) { id } }",
-            json!({ "input": { "title": title, "language": "en", "orgUnitId": unit,
-                "competenceTargets": [{ "competenceId": competence, "targetLevel": 3 }] } }),
-            Some(trainer),
-        )
-        .await;
-    let course = id_of(&created, "createCourse");
-    let module = app
-        .gql(
-            "mutation($c: ID!) { addModule(courseId: $c, input: { title: \"Basics\" }) { id } }",
-            json!({ "c": course }),
-            Some(trainer),
-        )
-        .await;
-    let module = id_of(&module, "addModule");
-    let mut ids = Vec::new();
-    for i in 0..lessons {
-        let lesson = app
-            .gql(
-                "mutation($m: ID!, $input: AddLessonInput!) { addLesson(moduleId: $m, input: $input) { id } }",
-                json!({ "m": module, "input": { "title": format!("Lesson {i}"), "kind": "TEXT",
-                    "markdown": "Read this.", "estimatedMinutes": 5 } }),
-                Some(trainer),
-            )
-            .await;
-        ids.push(id_of(&lesson, "addLesson"));
-    }
-    publish(app, trainer, &course).await;
-    (course, ids)
-}
-
-/// The id of DigComp 2.2 competence 1.2.
-async fn digcomp_1_2(app: &TestApp) -> String {
-    let response = app
-        .gql(
-            "{ frameworks { code areas { competences { id code } } } }",
-            json!({}),
-            None,
-        )
-        .await;
-    response["data"]["frameworks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|framework| framework["code"] == "DIGCOMP")
-        .flat_map(|framework| framework["areas"].as_array().into_iter().flatten())
-        .flat_map(|area| area["competences"].as_array().into_iter().flatten())
-        .find(|competence| competence["code"] == "1.2")
-        .and_then(|competence| competence["id"].as_str())
-        .expect("DigComp 1.2")
-        .to_owned()
-}
 
 async fn publish(app: &TestApp, trainer: &str, course: &str) {
     let published = app
@@ -200,7 +130,7 @@ async fn certified(app: &TestApp, validity: Option<i32>) -> (String, String, Val
     let trainer = app.login(TRAINER, PASSWORD).await;
     let admin = app.login(ADMIN, PASSWORD).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
-    let (course, lessons) = course(app, &trainer, "AI at work", 1).await;
+    let (course, lessons) = published_course(app, &trainer, "AI at work", 1).await;
     template(app, &admin, &[&course], validity).await;
     enroll(app, &learner, &course).await;
     complete(app, &learner, &lessons[0]).await;
@@ -228,8 +158,9 @@ async fn a_certificate_is_issued_on_completing_the_last_criterion_and_not_before
     let trainer = app.login(TRAINER, PASSWORD).await;
     let admin = app.login(ADMIN, PASSWORD).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
-    let (first, first_lessons) = course(&app, &trainer, "AI at work", 1).await;
-    let (second, second_lessons) = course(&app, &trainer, "AI and personal data", 2).await;
+    let (first, first_lessons) = published_course(&app, &trainer, "AI at work", 1).await;
+    let (second, second_lessons) =
+        published_course(&app, &trainer, "AI and personal data", 2).await;
     let created = try_template(&app, &admin, template_input(&[&first, &second], Some(24))).await;
     let created = &created["data"]["createCertificateTemplate"];
     assert_eq!(created["title"], TITLE);
@@ -301,8 +232,9 @@ async fn completing_two_criteria_at_the_same_moment_issues_exactly_one_certifica
     let app = spawn_app().await;
     let trainer = app.login(TRAINER, PASSWORD).await;
     let admin = app.login(ADMIN, PASSWORD).await;
-    let (first, first_lessons) = course(&app, &trainer, "AI at work", 1).await;
-    let (second, second_lessons) = course(&app, &trainer, "AI and personal data", 1).await;
+    let (first, first_lessons) = published_course(&app, &trainer, "AI at work", 1).await;
+    let (second, second_lessons) =
+        published_course(&app, &trainer, "AI and personal data", 1).await;
     template(&app, &admin, &[&first, &second], None).await;
     for learner in [LEARNER1, LEARNER2] {
         let token = app.login(learner, PASSWORD).await;
@@ -565,7 +497,7 @@ async fn meeting_the_criteria_again_after_expiry_renews_the_certificate() {
 
     // Completing something unrelated renews nothing: the old completion predates the expiry.
     let trainer = app.login(TRAINER, PASSWORD).await;
-    let (other, other_lessons) = course(&app, &trainer, "Spreadsheets", 1).await;
+    let (other, other_lessons) = published_course(&app, &trainer, "Spreadsheets", 1).await;
     enroll(&app, &learner, &other).await;
     complete(&app, &learner, &other_lessons[0]).await;
     assert_eq!(mine(&app, &learner).await.len(), 1);
@@ -631,7 +563,7 @@ async fn the_verify_page_escapes_a_display_name_containing_html() {
     let eve = app
         .login("eve@demo.govskills.test", "a long enough password")
         .await;
-    let (course, lessons) = course(&app, &trainer, "AI at work", 1).await;
+    let (course, lessons) = published_course(&app, &trainer, "AI at work", 1).await;
     template(&app, &admin, &[&course], None).await;
     enroll(&app, &eve, &course).await;
     complete(&app, &eve, &lessons[0]).await;
@@ -784,7 +716,7 @@ async fn template_input_errors_say_what_to_fix_and_write_nothing() {
     let app = spawn_app().await;
     let trainer = app.login(TRAINER, PASSWORD).await;
     let admin = app.login(ADMIN, PASSWORD).await;
-    let (course, _) = course(&app, &trainer, "AI at work", 1).await;
+    let (course, _) = published_course(&app, &trainer, "AI at work", 1).await;
     let valid = template_input(&[&course], Some(12));
     let with = |field: &str, value: Value| {
         let mut input = valid.clone();

@@ -327,3 +327,30 @@ pub fn assert_error(response: &Value, code: &str, field: Option<&str>) {
         );
     }
 }
+
+/// The id of a DigComp 2.2 competence by its code, as a client finds it.
+pub async fn digcomp(app: &TestApp, code: &str) -> String {
+    let response = app
+        .gql(
+            "{ frameworks { code areas { competences { id code } } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    for framework in response["data"]["frameworks"]
+        .as_array()
+        .expect("frameworks")
+    {
+        if framework["code"] != "DIGCOMP" {
+            continue;
+        }
+        for area in framework["areas"].as_array().expect("areas") {
+            for competence in area["competences"].as_array().expect("competences") {
+                if competence["code"] == code {
+                    return competence["id"].as_str().expect("id").to_owned();
+                }
+            }
+        }
+    }
+    panic!("no DigComp competence {code}");
+}

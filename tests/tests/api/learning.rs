@@ -3,39 +3,12 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, spawn_app,
+    ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp, spawn_app,
     spawn_app_with,
 };
 
 const ENROLLMENT_FIELDS: &str = "id status source dueAt overdue completedAt
     progress { done total percent } course { id title } assignedBy { displayName }";
-
-/// The id of a DigComp 2.2 competence by its code.
-pub(crate) async fn digcomp(app: &TestApp, code: &str) -> String {
-    let response = app
-        .gql(
-            "{ frameworks { code areas { competences { id code } } } }",
-            json!({}),
-            None,
-        )
-        .await;
-    for framework in response["data"]["frameworks"]
-        .as_array()
-        .expect("frameworks")
-    {
-        if framework["code"] != "DIGCOMP" {
-            continue;
-        }
-        for area in framework["areas"].as_array().expect("areas") {
-            for competence in area["competences"].as_array().expect("competences") {
-                if competence["code"] == code {
-                    return competence["id"].as_str().expect("id").to_owned();
-                }
-            }
-        }
-    }
-    panic!("no DigComp competence {code}");
-}
 
 pub(crate) fn id_of(response: &Value, field: &str) -> String {
     response["data"][field]["id"]

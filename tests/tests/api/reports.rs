@@ -12,12 +12,10 @@ use uuid::Uuid;
 
 use crate::{
     helpers::{
-        ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, spawn_app,
-        spawn_app_with,
+        ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp,
+        spawn_app, spawn_app_with,
     },
-    learning::{
-        assign, complete, days_from_now, digcomp, enroll, id_of, published_course, user_id,
-    },
+    learning::{assign, complete, days_from_now, enroll, id_of, published_course, user_id},
 };
 
 /// The hand-built organisation:
