@@ -71,7 +71,7 @@ struct Args {
     /// The server's process id: report its peak resident memory (VmHWM) at the end.
     #[arg(long)]
     server_pid: Option<u32>,
-    /// Print JSON instead of the table.
+    /// Print JSON on standard output (the table goes to standard error).
     #[arg(long)]
     json: bool,
 }
@@ -181,6 +181,11 @@ async fn main() -> anyhow::Result<()> {
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&output)?);
+        // The table as well, on standard error, for the person watching.
+        eprint!("{}", report::table(&output.rows));
+        if !output.storm.is_empty() {
+            eprint!("\n{}", report::table(&output.storm));
+        }
     } else {
         print!("{}", report::table(&output.rows));
         if !output.storm.is_empty() {
