@@ -9,7 +9,9 @@
 //! - `db_pool_connections`, `db_pool_idle`: the database pool, read at each scrape;
 //! - `session_store_errors_total`: calls to the session store (Redis) that failed;
 //! - `logins_total{outcome}`: `succeeded`, `failed` (wrong email or password, disabled account)
-//!   or `throttled`.
+//!   or `throttled`;
+//! - `db_statements_total`: SQL statements executed since start-up (not the migrations); the
+//!   benchmark reads it before and after a journey to get statements per request.
 //!
 //! `certificates_issued_total` arrives with the certificates issue, counted where a certificate is
 //! issued; it is deliberately not registered before anything can increment it.
@@ -30,6 +32,7 @@ pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
 pub const DB_POOL_IDLE: &str = "db_pool_idle";
 pub const SESSION_STORE_ERRORS: &str = "session_store_errors_total";
 pub const LOGINS: &str = "logins_total";
+pub const DB_STATEMENTS: &str = "db_statements_total";
 
 /// Upper bounds of the latency buckets, in seconds: from a cached read to an argon2 hash under
 /// load, and the 30 s shutdown grace as the last finite bucket.
@@ -108,6 +111,10 @@ fn describe() {
         "Session store (Redis) calls that failed"
     );
     metrics::describe_counter!(LOGINS, "Sign-in attempts by outcome");
+    metrics::describe_counter!(
+        DB_STATEMENTS,
+        "SQL statements executed since start-up, migrations excluded"
+    );
 }
 
 /// Every metric in the Prometheus text format, with the pool gauges read now; `None` before
@@ -188,6 +195,11 @@ pub fn record_login(outcome: LoginOutcome) {
         LoginOutcome::Throttled => "throttled",
     };
     metrics::counter!(LOGINS, "outcome" => outcome).increment(1);
+}
+
+/// Counts one executed SQL statement (called from the database's metric callback).
+pub fn record_statement() {
+    metrics::counter!(DB_STATEMENTS).increment(1);
 }
 
 pub fn record_session_store_error() {

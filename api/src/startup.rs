@@ -65,6 +65,7 @@ impl Application {
         let counter = Arc::clone(&sql_statements);
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
+            crate::metrics::record_statement();
         });
 
         let acceptor = TcpListener::bind(config.listen.as_str())

@@ -1,6 +1,9 @@
 //! Password hashing with argon2id at (at least) OWASP's parameters, off the async runtime.
 
-use std::sync::LazyLock;
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{Arc, LazyLock, Mutex, PoisonError, mpsc},
+};
 
 use anyhow::Context as _;
 use argon2::{
@@ -17,11 +20,43 @@ const MEMORY_KIB: u32 = 19_456;
 const ITERATIONS: u32 = 2;
 const PARALLELISM: u32 = 1;
 
-/// At most one hash per core at a time: a login storm queues here instead of starving the
-/// blocking pool (and memory: each hash holds 19 MiB) for everything else.
-static HASH_PERMITS: LazyLock<Semaphore> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    Semaphore::new(cores)
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+}
+
+/// At most one hash per core at a time: a login storm queues here instead of starving
+/// everything else (and memory: each hash holds 19 MiB).
+static HASH_PERMITS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(cores()));
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that hash: one per core, always the same ones. On tokio's blocking pool,
+/// hashes ran on whichever of many short-lived threads was free, and glibc gives threads their
+/// own malloc arenas, each of which kept the freed 19 MiB of earlier hashes resident: a login
+/// storm left the server at 400-800 MiB. On fixed threads each arena reuses its own block
+/// (docs/PERFORMANCE.md has the before and after).
+static HASHERS: LazyLock<Result<mpsc::Sender<Job>, String>> = LazyLock::new(|| {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    for i in 0..cores() {
+        let receiver = Arc::clone(&receiver);
+        std::thread::Builder::new()
+            .name(format!("password-hash-{i}"))
+            .spawn(move || {
+                loop {
+                    let job = receiver
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .recv();
+                    let Ok(job) = job else { break };
+                    // A panicking hash fails its own request (its reply channel is dropped),
+                    // not the thread.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                }
+            })
+            .map_err(|err| err.to_string())?;
+    }
+    Ok(sender)
 });
 
 /// A hash of a random password, verified against when the email is unknown, so that an
@@ -41,17 +76,24 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Runs CPU-heavy work on the blocking pool, inside the caller's span, one per core at a time.
+/// Runs CPU-heavy work on the hashing threads, inside the caller's span, one per core at a
+/// time.
 async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     let _permit = HASH_PERMITS
         .acquire()
         .await
         .context("password hashing is shut down")?;
+    let hashers = HASHERS
+        .as_ref()
+        .map_err(|err| anyhow::anyhow!("cannot start the password hashing threads: {err}"))?;
     let span = Span::current();
-    let result = tokio::task::spawn_blocking(move || span.in_scope(work))
-        .await
-        .context("password hashing task failed")?;
-    Ok(result)
+    let (reply, result) = tokio::sync::oneshot::channel();
+    hashers
+        .send(Box::new(move || {
+            let _ = reply.send(span.in_scope(work));
+        }))
+        .map_err(|_| anyhow::anyhow!("the password hashing threads have stopped"))?;
+    Ok(result.await.context("password hashing task failed")?)
 }
 
 /// Hashes a new password into a PHC string.
@@ -103,6 +145,22 @@ mod tests {
                 .await
                 .expect("runs")
         );
+    }
+
+    #[tokio::test]
+    async fn parallel_hashes_all_complete_on_the_fixed_threads() {
+        let password = Password::parse("correct horse battery".into(), "password").expect("valid");
+        let hashes =
+            futures_util::future::join_all((0..(cores() * 3)).map(|_| hash(password.clone())))
+                .await;
+        for hash in hashes {
+            let hash = hash.expect("hashes");
+            assert!(
+                verify("correct horse battery", Some(hash))
+                    .await
+                    .expect("runs")
+            );
+        }
     }
 
     #[tokio::test]
