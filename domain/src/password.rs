@@ -1,9 +1,6 @@
 //! Password hashing with argon2id at (at least) OWASP's parameters, off the async runtime.
 
-use std::{
-    panic::AssertUnwindSafe,
-    sync::{Arc, LazyLock, Mutex, PoisonError, mpsc},
-};
+use std::sync::LazyLock;
 
 use anyhow::Context as _;
 use argon2::{
@@ -28,35 +25,20 @@ fn cores() -> usize {
 /// everything else (and memory: each hash holds 19 MiB).
 static HASH_PERMITS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(cores()));
 
-type Job = Box<dyn FnOnce() + Send>;
-
-/// The threads that hash: one per core, always the same ones. On tokio's blocking pool,
-/// hashes ran on whichever of many short-lived threads was free, and glibc gives threads their
-/// own malloc arenas, each of which kept the freed 19 MiB of earlier hashes resident: a login
-/// storm left the server at 400-800 MiB. On fixed threads each arena reuses its own block
-/// (docs/PERFORMANCE.md has the before and after).
-static HASHERS: LazyLock<Result<mpsc::Sender<Job>, String>> = LazyLock::new(|| {
-    let (sender, receiver) = mpsc::channel::<Job>();
-    let receiver = Arc::new(Mutex::new(receiver));
-    for i in 0..cores() {
-        let receiver = Arc::clone(&receiver);
-        std::thread::Builder::new()
-            .name(format!("password-hash-{i}"))
-            .spawn(move || {
-                loop {
-                    let job = receiver
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .recv();
-                    let Ok(job) = job else { break };
-                    // A panicking hash fails its own request (its reply channel is dropped),
-                    // not the thread.
-                    let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
-                }
-            })
-            .map_err(|err| err.to_string())?;
-    }
-    Ok(sender)
+/// The threads that hash: one per core, always the same ones (a rayon pool). On tokio's
+/// blocking pool, hashes ran on whichever of many short-lived threads was free, and glibc gives
+/// threads their own malloc arenas, each of which kept the freed 19 MiB of earlier hashes
+/// resident: a login storm left the server at 400-800 MiB. On fixed threads each arena reuses
+/// its own block (docs/PERFORMANCE.md has the before and after).
+static HASHERS: LazyLock<Result<rayon::ThreadPool, String>> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(cores())
+        .thread_name(|i| format!("password-hash-{i}"))
+        // A panicking hash fails its own request (its reply channel is dropped), not the
+        // process.
+        .panic_handler(|_| {})
+        .build()
+        .map_err(|err| err.to_string())
 });
 
 /// A hash of a random password, verified against when the email is unknown, so that an
@@ -88,11 +70,9 @@ async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
         .map_err(|err| anyhow::anyhow!("cannot start the password hashing threads: {err}"))?;
     let span = Span::current();
     let (reply, result) = tokio::sync::oneshot::channel();
-    hashers
-        .send(Box::new(move || {
-            let _ = reply.send(span.in_scope(work));
-        }))
-        .map_err(|_| anyhow::anyhow!("the password hashing threads have stopped"))?;
+    hashers.spawn(move || {
+        let _ = reply.send(span.in_scope(work));
+    });
     Ok(result.await.context("password hashing task failed")?)
 }
 
