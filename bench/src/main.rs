@@ -56,6 +56,14 @@ struct Args {
         default_value = "catalogue,dashboard,attempt,verify,login"
     )]
     journeys: Vec<Journey>,
+    /// Generate the organisation for the `reports` journey first: runs `govskills seed-scale
+    /// --staff N` (the `govskills` beside this binary, or --govskills) with this process's
+    /// environment, so GOVSKILLS_DATABASE_URL must name the served database.
+    #[arg(long, conflicts_with_all = ["reports_unit", "reports_hr"])]
+    seed_staff: Option<u32>,
+    /// The `govskills` binary for --seed-staff.
+    #[arg(long)]
+    govskills: Option<std::path::PathBuf>,
     /// Org unit of a `seed-scale` organisation for the `reports` journey.
     #[arg(long, requires = "reports_hr")]
     reports_unit: Option<String>,
@@ -107,16 +115,63 @@ impl Stop {
     }
 }
 
+/// Runs `govskills seed-scale --staff N` and reads the authority's id and the HR login from
+/// what it prints.
+fn seed(govskills: Option<&std::path::Path>, staff: u32) -> anyhow::Result<(String, String)> {
+    let program = match govskills {
+        Some(path) => path.to_owned(),
+        None => std::env::current_exe()?.with_file_name("govskills"),
+    };
+    eprintln!(
+        "generating {staff} staff with {} seed-scale ...",
+        program.display()
+    );
+    let output = std::process::Command::new(&program)
+        .args(["seed-scale", "--staff", &staff.to_string()])
+        .args(["--name", &format!("Bench ministry {}", std::process::id())])
+        .output()
+        .map_err(|err| anyhow::anyhow!("cannot run {}: {err}", program.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!(
+            "seed-scale failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    parse_seed_output(&stdout)
+}
+
+/// The authority id (`Generated "NAME" (ID) ...`) and HR email (`HR officer for it: EMAIL ...`).
+fn parse_seed_output(stdout: &str) -> anyhow::Result<(String, String)> {
+    let unit = stdout
+        .lines()
+        .find(|line| line.starts_with("Generated "))
+        .and_then(|line| line.split_once("\" (")?.1.split_once(')'))
+        .map(|(id, _)| id.to_owned());
+    let hr = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("HR officer for it: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_owned);
+    unit.zip(hr)
+        .ok_or_else(|| anyhow::anyhow!("unexpected seed-scale output: {stdout}"))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
     let base = report::require_loopback(&args.url)?;
+    if let Some(staff) = args.seed_staff {
+        let (unit, hr) = seed(args.govskills.as_deref(), staff)?;
+        args.reports_unit = Some(unit);
+        args.reports_hr = Some(hr);
+    }
     if args.concurrency == 0 || args.storm_concurrency == 0 {
         bail!("concurrency must be at least 1");
     }
     if args.journeys.contains(&Journey::Reports) && args.reports_unit.is_none() {
         bail!(
-            "the reports journey needs --reports-unit and --reports-hr (from `govskills seed-scale`)"
+            "the reports journey needs --seed-staff N, or --reports-unit and --reports-hr (from `govskills seed-scale`)"
         );
     }
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -336,4 +391,16 @@ async fn login_storm(client: &Client, fixture: &Arc<Fixture>, args: &Args) -> Ve
     out.extend(rows(&catalogue, seconds, "during login storm: "));
     out.extend(rows(&logins, seconds, "storm: "));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn seed_scale_output_gives_the_unit_and_the_hr_login() {
+        let out = "Generated \"Bench ministry 7\" (04633920-ea28-4b1f-b4f9-d47b20d2758e) in 1.0 s: 1 units\nHR officer for it: hr-04633920@scale.govskills.test (password: x)\n";
+        let (unit, hr) = super::parse_seed_output(out).expect("parsed");
+        assert_eq!(unit, "04633920-ea28-4b1f-b4f9-d47b20d2758e");
+        assert_eq!(hr, "hr-04633920@scale.govskills.test");
+        assert!(super::parse_seed_output("nothing").is_err());
+    }
 }
