@@ -137,7 +137,7 @@ pub struct Config {
     #[arg(
         long,
         env = "GOVSKILLS_DATALOADER_WINDOW_MS",
-        default_value_t = 2,
+        default_value_t = 1,
         global = true
     )]
     pub dataloader_window_ms: u64,
