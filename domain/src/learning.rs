@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    Set, TransactionTrait,
     sea_query::{Expr, OnConflict, Query},
 };
 use serde_json::json;
@@ -713,10 +713,18 @@ pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Pro
     let job_roles = job_roles::job_roles_of_users(db, &[actor.id()]).await?;
     let role_ids: Vec<Uuid> = job_roles.iter().map(|role| role.job_role_id).collect();
     let requirements = job_roles::requirements_of(db, &role_ids).await?;
+    // The current result of each competence, as `competence_levels` holds it (see
+    // `record_results`), rather than the whole history ranked again here.
     let results = competence_result::Entity::find()
-        .filter(competence_result::Column::UserId.eq(actor.id()))
-        .order_by_asc(competence_result::Column::CreatedAt)
-        .order_by_asc(competence_result::Column::Id)
+        .filter(
+            competence_result::Column::Id.in_subquery(
+                Query::select()
+                    .column(competence_level::Column::ResultId)
+                    .from(competence_level::Entity)
+                    .and_where(competence_level::Column::UserId.eq(actor.id()))
+                    .to_owned(),
+            ),
+        )
         .all(db)
         .await?;
     let mut used: Vec<Uuid> = requirements
@@ -738,17 +746,10 @@ pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Pro
     let mut entries: Vec<ProfileEntry> = all
         .into_iter()
         .map(|competence| {
-            let of = |verified: bool| {
-                results
-                    .iter()
-                    .rev()
-                    .find(|r| {
-                        r.competence_id == competence.id
-                            && (r.source != ResultSource::SelfAssessed) == verified
-                    })
-                    .cloned()
-            };
-            let current = of(true).or_else(|| of(false));
+            let current = results
+                .iter()
+                .find(|r| r.competence_id == competence.id)
+                .cloned();
             let required = requirements
                 .iter()
                 .filter(|r| r.competence_id == competence.id)
