@@ -25,7 +25,7 @@ pub const ADDRESS_LIMIT: u32 = 50;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// Keys hold a hash, not the email or address itself: Redis need not store personal data.
-fn hashed(kind: &str, value: &str) -> String {
+pub(crate) fn hashed(kind: &str, value: &str) -> String {
     format!("{kind}:{}", hex::encode(Sha256::digest(value.as_bytes())))
 }
 

@@ -4,10 +4,9 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use sha2::{Digest, Sha256};
-
 use crate::{
     graphql::error::{ApiError, ApiResult, Code},
+    login_throttle::hashed,
     session::SessionStore,
 };
 
@@ -21,10 +20,7 @@ pub async fn check(store: &dyn SessionStore, client: Option<IpAddr>, limit: u32)
         return Ok(());
     };
     // A hash, not the address: the store need not hold personal data.
-    let key = format!(
-        "verify-address:{}",
-        hex::encode(Sha256::digest(ip.to_string().as_bytes()))
-    );
+    let key = hashed("verify-address", &ip.to_string());
     let counts = store.hit(&[key], WINDOW).await?;
     if counts.first().is_some_and(|count| *count > limit) {
         return Err(ApiError::new(

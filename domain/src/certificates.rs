@@ -314,7 +314,7 @@ async fn resolve_alignments(
 
 /// Whether a certificate counts at `now`: neither revoked nor expired.
 pub fn is_valid(certificate: &certificate::Model, now: DateTime<Utc>) -> bool {
-    certificate.revoked_at.is_none() && certificate.expires_at.is_none_or(|at| at > now)
+    Status::of(certificate, now) == Status::Valid
 }
 
 /// The courses a person has completed, each mapped to when: the completed course itself and
@@ -576,31 +576,18 @@ async fn issue(
         sequence,
         now,
     )?;
-    let expires_at = model.expires_at;
-    let inserted = certificate::Entity::insert(certificate::ActiveModel {
-        id: Set(model.id),
-        template_id: Set(model.template_id),
-        user_id: Set(model.user_id),
-        sequence: Set(model.sequence),
-        code: Set(model.code.clone()),
-        issued_at: Set(model.issued_at),
-        expires_at: Set(model.expires_at),
-        revoked_at: Set(None),
-        revoked_reason: Set(None),
-        revoked_by: Set(None),
-        credential: Set(model.credential.clone()),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            certificate::Column::TemplateId,
-            certificate::Column::UserId,
-            certificate::Column::Sequence,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(txn)
-    .await?;
+    let inserted = certificate::Entity::insert(certificate::ActiveModel::from(model.clone()))
+        .on_conflict(
+            OnConflict::columns([
+                certificate::Column::TemplateId,
+                certificate::Column::UserId,
+                certificate::Column::Sequence,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
     if inserted == 0 {
         return Ok(None);
     }
@@ -613,7 +600,7 @@ async fn issue(
             "templateId": template.id,
             "userId": holder.id,
             "sequence": sequence,
-            "expiresAt": expires_at,
+            "expiresAt": model.expires_at,
         }),
     )
     .await?;
@@ -730,15 +717,9 @@ pub async fn revoke(
         .ok_or(Error::NotFound("certificate"))?;
     let unit = org::find(db, holder.org_unit_id).await?;
     actor.require_covers(Role::Admin, &unit.path, "the holder's org unit")?;
-    if certificate.revoked_at.is_some() {
-        return Err(Error::Conflict {
-            field: "certificateId",
-            message: "the certificate is already revoked".into(),
-        });
-    }
     let now = Utc::now();
     let txn = db.begin().await?;
-    // Conditional, so two revocations at once record one.
+    // Conditional, so an earlier revocation, or two at once, record one.
     let updated = certificate::Entity::update_many()
         .col_expr(certificate::Column::RevokedAt, Expr::value(Some(now)))
         .col_expr(
@@ -768,10 +749,12 @@ pub async fn revoke(
     )
     .await?;
     txn.commit().await?;
-    certificate::Entity::find_by_id(certificate.id)
-        .one(db)
-        .await?
-        .ok_or(Error::NotFound("certificate"))
+    Ok(certificate::Model {
+        revoked_at: Some(now),
+        revoked_reason: Some(reason.to_owned()),
+        revoked_by: Some(actor.id()),
+        ..certificate
+    })
 }
 
 /// The actor's own certificates, newest first.

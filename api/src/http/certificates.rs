@@ -19,10 +19,13 @@ use poem::{
     http::{StatusCode, header},
     web::{Data, Path},
 };
-use serde_json::json;
 
-use super::auth::client_ip;
-use crate::{graphql::error::ApiError, state::AppState, verify_throttle};
+use super::{auth::client_ip, error_response, request_id};
+use crate::{
+    graphql::error::{ApiError, Code},
+    state::AppState,
+    verify_throttle,
+};
 
 fn internal(err: govskills_domain::Error) -> Response {
     // The conversion logs the cause of an internal error.
@@ -79,35 +82,21 @@ pub async fn credential(
     Path(code): Path<String>,
     Data(state): Data<&AppState>,
 ) -> Response {
+    let request_id = request_id(req);
     if let Some(refusal) = throttled(req, state).await {
-        return json_error(StatusCode::TOO_MANY_REQUESTS, refusal);
+        return error_response(&refusal, &request_id);
     }
     let found = match certificates::find_by_code(&state.services.db, &code).await {
         Ok(found) => found,
-        Err(err) => return internal(err),
+        Err(err) => return error_response(&err.into(), &request_id),
     };
     let Some((certificate, _)) = found else {
-        return json_error(
-            StatusCode::NOT_FOUND,
-            ApiError::new(
-                crate::graphql::error::Code::NotFound,
-                "no certificate has this code",
-            ),
-        );
+        let missing = ApiError::new(Code::NotFound, "no certificate has this code");
+        return error_response(&missing, &request_id);
     };
     let response = Response::builder().header(header::CACHE_CONTROL, "no-store");
     if wants_json(req) {
-        let credential = certificate
-            .credential
-            .split('.')
-            .nth(1)
-            .and_then(|payload| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(payload)
-                    .ok()
-            })
-            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-            .map(|claims| claims["vc"].clone());
+        let credential = credentials::credential_of(&certificate.credential);
         match credential {
             Some(vc) => response
                 .content_type("application/json")
@@ -122,19 +111,6 @@ pub async fn credential(
             .content_type("application/vc+jwt")
             .body(certificate.credential)
     }
-}
-
-fn json_error(status: StatusCode, error: ApiError) -> Response {
-    let error = async_graphql::Error::from(error);
-    let code = error
-        .extensions
-        .as_ref()
-        .and_then(|e| e.get("code"))
-        .map(|v| v.to_string().trim_matches('"').to_owned());
-    Response::builder()
-        .status(status)
-        .content_type("application/json; charset=utf-8")
-        .body(json!({ "error": { "message": error.message, "code": code } }).to_string())
 }
 
 /// The page a person sees after scanning a certificate's QR code.

@@ -14,7 +14,7 @@ use poem::{
 };
 use serde_json::json;
 
-use super::{MAX_BODY_BYTES, OperationSlot, RequestId, auth::authenticate};
+use super::{MAX_BODY_BYTES, OperationSlot, auth::authenticate, request_id};
 use crate::{
     graphql::{self, error::Code},
     state::AppState,
@@ -83,17 +83,11 @@ fn operation_name(request: &async_graphql::Request) -> Option<String> {
     name.map(|name| name.as_str().to_owned())
 }
 
-/// The client's address: the TCP peer, or behind a trusted proxy the last `X-Forwarded-For`
-/// entry (the one that proxy appended; earlier entries are whatever the client claimed).
 impl Endpoint for GraphQLEndpoint {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> poem::Result<Response> {
-        let request_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.0.clone())
-            .unwrap_or_default();
+        let request_id = request_id(&req);
         let reject =
             |status, message: &str| refuse(status, Code::BadUserInput, message, &request_id);
 

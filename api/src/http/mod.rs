@@ -22,7 +22,10 @@ use tracing::{Instrument, field::Empty};
 use uuid::Uuid;
 
 pub use self::graphql::GraphQLEndpoint;
-use crate::state::AppState;
+use crate::{
+    graphql::error::{ApiError, Code},
+    state::AppState,
+};
 
 /// Largest request body accepted (a GraphQL document with variables).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -151,4 +154,44 @@ async fn trace_request<E: Endpoint>(ep: Arc<E>, mut req: poem::Request) -> poem:
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     Ok(response)
+}
+
+/// The HTTP status of an error code.
+fn status_of(code: Code) -> StatusCode {
+    match code {
+        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::Forbidden => StatusCode::FORBIDDEN,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::BadUserInput => StatusCode::BAD_REQUEST,
+        Code::Conflict | Code::AttemptSubmitted | Code::DeadlinePassed => StatusCode::CONFLICT,
+        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An error of a plain (non-GraphQL) route as JSON: `{"error": {"code", "message", "field",
+/// "requestId"}}` with the status its code stands for.
+pub(super) fn error_response(err: &ApiError, request_id: &str) -> Response {
+    let body = serde_json::json!({
+        "error": {
+            "code": err.code().as_str(),
+            "message": err.message(),
+            "field": err.field(),
+            "requestId": request_id,
+        }
+    });
+    Response::builder()
+        .status(status_of(err.code()))
+        .content_type("application/json; charset=utf-8")
+        .header(poem::http::header::CACHE_CONTROL, "no-store")
+        .body(body.to_string())
+}
+
+/// This request's id (set by [`trace_request`]).
+pub(super) fn request_id(req: &poem::Request) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default()
 }

@@ -30,20 +30,16 @@ use govskills_domain::{
 };
 use poem::{
     Body, Request, Response, handler,
-    http::{StatusCode, header},
+    http::header,
     web::{Data, Query},
 };
 use serde::Deserialize;
-use serde_json::json;
 use tokio::sync::mpsc;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use super::{RequestId, auth::authenticate};
-use crate::{
-    graphql::error::{ApiError, Code},
-    state::AppState,
-};
+use super::{auth::authenticate, error_response, request_id};
+use crate::{graphql::error::ApiError, state::AppState};
 
 /// Rows are sent to the client in chunks of about this many bytes.
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -71,35 +67,6 @@ impl ReportParams {
         parse_uuid(self.org_unit_id.as_deref(), "orgUnitId")?
             .ok_or_else(|| ApiError::bad_input("orgUnitId", "orgUnitId is required"))
     }
-}
-
-fn status_of(code: Code) -> StatusCode {
-    match code {
-        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
-        Code::Forbidden => StatusCode::FORBIDDEN,
-        Code::NotFound => StatusCode::NOT_FOUND,
-        Code::BadUserInput => StatusCode::BAD_REQUEST,
-        Code::Conflict | Code::AttemptSubmitted | Code::DeadlinePassed => StatusCode::CONFLICT,
-        Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-fn error_response(err: &ApiError, request_id: &str) -> Response {
-    let body = json!({
-        "error": {
-            "code": err.code().as_str(),
-            "message": err.message(),
-            "field": err.field(),
-            "requestId": request_id,
-        }
-    });
-    Response::builder()
-        .status(status_of(err.code()))
-        .content_type("application/json; charset=utf-8")
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(body.to_string())
 }
 
 /// A cell as written to the file: text a spreadsheet would evaluate gets a leading apostrophe.
@@ -242,13 +209,6 @@ async fn authorise(
     let unit_id = params.org_unit_id()?;
     let scope = Scope::load(&state.services.db, &actor, unit_id, include_subunits).await?;
     Ok((actor, scope))
-}
-
-fn request_id(req: &Request) -> String {
-    req.extensions()
-        .get::<RequestId>()
-        .map(|id| id.0.clone())
-        .unwrap_or_default()
 }
 
 /// `GET /reports/skill-gaps.csv`

@@ -171,6 +171,17 @@ fn seconds(claims: &Value, name: &'static str) -> Result<Option<DateTime<Utc>>, 
     }
 }
 
+/// The credential JSON (the `vc` claim) a VC-JWT carries, read without verifying it: for showing a
+/// credential this service stored itself. `None` if the token does not decode.
+pub fn credential_of(token: &str) -> Option<Value> {
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+    let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1)?).ok()?;
+    serde_json::from_slice::<Value>(&payload)
+        .ok()?
+        .get("vc")
+        .cloned()
+}
+
 /// Verifies a VC-JWT offline against a key set: the signature (by `kid`, EdDSA only), that it
 /// holds an `OpenBadgeCredential` whose issuer and id match `iss` and `jti`, and that `now` lies
 /// between `nbf` and `exp`. It cannot know about revocation: that is what the issuer's

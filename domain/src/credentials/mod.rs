@@ -11,7 +11,8 @@ mod jws;
 
 pub use self::{
     badge::{
-        Alignment, Badge, CredentialError, OB_CONTEXT, VC_CONTEXT, VerifiedCredential, verify,
+        Alignment, Badge, CredentialError, OB_CONTEXT, VC_CONTEXT, VerifiedCredential,
+        credential_of, verify,
     },
     code::VerificationCode,
     issuer::{Issuer, IssuerSource, jwks},
