@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use super::{
     context::{actor, issuer, loader, services},
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     frameworks::Competence,
     loaders::{
         CompetenceLoader, CurrentVersionLoader, CurrentVersionOf, DrawRuleLoader, DrawRulesOf,
@@ -35,14 +35,7 @@ use super::{
     org_units::OrgUnit,
     parse_id,
 };
-
-fn id(uuid: Uuid) -> ID {
-    ID(uuid.to_string())
-}
-
-fn missing(what: &str, id: Uuid) -> ApiError {
-    ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
-}
+use super::{id, missing};
 
 /// How a question is answered.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,20 +79,6 @@ pub enum AttemptStatus {
     Expired,
 }
 
-macro_rules! mirror {
-    ($api:ident, $db:ident, [$($variant:ident),+]) => {
-        impl From<$db> for $api {
-            fn from(value: $db) -> Self {
-                match value { $($db::$variant => Self::$variant),+ }
-            }
-        }
-        impl From<$api> for $db {
-            fn from(value: $api) -> Self {
-                match value { $($api::$variant => Self::$variant),+ }
-            }
-        }
-    };
-}
 mirror!(
     QuestionKind,
     DbKind,

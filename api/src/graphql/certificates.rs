@@ -11,6 +11,7 @@ use govskills_domain::{
 };
 use uuid::Uuid;
 
+use super::id;
 use super::{
     context::{actor, loader, request, services},
     courses::Course,
@@ -25,10 +26,6 @@ use super::{
     parse_id,
 };
 use crate::verify_throttle;
-
-fn id(uuid: Uuid) -> ID {
-    ID(uuid.to_string())
-}
 
 /// A certificate's status.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

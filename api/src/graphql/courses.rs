@@ -30,6 +30,7 @@ use super::{
     org_units::OrgUnit,
     page_size, parse_id,
 };
+use super::{id, missing};
 
 /// Where a course is in its life.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,27 +65,9 @@ pub enum LessonKind {
     Assessment,
 }
 
-macro_rules! mirror {
-    ($api:ident, $db:ident, [$($variant:ident),+]) => {
-        impl From<$db> for $api {
-            fn from(value: $db) -> Self {
-                match value { $($db::$variant => Self::$variant),+ }
-            }
-        }
-        impl From<$api> for $db {
-            fn from(value: $api) -> Self {
-                match value { $($api::$variant => Self::$variant),+ }
-            }
-        }
-    };
-}
 mirror!(CourseStatus, DbStatus, [Draft, Published, Archived]);
 mirror!(CourseVisibility, DbVisibility, [OrgUnit, Platform]);
 mirror!(LessonKind, DbLessonKind, [Text, Video, Link, Assessment]);
-
-fn id(uuid: Uuid) -> ID {
-    ID(uuid.to_string())
-}
 
 pub struct Course(pub course::Model);
 
@@ -242,10 +225,6 @@ impl Course {
         };
         Ok(access.can_edit(actor))
     }
-}
-
-fn missing(what: &str, id: Uuid) -> ApiError {
-    ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
 }
 
 pub struct CourseAuthor(User);

@@ -6,19 +6,16 @@ use govskills_domain::{
     entities::{competence, competence_area, competence_framework},
 };
 
+use super::missing;
 use super::{
     context::{actor, loader, services},
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     loaders::{
         AreaCompetenceLoader, AreaLoader, AreasOf, CompetencesOf, FrameworkAreaLoader,
         FrameworkLoader, LevelLoader, LevelsOf,
     },
     parse_id,
 };
-
-fn missing(what: &str, id: uuid::Uuid) -> ApiError {
-    ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
-}
 
 pub struct CompetenceFramework(pub competence_framework::Model);
 

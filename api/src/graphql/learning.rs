@@ -27,6 +27,7 @@ use super::{
     },
     page_size, parse_id,
 };
+use super::{id, missing};
 
 /// Where an enrolment is in its life.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,14 +70,6 @@ impl From<DbSource> for EnrollmentSource {
             DbSource::Assigned => Self::Assigned,
         }
     }
-}
-
-fn id(uuid: Uuid) -> ID {
-    ID(uuid.to_string())
-}
-
-fn missing(what: &str, id: Uuid) -> ApiError {
-    ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
 }
 
 /// A learner taking a course, by their own choice or assigned by HR.

@@ -1,6 +1,22 @@
 //! The GraphQL API. Each feature module registers its own queries and mutations; the root only
 //! merges them. Resolvers stay thin: read the context, call a domain service, map the result.
 
+/// `From` both ways between an API enum and the database enum it mirrors, variant by variant.
+macro_rules! mirror {
+    ($api:ident, $db:ident, [$($variant:ident),+]) => {
+        impl From<$db> for $api {
+            fn from(value: $db) -> Self {
+                match value { $($db::$variant => Self::$variant),+ }
+            }
+        }
+        impl From<$api> for $db {
+            fn from(value: $api) -> Self {
+                match value { $($api::$variant => Self::$variant),+ }
+            }
+        }
+    };
+}
+
 pub mod accounts;
 pub mod assessments;
 pub mod certificates;
@@ -115,6 +131,16 @@ pub async fn execute(
         extensions.set("requestId", request_id.as_str());
     }
     response
+}
+
+/// An id as the API shows it.
+pub fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+/// A row another row points at is missing: our fault, logged.
+pub fn missing(what: &str, id: Uuid) -> ApiError {
+    ApiError::internal(&anyhow::anyhow!("{what} {id} is missing"))
 }
 
 /// Parses a client-supplied id; a malformed one is the client's fault.
