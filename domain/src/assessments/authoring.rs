@@ -11,9 +11,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    AssessmentAccess, QuestionAccess, can_use_unit, load_question, load_usable, owning_unit,
-};
+use super::{AssessmentAccess, QuestionAccess, can_use_unit, load_question, owning_unit};
 use crate::{
     DbResultExt, Error, Result,
     audit::{self, Target},
@@ -694,13 +692,19 @@ pub struct QuestionStats {
     pub correct: i64,
 }
 
-/// The statistics of an assessment the actor may use as a trainer; otherwise `NotFound`.
+/// The statistics of an assessment (already loaded and visible to the actor), for trainers who
+/// may use it; anyone else is `Forbidden`.
 pub async fn stats(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    assessment_id: Uuid,
+    access: &AssessmentAccess,
 ) -> Result<AssessmentStats> {
-    load_usable(db, actor, assessment_id).await?;
+    if !access.can_use(actor) {
+        return Err(Error::forbidden(
+            "only trainers who may use this assessment see its statistics",
+        ));
+    }
+    let assessment_id = access.assessment.id;
     let passed_sum = Expr::cust("SUM(CASE WHEN passed THEN 1 ELSE 0 END)");
     let (attempts, passed, average_percent) = attempt::Entity::find()
         .select_only()
