@@ -717,7 +717,8 @@ pub async fn revoke(
         .ok_or(Error::NotFound("certificate"))?;
     let unit = org::find(db, holder.org_unit_id).await?;
     actor.require_covers(Role::Admin, &unit.path, "the holder's org unit")?;
-    let now = Utc::now();
+    // Microseconds, what both engines store, so the model returned below is the row as read.
+    let now = Utc::now().trunc_subsecs(6);
     let txn = db.begin().await?;
     // Conditional, so an earlier revocation, or two at once, record one.
     let updated = certificate::Entity::update_many()
