@@ -64,7 +64,7 @@ pub async fn provision(
     let (email, display_name, password) = parse_new_user(&input)?;
     org::find(db, input.org_unit_id).await?;
     let hash = password::hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let user = insert_user(&txn, email, display_name, hash, input.org_unit_id).await?;
     insert_grants(&txn, user.id, grants, None).await?;
     audit::record(
@@ -96,7 +96,7 @@ pub async fn create_user(
         });
     }
     let hash = password::hash(password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let user = insert_user(&txn, email, display_name, hash, unit.id).await?;
     audit::record(
         &txn,
@@ -239,7 +239,7 @@ pub async fn change_password(
         ));
     }
     let hash = password::hash(new).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     user::ActiveModel {
         id: Set(actor.id()),
         password_hash: Set(hash),
@@ -320,7 +320,7 @@ pub async fn set_roles(
         }
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     role_grant::Entity::delete_many()
         .filter(role_grant::Column::UserId.eq(user.id))
         .exec(&txn)
@@ -412,7 +412,7 @@ pub async fn update_user(
         model.status = Set(status);
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let user = model.update(&txn).await?;
     audit::record(
         &txn,

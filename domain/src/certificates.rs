@@ -32,7 +32,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Months, SubsecRound as _, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
     sea_query::{Expr, OnConflict},
 };
 use serde_json::json;
@@ -181,7 +181,7 @@ pub async fn create_template(
     let competence_ids = resolve_alignments(db, &input.alignments).await?;
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let template = certificate_template::ActiveModel {
         id: Set(Uuid::now_v7()),
         title: Set(title),
@@ -719,7 +719,7 @@ pub async fn revoke(
     actor.require_covers(Role::Admin, &unit.path, "the holder's org unit")?;
     // Microseconds, what both engines store, so the model returned below is the row as read.
     let now = Utc::now().trunc_subsecs(6);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     // Conditional, so an earlier revocation, or two at once, record one.
     let updated = certificate::Entity::update_many()
         .col_expr(certificate::Column::RevokedAt, Expr::value(Some(now)))

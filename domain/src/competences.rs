@@ -9,7 +9,6 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -234,7 +233,7 @@ pub async fn create_framework(
         }
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let framework = competence_framework::ActiveModel {
         id: Set(Uuid::new_v4()),
         code: Set(code),
@@ -330,7 +329,7 @@ pub async fn archive_competence(
     if competence.archived_at.is_some() {
         return Ok(competence);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let archived = competence::ActiveModel {
         id: Set(competence.id),
         archived_at: Set(Some(Utc::now())),

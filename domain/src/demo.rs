@@ -3,7 +3,7 @@
 //! a stand-alone DigComp placement test, and the *AI Certificate for Public Servants* over the
 //! course and its final test. Loading it twice changes nothing.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::{
     Result,
@@ -37,7 +37,7 @@ const CITIZEN_SERVICES: &str = "Department of Citizen Services";
 const DATA_AND_AI: &str = "Department of Data and AI";
 
 pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let ministry = org::find_or_create_authority(&txn, Name::parse(MINISTRY, "name")?).await?;
     let citizen =
         org::find_or_create_child(&txn, &ministry, Name::parse(CITIZEN_SERVICES, "name")?).await?;

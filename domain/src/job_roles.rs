@@ -9,7 +9,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait, sea_query::OnConflict,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -187,7 +187,7 @@ pub async fn create(
     check_requirements(db, &input.requirements).await?;
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     ensure_unique_name(&txn, input.org_unit_id, &name, None).await?;
     let role = job_role::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -273,7 +273,7 @@ pub async fn update(
         model.uses_ai_systems = Set(uses);
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     if let Some(name) = &renamed {
         ensure_unique_name(&txn, role.org_unit_id, name, Some(role.id)).await?;
     }
@@ -376,7 +376,7 @@ pub async fn assign(
     if before == job_role_id {
         return Ok(user);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     match job_role_id {
         Some(id) => {
             // An upsert, so two administrators assigning at once cannot trip the primary key.

@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
     sea_query::{Expr, OnConflict, Query},
 };
 use serde_json::json;
@@ -91,7 +91,7 @@ pub async fn enroll(
             return Ok(existing);
         }
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let enrollment = enrollment::ActiveModel {
             id: Set(existing.id),
             status: Set(EnrollmentStatus::Active),
@@ -116,7 +116,7 @@ pub async fn enroll(
     }
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let inserted = enrollment::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(actor.id()),
@@ -193,7 +193,7 @@ pub async fn complete_lesson(
     if already.is_some() || enrollment.status == EnrollmentStatus::Completed {
         return Ok(enrollment);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let enrollment =
         mark_lesson_done(&txn, issuer, actor.id(), &enrollment, lesson_id, Utc::now()).await?;
     txn.commit().await?;
@@ -316,7 +316,7 @@ pub async fn withdraw(
         }
         EnrollmentStatus::Active => {}
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let enrollment = enrollment::ActiveModel {
         id: Set(enrollment.id),
         status: Set(EnrollmentStatus::Withdrawn),
@@ -503,7 +503,7 @@ async fn assign_users(
 
     let now = Utc::now();
     let course_id = access.course.id;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let existing = enrollment::Entity::find()
         .filter(enrollment::Column::CourseId.eq(course_id))
         .filter(enrollment::Column::UserId.is_in(users.iter().map(|user| user.id)))
@@ -597,7 +597,7 @@ pub async fn cancel_assignment(
             });
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let enrollment = enrollment::ActiveModel {
         id: Set(enrollment.id),
         status: Set(EnrollmentStatus::Cancelled),
@@ -872,7 +872,7 @@ pub async fn submit_self_assessment(
     }
     competences::check_levels(db, "ratings", &ratings).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     record_results(
         &txn,
         actor.id(),

@@ -15,6 +15,7 @@ pub mod certificates;
 pub mod competences;
 pub mod courses;
 pub mod credentials;
+pub mod db;
 pub mod demo;
 pub mod entities;
 mod error;

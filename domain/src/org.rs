@@ -8,7 +8,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::json;
@@ -134,7 +134,7 @@ pub async fn create(
             Some(parent)
         }
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     ensure_unique_sibling_name(&txn, parent_id, &name).await?;
     let unit = insert(&txn, parent.as_ref(), name).await?;
     audit::record(
@@ -212,7 +212,7 @@ pub async fn move_unit(
 
     let new_path = child_path(Some(&new_parent), unit.id);
     let depth_delta = new_parent.depth + 1 - unit.depth;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     ensure_unique_sibling_name(&txn, Some(new_parent.id), &Name::parse(&unit.name, "name")?)
         .await?;
     // One statement rewrites the whole subtree: the new prefix plus each path's old tail.

@@ -14,7 +14,7 @@ use chrono::{Duration, Utc};
 use rand::{RngExt as _, SeedableRng as _, rngs::StdRng};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -128,7 +128,7 @@ pub async fn generate(
     let mut rng = StdRng::seed_from_u64(seed);
     let now = Utc::now();
     let hash = password::hash(Password::parse(PASSWORD.to_owned(), "password")?).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
 
     // The tree: 10 directorates x 10 departments, the units spread over the departments.
     let authority = org::insert(&txn, None, name).await?;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveEnum as _, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, Query},
 };
 use serde_json::json;
@@ -370,7 +370,7 @@ pub async fn start_attempt(
         }
         let picked = pick_questions(db, &access).await?;
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let inserted = attempt::ActiveModel {
             id: Set(Uuid::now_v7()),
             assessment_id: Set(assessment_id),
@@ -502,7 +502,7 @@ pub async fn save_answer(
             "the time for this attempt is up; it is scored with the answers saved in time".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     // Touch the attempt first, only while it is open: it takes the row (on SQLite the database)
     // write lock, so a concurrent submit either scores after this answer or refuses it.
     let touched = attempt::Entity::update_many()
@@ -631,7 +631,7 @@ async fn score(
         ClosedBy::Learner => now,
         ClosedBy::Deadline => attempt.deadline_at.unwrap_or(now).min(now),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let claimed = attempt::Entity::update_many()
         .col_expr(attempt::Column::SubmittedAt, Expr::value(submitted_at))
         .col_expr(attempt::Column::ClosedBy, Expr::value(closed_by.to_value()))

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
     sea_query::{Expr, Func, Query},
 };
 use serde_json::json;
@@ -235,7 +235,7 @@ pub async fn create_question(
     let unit = owning_unit(db, actor, org_unit_id, "questions").await?;
     let checked = check_question(db, &input).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let question = question::ActiveModel {
         id: Set(Uuid::now_v7()),
         owner_id: Set(actor.id()),
@@ -284,7 +284,7 @@ pub async fn revise_question(
     }
     let checked = check_question(db, &input).await?;
     let next = access.question.current_version + 1;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let (version, options) =
         insert_version(&txn, actor, question_id, next, &input, checked).await?;
     let question = question::ActiveModel {
@@ -617,7 +617,7 @@ pub async fn create_assessment(
     }
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let assessment = assessment::ActiveModel {
         id: Set(Uuid::now_v7()),
         title: Set(title.into_inner()),

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -172,7 +172,7 @@ pub async fn create(
     competences::check_levels(db, "competenceTargets", &input.targets).await?;
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let course = course::ActiveModel {
         id: Set(Uuid::now_v7()),
         title: Set(title.into_inner()),
@@ -243,7 +243,7 @@ pub async fn set_targets(
     let access = load_editable(db, actor, course_id).await?;
     require_draft(&access)?;
     competences::check_levels(db, "competenceTargets", &targets).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     course_competence::Entity::delete_many()
         .filter(course_competence::Column::CourseId.eq(course_id))
         .exec(&txn)
@@ -281,7 +281,7 @@ pub async fn add_co_author(
     if user_id == access.course.owner_id || access.co_authors.contains(&user_id) {
         return Ok(access.course);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     course_author::ActiveModel {
         course_id: Set(course_id),
         user_id: Set(user_id),
@@ -310,7 +310,7 @@ pub async fn add_module(
     let access = load_editable(db, actor, course_id).await?;
     require_draft(&access)?;
     let title = Name::parse(title, "title")?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let count = course_module::Entity::find()
         .filter(course_module::Column::CourseId.eq(course_id))
         .count(&txn)
@@ -400,7 +400,7 @@ pub async fn add_lesson(
         }
         (_, None) => None,
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let count = lesson::Entity::find()
         .filter(lesson::Column::ModuleId.eq(module_id))
         .count(&txn)
@@ -457,7 +457,7 @@ pub async fn reorder_modules(
         .map(|module| module.id)
         .collect();
     check_permutation("moduleIds", &existing, &order)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     for (position, id) in (1..).zip(order) {
         course_module::ActiveModel {
             id: Set(id),
@@ -490,7 +490,7 @@ pub async fn reorder_lessons(
         .map(|lesson| lesson.id)
         .collect();
     check_permutation("lessonIds", &existing, &order)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     for (position, id) in (1..).zip(order) {
         lesson::ActiveModel {
             id: Set(id),
@@ -513,7 +513,7 @@ pub async fn remove_lesson(db: &DatabaseConnection, actor: &Actor, lesson_id: Uu
         .ok_or(Error::NotFound("lesson"))?;
     let access = load_editable(db, actor, lesson.course_id).await?;
     require_draft(&access)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     lesson::Entity::delete_by_id(lesson_id).exec(&txn).await?;
     let rest = lesson::Entity::find()
         .filter(lesson::Column::ModuleId.eq(lesson.module_id))
@@ -597,7 +597,7 @@ pub async fn publish(
         ));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     if let Some(previous) = access.course.previous_version_id {
         course::ActiveModel {
             id: Set(previous),
@@ -641,7 +641,7 @@ pub async fn archive(
         return Ok(access.course);
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let archived = course::ActiveModel {
         id: Set(course_id),
         status: Set(CourseStatus::Archived),
@@ -690,7 +690,7 @@ pub async fn new_version(
     }
     let source = access.course;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(db).await?;
     let draft = course::ActiveModel {
         id: Set(Uuid::now_v7()),
         title: Set(source.title.clone()),

@@ -9,7 +9,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait, sea_query::OnConflict,
+    sea_query::OnConflict,
 };
 
 use super::jws::{IssuerKey, Jwk, Jwks};
@@ -40,7 +40,7 @@ impl Issuer {
         base_url: &str,
     ) -> Result<Self> {
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = crate::db::begin(db).await?;
         let key = match configured {
             Some(key) => {
                 issuer_key::Entity::insert(issuer_key::ActiveModel {
