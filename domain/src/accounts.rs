@@ -7,8 +7,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    JoinType, PaginatorTrait, QueryFilter, QuerySelect, RelationTrait, Set, TransactionSession,
+    TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -320,7 +321,29 @@ pub async fn set_roles(
         }
     }
 
+    let removes_admin = current.iter().any(|grant| {
+        grant.role == Role::Admin
+            && !requested
+                .iter()
+                .any(|wanted| wanted.role == Role::Admin && wanted.org_unit_id == grant.unit_id())
+    });
+    if removes_admin && user.id == actor.id() {
+        return Err(Error::Conflict {
+            field: "grants",
+            message: "you cannot remove your own ADMIN grant; ask another administrator".into(),
+        });
+    }
+    let removes_platform_admin = current
+        .iter()
+        .any(|grant| grant.role == Role::Admin && grant.scope == Scope::Platform)
+        && !requested
+            .iter()
+            .any(|wanted| wanted.role == Role::Admin && wanted.org_unit_id.is_none());
+
     let txn = crate::db::begin(db).await?;
+    if removes_platform_admin {
+        keep_a_platform_admin(&txn, user.id, "grants").await?;
+    }
     role_grant::Entity::delete_many()
         .filter(role_grant::Column::UserId.eq(user.id))
         .exec(&txn)
@@ -330,10 +353,7 @@ pub async fn set_roles(
         .iter()
         .map(|grant| GrantRequest {
             role: grant.role,
-            org_unit_id: match &grant.scope {
-                Scope::Platform => None,
-                Scope::Unit { id, .. } => Some(*id),
-            },
+            org_unit_id: grant.unit_id(),
         })
         .collect();
     audit::record(
@@ -346,6 +366,52 @@ pub async fn set_roles(
     .await?;
     txn.commit().await?;
     Ok(user)
+}
+
+/// Refuses a change that would leave the platform without an active platform administrator
+/// (only shell access, `govskills create-admin`, would bring one back): called inside the
+/// transaction of a change that takes platform ADMIN away from `leaving` (removing the grant,
+/// disabling the account).
+///
+/// It first locks every platform ADMIN grant (`UPDATE role_grants SET role = role WHERE role =
+/// 'ADMIN' AND org_unit_id IS NULL`), so two administrators removing each other at the same moment
+/// are ordered: on PostgreSQL the second waits for the first to commit, and its count (read
+/// committed: a new statement sees the committed change) then finds nobody left; on SQLite the
+/// `BEGIN IMMEDIATE` of [`crate::db::begin`] already orders the two writers.
+async fn keep_a_platform_admin(
+    txn: &impl ConnectionTrait,
+    leaving: Uuid,
+    field: &'static str,
+) -> Result<()> {
+    let platform_admins = || {
+        Condition::all()
+            .add(role_grant::Column::Role.eq(Role::Admin))
+            .add(role_grant::Column::OrgUnitId.is_null())
+    };
+    role_grant::Entity::update_many()
+        .col_expr(
+            role_grant::Column::Role,
+            Expr::col(role_grant::Column::Role).into(),
+        )
+        .filter(platform_admins())
+        .exec(txn)
+        .await?;
+    let others = role_grant::Entity::find()
+        .join(JoinType::InnerJoin, role_grant::Relation::User.def())
+        .filter(platform_admins())
+        .filter(user::Column::Status.eq(UserStatus::Active))
+        .filter(role_grant::Column::UserId.ne(leaving))
+        .count(txn)
+        .await?;
+    if others == 0 {
+        return Err(Error::Conflict {
+            field,
+            message: "this would leave no active platform administrator; \
+                      make someone else a platform administrator first"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 fn require_platform_admin(actor: &Actor) -> Result<()> {
@@ -413,6 +479,15 @@ pub async fn update_user(
     }
 
     let txn = crate::db::begin(db).await?;
+    if end_sessions && user.status == UserStatus::Active {
+        let is_platform_admin = auth::load_grants(&txn, user.id)
+            .await?
+            .iter()
+            .any(|grant| grant.role == Role::Admin && grant.scope == Scope::Platform);
+        if is_platform_admin {
+            keep_a_platform_admin(&txn, user.id, "status").await?;
+        }
+    }
     let user = model.update(&txn).await?;
     audit::record(
         &txn,

@@ -37,6 +37,16 @@ pub struct Grant {
     pub scope: Scope,
 }
 
+impl Grant {
+    /// The org unit the grant is held at; `None` for a platform-wide grant.
+    pub fn unit_id(&self) -> Option<Uuid> {
+        match &self.scope {
+            Scope::Platform => None,
+            Scope::Unit { id, .. } => Some(*id),
+        }
+    }
+}
+
 /// A signed-in, active user with their grants.
 #[derive(Clone, Debug)]
 pub struct Actor {

@@ -26,6 +26,7 @@ pub mod org;
 pub mod password;
 pub mod reports;
 pub mod scale;
+pub mod search;
 pub mod types;
 
 pub use error::{DbResultExt, Error, Result};

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use sea_orm::entity::prelude::*;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
 
 use crate::{Error, Result};
 
@@ -93,8 +94,15 @@ impl fmt::Debug for Password {
     }
 }
 
-/// A short human-readable name (a person's display name, an org unit's name): trimmed,
-/// 1 to 200 characters, no control characters.
+/// A short human-readable name (a person's display name, an org unit's name, a title): trimmed,
+/// 1 to 200 characters, no control characters and no invisible format characters.
+///
+/// Format characters (Unicode category Cf: bidirectional overrides and isolates such as U+202E,
+/// zero-width spaces and joiners, the byte-order mark) are refused because names are shown to
+/// other people, on the public verify page among others, where a right-to-left override can make
+/// a name or title read as something it is not. Refusing them at input keeps every place that
+/// shows a name safe without each having to isolate it. The cost: a name that needs a zero-width
+/// (non-)joiner to be spelt exactly (in Persian or some Indic scripts) must be entered without it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -116,6 +124,18 @@ impl Name {
             return Err(Error::invalid(
                 field,
                 format!("{field} must not contain control characters"),
+            ));
+        }
+        if let Some(c) = trimmed
+            .chars()
+            .find(|c| c.general_category() == GeneralCategory::Format)
+        {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{field} must not contain invisible formatting characters (it has U+{:04X})",
+                    u32::from(c)
+                ),
             ));
         }
         Ok(Self(trimmed.to_owned()))
@@ -176,5 +196,27 @@ mod tests {
         assert!(Name::parse("   ", "displayName").is_err());
         assert!(Name::parse("a\u{7}b", "displayName").is_err());
         assert!(Name::parse(&"x".repeat(201), "displayName").is_err());
+    }
+
+    #[test]
+    fn names_refuse_invisible_format_characters_and_keep_accents() {
+        for spoof in [
+            "Anna \u{202E}gre\u{202C}B",
+            "Anna\u{2066}Berg\u{2069}",
+            "An\u{200B}na",
+            "\u{FEFF}Anna",
+            "Anna\u{00AD}Berg",
+        ] {
+            let err = Name::parse(spoof, "displayName").expect_err(spoof);
+            assert!(err.to_string().contains("invisible"), "{err}");
+        }
+        for fine in [
+            "Ana Đorđević",
+            "Ζωή Παπαδοπούλου",
+            "Über KI",
+            "Ørsted-Jensen",
+        ] {
+            assert_eq!(Name::parse(fine, "title").expect(fine).into_inner(), fine);
+        }
     }
 }

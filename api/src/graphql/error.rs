@@ -20,6 +20,8 @@ pub enum Code {
     DeadlinePassed,
     /// A backing service (the session store) is down; try again later.
     Unavailable,
+    /// The query asked for `__schema` or `__type` where introspection is off (production).
+    IntrospectionDisabled,
     Internal,
 }
 
@@ -35,6 +37,7 @@ impl Code {
             Self::AttemptSubmitted => "ATTEMPT_SUBMITTED",
             Self::DeadlinePassed => "DEADLINE_PASSED",
             Self::Unavailable => "UNAVAILABLE",
+            Self::IntrospectionDisabled => "INTROSPECTION_DISABLED",
             Self::Internal => "INTERNAL",
         }
     }

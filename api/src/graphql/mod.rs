@@ -24,6 +24,7 @@ pub mod context;
 pub mod courses;
 pub mod error;
 pub mod frameworks;
+mod input_guard;
 pub mod job_roles;
 pub mod learning;
 pub mod loaders;
@@ -88,7 +89,10 @@ fn builder(production: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .limit_directives(20);
+        .limit_directives(20)
+        .extension(input_guard::InputGuard {
+            introspection: !production,
+        });
     if production {
         builder.disable_introspection().disable_suggestions()
     } else {

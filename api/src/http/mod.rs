@@ -162,7 +162,7 @@ fn status_of(code: Code) -> StatusCode {
         Code::Unauthenticated => StatusCode::UNAUTHORIZED,
         Code::Forbidden => StatusCode::FORBIDDEN,
         Code::NotFound => StatusCode::NOT_FOUND,
-        Code::BadUserInput => StatusCode::BAD_REQUEST,
+        Code::BadUserInput | Code::IntrospectionDisabled => StatusCode::BAD_REQUEST,
         Code::Conflict | Code::AttemptSubmitted | Code::DeadlinePassed => StatusCode::CONFLICT,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -45,11 +45,16 @@ use crate::{graphql::error::ApiError, state::AppState};
 const CHUNK_BYTES: usize = 64 * 1024;
 
 /// The query string of every report export (named as the GraphQL arguments).
+///
+/// Every parameter is taken as text and parsed here, so that a malformed value is answered in
+/// the routes' JSON error shape naming the parameter (poem's `Query` extractor would answer a
+/// typed field it cannot parse with a plain-text 400 before the handler runs; with text fields
+/// it cannot fail).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportParams {
     org_unit_id: Option<String>,
-    include_subunits: Option<bool>,
+    include_subunits: Option<String>,
     framework_id: Option<String>,
 }
 
@@ -66,6 +71,18 @@ impl ReportParams {
     fn org_unit_id(&self) -> Result<Uuid, ApiError> {
         parse_uuid(self.org_unit_id.as_deref(), "orgUnitId")?
             .ok_or_else(|| ApiError::bad_input("orgUnitId", "orgUnitId is required"))
+    }
+
+    /// `includeSubunits`: `true` or `false`, default true.
+    fn include_subunits(&self) -> Result<bool, ApiError> {
+        match self.include_subunits.as_deref() {
+            None | Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(_) => Err(ApiError::bad_input(
+                "includeSubunits",
+                "includeSubunits must be true or false",
+            )),
+        }
     }
 }
 
@@ -221,7 +238,7 @@ pub async fn skill_gaps_csv(
     let request_id = request_id(req);
     let prepared = async {
         let framework_id = parse_uuid(params.framework_id.as_deref(), "frameworkId")?;
-        let subunits = params.include_subunits.unwrap_or(true);
+        let subunits = params.include_subunits()?;
         let (actor, scope) = authorise(state, req, &params, subunits).await?;
         let report = SkillGapReport::new(&state.services.db, scope, framework_id).await?;
         Ok::<_, ApiError>((actor, report))
@@ -315,8 +332,11 @@ pub async fn completion_csv(
     Data(state): Data<&AppState>,
 ) -> Response {
     let request_id = request_id(req);
-    let subunits = params.include_subunits.unwrap_or(true);
-    let scope = match authorise(state, req, &params, subunits).await {
+    let authorised = async {
+        let subunits = params.include_subunits()?;
+        authorise(state, req, &params, subunits).await
+    };
+    let scope = match authorised.await {
         Ok((_, scope)) => scope,
         Err(err) => return error_response(&err, &request_id),
     };

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{CourseAccess, load_editable};
+use super::{CourseAccess, catalogue, load_editable};
 use crate::{
     Error, Result,
     audit::{self, Target},
@@ -173,9 +173,11 @@ pub async fn create(
 
     let now = Utc::now();
     let txn = crate::db::begin(db).await?;
+    let title = title.into_inner();
     let course = course::ActiveModel {
         id: Set(Uuid::now_v7()),
-        title: Set(title.into_inner()),
+        search_text: Set(catalogue::search_text(&title, &summary)),
+        title: Set(title),
         summary: Set(summary),
         language: Set(language),
         status: Set(CourseStatus::Draft),
@@ -218,11 +220,22 @@ pub async fn update(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    if let Some(title) = update.title {
-        model.title = Set(Name::parse(&title, "title")?.into_inner());
+    let title = update
+        .title
+        .map(|title| Name::parse(&title, "title").map(Name::into_inner))
+        .transpose()?;
+    let summary = update.summary.as_deref().map(parse_summary).transpose()?;
+    if title.is_some() || summary.is_some() {
+        model.search_text = Set(catalogue::search_text(
+            title.as_deref().unwrap_or(&access.course.title),
+            summary.as_deref().unwrap_or(&access.course.summary),
+        ));
     }
-    if let Some(summary) = update.summary {
-        model.summary = Set(parse_summary(&summary)?);
+    if let Some(title) = title {
+        model.title = Set(title);
+    }
+    if let Some(summary) = summary {
+        model.summary = Set(summary);
     }
     if let Some(language) = update.language {
         model.language = Set(parse_language(&language)?);
@@ -695,6 +708,7 @@ pub async fn new_version(
         id: Set(Uuid::now_v7()),
         title: Set(source.title.clone()),
         summary: Set(source.summary.clone()),
+        search_text: Set(source.search_text.clone()),
         language: Set(source.language.clone()),
         status: Set(CourseStatus::Draft),
         visibility: Set(source.visibility),

@@ -15,7 +15,7 @@ use crate::{
         course::{self, CourseStatus, Visibility},
         course_author, course_competence, course_module, lesson, org_unit, user,
     },
-    org,
+    org, search,
     types::Role,
 };
 
@@ -114,14 +114,9 @@ pub async fn takeable_among(
         .await?)
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern.
-fn like_escaped(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect()
+/// What the catalogue's text search compares: a course's title and summary, folded.
+pub(crate) fn search_text(title: &str, summary: &str) -> String {
+    search::fold(&format!("{title}\n{summary}"))
 }
 
 /// A page of courses, newest first, after the course `after` (exclusive).
@@ -184,30 +179,14 @@ pub async fn page(
         condition = condition.add(
             Condition::any()
                 .add(Expr::expr(column.clone()).eq(language.clone()))
-                .add(
-                    Expr::expr(column)
-                        .like(LikeExpr::new(format!("{}-%", like_escaped(&language))).escape('\\')),
-                ),
+                .add(Expr::expr(column).like(
+                    LikeExpr::new(format!("{}-%", search::like_escaped(&language))).escape('\\'),
+                )),
         );
     }
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let pattern = format!("%{}%", like_escaped(&search.to_lowercase()));
-        condition = condition.add(
-            Condition::any()
-                .add(
-                    Expr::expr(Func::lower(Expr::col(course::Column::Title)))
-                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .add(
-                    Expr::expr(Func::lower(Expr::col(course::Column::Summary)))
-                        .like(LikeExpr::new(pattern).escape('\\')),
-                ),
-        );
+    if let Some(pattern) = filter.search.as_deref().and_then(search::contains_pattern) {
+        condition = condition
+            .add(Expr::col(course::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(after) = after {
         condition = condition.add(course::Column::Id.lt(after));

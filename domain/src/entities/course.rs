@@ -32,6 +32,8 @@ pub struct Model {
     pub id: Uuid,
     pub title: String,
     pub summary: String,
+    /// Title and summary folded for search (`search::fold`); written with them.
+    pub search_text: String,
     /// BCP 47 language tag.
     pub language: String,
     pub status: CourseStatus,

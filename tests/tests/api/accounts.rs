@@ -1,5 +1,6 @@
 //! Accounts: creating users, signing in and out, passwords, roles and account status.
 
+use sea_orm::ConnectionTrait as _;
 use serde_json::json;
 
 use crate::helpers::{
@@ -379,6 +380,37 @@ async fn repeated_failures_throttle_the_account_even_with_the_right_password() {
 }
 
 #[tokio::test]
+async fn failures_for_other_accounts_from_one_address_do_not_lock_out_a_colleague() {
+    let app = spawn_app().await;
+    // 200 failed sign-ins from this one address (an office behind a NAT, or someone spraying
+    // passwords), five for each of 40 accounts, so no account reaches its own limit.
+    for batch in 0..20 {
+        let aliases: String = (0..10)
+            .map(|i| {
+                let account = (batch * 10 + i) / 5;
+                format!(
+                    r#"a{i}: login(email: "colleague{account}@demo.govskills.test", password: "a wrong password!") {{ token }} "#
+                )
+            })
+            .collect();
+        let response = app
+            .gql(&format!("mutation {{ {aliases} }}"), json!({}), None)
+            .await;
+        let errors = response["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 10, "{response}");
+        assert!(
+            errors
+                .iter()
+                .all(|error| error["extensions"]["code"] == "UNAUTHENTICATED"),
+            "{response}"
+        );
+    }
+
+    // Someone who knows their password still gets in from the same address.
+    app.login(LEARNER1, PASSWORD).await;
+}
+
+#[tokio::test]
 async fn login_aliases_in_one_request_count_as_separate_attempts() {
     let app = spawn_app().await;
     let aliases: String = (0..7)
@@ -625,4 +657,150 @@ async fn role_changes_are_audited() {
     assert_eq!(action, "user.roles_set");
     assert_eq!(actor.as_deref(), Some(admin_id.as_str()));
     assert_eq!(target.as_deref(), Some(learner_id.as_str()));
+}
+
+const SET_ROLES: &str = "mutation($id: ID!, $grants: [RoleGrantInput!]!) { setUserRoles(userId: $id, grants: $grants) { roles } }";
+
+/// A second platform administrator, signed in: (id, token).
+async fn second_platform_admin(app: &crate::helpers::TestApp, admin: &str) -> (String, String) {
+    let ministry = app
+        .org_unit_id(admin, "Ministry of Digital Affairs (demo)")
+        .await;
+    let id = app
+        .create_user(admin, "second.admin@demo.govskills.test", &ministry)
+        .await;
+    let granted = app
+        .gql(
+            SET_ROLES,
+            json!({ "id": id, "grants": [{ "role": "ADMIN" }] }),
+            Some(admin),
+        )
+        .await;
+    assert!(granted.get("errors").is_none(), "{granted}");
+    let token = app
+        .login("second.admin@demo.govskills.test", "a long enough password")
+        .await;
+    (id, token)
+}
+
+#[tokio::test]
+async fn an_admin_cannot_take_away_their_own_admin_grant() {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let admin_id = app.me(&admin).await["id"].as_str().expect("id").to_owned();
+    let grants = app.count("role_grants").await;
+    let audits = app.count("audit_events").await;
+
+    for remaining in [
+        json!([]),
+        json!([{ "role": "HR", "orgUnitId": app.org_unit_id(&admin, "Ministry of Digital Affairs (demo)").await }]),
+    ] {
+        let refused = app
+            .gql(
+                SET_ROLES,
+                json!({ "id": admin_id, "grants": remaining }),
+                Some(&admin),
+            )
+            .await;
+        assert_error(&refused, "CONFLICT", Some("grants"));
+        assert!(
+            error_message(&refused).contains("your own ADMIN grant"),
+            "{refused}"
+        );
+    }
+
+    assert_eq!(app.count("role_grants").await, grants);
+    assert_eq!(app.count("audit_events").await, audits);
+    assert_eq!(app.me(&admin).await["roles"], json!(["LEARNER", "ADMIN"]));
+}
+
+#[tokio::test]
+async fn an_authority_admin_cannot_disable_the_last_platform_admin() {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let admin_id = app.me(&admin).await["id"].as_str().expect("id").to_owned();
+    let ministry = app
+        .org_unit_id(&admin, "Ministry of Digital Affairs (demo)")
+        .await;
+    let authority_admin_id = app
+        .create_user(&admin, "ministry.admin@demo.govskills.test", &ministry)
+        .await;
+    let granted = app
+        .gql(
+            SET_ROLES,
+            json!({ "id": authority_admin_id, "grants": [{ "role": "ADMIN", "orgUnitId": ministry }] }),
+            Some(&admin),
+        )
+        .await;
+    assert!(granted.get("errors").is_none(), "{granted}");
+    let authority_admin = app
+        .login(
+            "ministry.admin@demo.govskills.test",
+            "a long enough password",
+        )
+        .await;
+    let audits = app.count("audit_events").await;
+
+    // The platform administrator belongs to the ministry, so its administrator covers the
+    // account; but it is the only platform administrator there is.
+    let refused = app
+        .gql(
+            "mutation($id: ID!) { updateUser(userId: $id, input: { status: DISABLED }) { id } }",
+            json!({ "id": admin_id }),
+            Some(&authority_admin),
+        )
+        .await;
+    assert_error(&refused, "CONFLICT", Some("status"));
+    assert!(
+        error_message(&refused).contains("no active platform administrator"),
+        "{refused}"
+    );
+
+    assert_eq!(app.count("audit_events").await, audits);
+    assert_eq!(app.me(&admin).await["email"], ADMIN);
+}
+
+#[tokio::test]
+async fn two_platform_admins_removing_each_other_at_once_leave_one() {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let admin_id = app.me(&admin).await["id"].as_str().expect("id").to_owned();
+    let (second_id, second) = second_platform_admin(&app, &admin).await;
+
+    let (first, other) = tokio::join!(
+        app.gql(
+            SET_ROLES,
+            json!({ "id": second_id, "grants": [] }),
+            Some(&admin)
+        ),
+        app.gql(
+            SET_ROLES,
+            json!({ "id": admin_id, "grants": [] }),
+            Some(&second)
+        ),
+    );
+
+    let succeeded = [&first, &other]
+        .iter()
+        .filter(|response| response.get("errors").is_none())
+        .count();
+    assert_eq!(succeeded, 1, "exactly one wins: {first} {other}");
+    let loser = if first.get("errors").is_some() {
+        &first
+    } else {
+        &other
+    };
+    assert_error(loser, "CONFLICT", Some("grants"));
+    let platform_admins = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM role_grants WHERE role = 'ADMIN' AND org_unit_id IS NULL",
+        ))
+        .await
+        .expect("count query runs")
+        .expect("one row")
+        .try_get::<i64>("", "n")
+        .expect("a count");
+    assert_eq!(platform_admins, 1);
 }

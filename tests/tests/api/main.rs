@@ -6,6 +6,7 @@ mod assessments;
 mod certificates;
 mod courses;
 mod frameworks;
+mod hardening;
 mod helpers;
 mod job_roles;
 mod learning;

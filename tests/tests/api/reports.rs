@@ -670,6 +670,36 @@ async fn the_skill_gap_export_lists_every_requirement_and_neutralises_formulas()
 }
 
 #[tokio::test]
+async fn malformed_export_parameters_are_answered_in_the_json_error_shape() {
+    let app = spawn_app().await;
+    let org = build_agency(&app).await;
+    let audit_events = app.count("audit_events").await;
+    for (query, field, message) in [
+        (
+            format!("orgUnitId={}&includeSubunits=maybe", org.agency),
+            "includeSubunits",
+            "includeSubunits must be true or false",
+        ),
+        (
+            "orgUnitId=not-a-uuid".to_owned(),
+            "orgUnitId",
+            "orgUnitId is not a valid id",
+        ),
+    ] {
+        for path in ["/reports/skill-gaps.csv", "/reports/completion.csv"] {
+            let response = get_csv(&app, &format!("{path}?{query}"), Some(&org.hr)).await;
+            assert_eq!(response.status(), 400, "{path}?{query}");
+            let body: Value = response.json().await.expect("JSON error");
+            assert_eq!(body["error"]["code"], "BAD_USER_INPUT", "{body}");
+            assert_eq!(body["error"]["field"], field, "{body}");
+            assert_eq!(body["error"]["message"], message, "{body}");
+            assert!(body["error"]["requestId"].is_string(), "{body}");
+        }
+    }
+    assert_eq!(app.count("audit_events").await, audit_events);
+}
+
+#[tokio::test]
 async fn the_exports_are_authorised_like_the_queries() {
     let app = spawn_app().await;
     let org = build_agency(&app).await;

@@ -5,8 +5,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN, LEARNER1, PASSWORD, assert_error, external_backends, spawn_app, spawn_app_with,
-    test_config,
+    ADMIN, LEARNER1, PASSWORD, assert_error, error_message, external_backends, spawn_app,
+    spawn_app_with, test_config,
 };
 
 #[tokio::test]
@@ -294,16 +294,29 @@ async fn production_hides_introspection_suggestions_and_graphiql() {
     })
     .await;
 
+    // Introspection is refused with a code that says why, not answered with a silent null.
     let introspection = app.gql(&introspection_query(), json!({}), None).await;
-    // async-graphql answers a disabled introspection with null rather than an error.
+    assert_error(&introspection, "INTROSPECTION_DISABLED", None);
     assert!(
-        introspection["data"]["__schema"].is_null(),
+        error_message(&introspection).contains("schema.graphql"),
         "{introspection}"
     );
+    assert!(introspection["data"].is_null(), "{introspection}");
     assert!(
         !introspection.to_string().contains("AuthPayload"),
         "{introspection}"
     );
+    let one_type = app
+        .gql(
+            "query { me { id } ... on Query { __type(name: \"User\") { name } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_error(&one_type, "INTROSPECTION_DISABLED", None);
+    // __typename is not introspection of the schema and keeps working.
+    let typename = app.gql("{ __typename }", json!({}), None).await;
+    assert_eq!(typename["data"]["__typename"], "Query", "{typename}");
 
     let typo = app.gql("{ orgUnit { id } }", json!({}), None).await;
     let message = typo["errors"][0]["message"].as_str().unwrap_or_default();
