@@ -14,9 +14,13 @@
 
 mod authoring;
 mod catalogue;
+mod lifecycle;
+mod structure;
 
 pub use authoring::*;
 pub use catalogue::*;
+pub use lifecycle::*;
+pub use structure::*;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
