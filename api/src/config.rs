@@ -250,11 +250,31 @@ impl Config {
             .context("the configured issuer key cannot be used")
     }
 
-    /// What serving needs beyond [`Config::validate`]: in production a configured issuer key,
-    /// and any configured key readable (so a wrong key stops the start, not the first
-    /// issuance). `migrate` and `create-admin` sign nothing and do not ask for it.
+    /// What serving needs beyond [`Config::validate`]: in production Redis (sessions and
+    /// throttles shared across replicas) and a configured issuer key; sane session timeouts and
+    /// verification limit; and any configured key readable (so a wrong key stops the start,
+    /// not the first issuance). `migrate` and `create-admin` serve nothing, sign nothing and
+    /// ask for none of it.
     pub fn validate_serve(&self) -> anyhow::Result<()> {
         self.validate()?;
+        if self.is_production() && self.redis_url.is_none() {
+            bail!(
+                "GOVSKILLS_ENV=production needs Redis for sessions shared across replicas: set GOVSKILLS_REDIS_URL"
+            );
+        }
+        if self.verify_rate_limit == 0 {
+            bail!("GOVSKILLS_VERIFY_RATE_LIMIT must be at least 1");
+        }
+        if self.session_idle_secs == 0 || self.session_lifetime_secs == 0 {
+            bail!("session timeouts must be at least one second");
+        }
+        if self.session_idle_secs > self.session_lifetime_secs {
+            bail!(
+                "GOVSKILLS_SESSION_IDLE_SECS ({}) must not exceed GOVSKILLS_SESSION_LIFETIME_SECS ({})",
+                self.session_idle_secs,
+                self.session_lifetime_secs
+            );
+        }
         if self.is_production() && self.issuer_key_file.is_none() && self.issuer_key.is_none() {
             bail!(
                 "GOVSKILLS_ENV=production needs the certificate issuer's signing key: set GOVSKILLS_ISSUER_KEY_FILE (or GOVSKILLS_ISSUER_KEY) to an Ed25519 PKCS#8 PEM key, e.g. from `govskills generate-issuer-key`"
@@ -269,31 +289,13 @@ impl Config {
         url.starts_with("postgres://") || url.starts_with("postgresql://")
     }
 
+    /// What every command that opens the database needs (`migrate`, `create-admin`,
+    /// `seed-scale`, and `serve` through [`Config::validate_serve`]): PostgreSQL in production.
     /// Refuses settings that cannot be right, with a message that says what to change.
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.is_production() {
-            if !self.uses_postgres() {
-                bail!(
-                    "GOVSKILLS_ENV=production needs PostgreSQL: set GOVSKILLS_DATABASE_URL to a postgres:// URL"
-                );
-            }
-            if self.redis_url.is_none() {
-                bail!(
-                    "GOVSKILLS_ENV=production needs Redis for sessions shared across replicas: set GOVSKILLS_REDIS_URL"
-                );
-            }
-        }
-        if self.verify_rate_limit == 0 {
-            bail!("GOVSKILLS_VERIFY_RATE_LIMIT must be at least 1");
-        }
-        if self.session_idle_secs == 0 || self.session_lifetime_secs == 0 {
-            bail!("session timeouts must be at least one second");
-        }
-        if self.session_idle_secs > self.session_lifetime_secs {
+        if self.is_production() && !self.uses_postgres() {
             bail!(
-                "GOVSKILLS_SESSION_IDLE_SECS ({}) must not exceed GOVSKILLS_SESSION_LIFETIME_SECS ({})",
-                self.session_idle_secs,
-                self.session_lifetime_secs
+                "GOVSKILLS_ENV=production needs PostgreSQL: set GOVSKILLS_DATABASE_URL to a postgres:// URL"
             );
         }
         Ok(())
@@ -326,10 +328,15 @@ mod tests {
         let err = config.validate().expect_err("SQLite refused").to_string();
         assert!(err.contains("PostgreSQL"), "{err}");
         config.database_url = SecretString::from("postgres://db/govskills".to_owned());
-        let err = config.validate().expect_err("no Redis refused").to_string();
+        config
+            .validate()
+            .expect("migrations need neither Redis nor an issuer key");
+        let err = config
+            .validate_serve()
+            .expect_err("serving without Redis is refused")
+            .to_string();
         assert!(err.contains("GOVSKILLS_REDIS_URL"), "{err}");
         config.redis_url = Some(SecretString::from("redis://cache".to_owned()));
-        config.validate().expect("migrations need no issuer key");
         let err = config
             .validate_serve()
             .expect_err("serving without an issuer key is refused")

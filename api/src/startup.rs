@@ -86,12 +86,25 @@ impl Application {
             format!("http://{host}:{port}")
         });
         let issuer = IssuerSource::new(config.configured_issuer_key()?, &public_url);
-        if !config.skip_migrations {
-            let loaded = issuer
-                .get(&db)
-                .await
-                .context("failed to load the certificate issuer's key")?;
-            tracing::info!(kid = loaded.key().kid(), "certificate issuer key loaded");
+        // Every process records its key at start, so that the order in which replicas record
+        // keys is the order in which the operator rolled them out (see `credentials::issuer`).
+        // Where a Job migrates (`--skip-migrations`) the table may not exist yet: the key is
+        // then recorded on first use, and published meanwhile all the same.
+        match issuer.get(&db).await {
+            Ok(loaded) => {
+                tracing::info!(kid = loaded.key().kid(), "certificate issuer key loaded");
+            }
+            Err(err) if config.skip_migrations => {
+                tracing::warn!(
+                    error = %err,
+                    "the certificate issuer's key is not recorded yet (migrations pending?); \
+                     it will be on first use"
+                );
+            }
+            Err(err) => {
+                return Err(anyhow::Error::new(err))
+                    .context("failed to load the certificate issuer's key");
+            }
         }
 
         let policy = SessionPolicy {

@@ -39,7 +39,7 @@ fn internal(err: govskills_domain::Error) -> Response {
 /// The issuer's public keys, retired ones included, so every credential it ever signed verifies.
 #[handler]
 pub async fn jwks(Data(state): Data<&AppState>) -> Response {
-    match credentials::jwks(&state.services.db).await {
+    match state.services.issuer.jwks(&state.services.db).await {
         Ok(jwks) => Response::builder()
             .content_type("application/json")
             .header(header::CACHE_CONTROL, "public, max-age=300")

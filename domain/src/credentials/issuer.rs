@@ -5,6 +5,15 @@
 //! development one is generated on first start and stored whole, so restarts keep it. Whenever
 //! the signing key changes, the keys before it are retired: they sign nothing more but stay in
 //! the JWKS, so the credentials they signed still verify.
+//!
+//! Key state never depends on which replica loaded or signed last. Every process records the
+//! key it is configured with when it starts (`INSERT .. ON CONFLICT (kid) DO NOTHING`, so the
+//! first record of a key keeps its time), and the newest recorded key is the current one: loading
+//! retires every other key (`UPDATE issuer_keys SET retired_at = now WHERE retired_at IS NULL AND
+//! kid <> newest`) and never brings a retired key back. During a rolling rotation a replica that
+//! still runs with the old key keeps signing with it (it has no other) without making it current
+//! again, and every process publishes its own key in the JWKS even before it is recorded
+//! ([`IssuerSource::jwks`]).
 
 use chrono::Utc;
 use sea_orm::{
@@ -32,8 +41,9 @@ impl Issuer {
         }
     }
 
-    /// The signing key for this process: `configured` (recorded, and every other key retired),
-    /// else the stored development key, else a new one, stored.
+    /// The signing key for this process: `configured` (recorded if it is new), else the stored
+    /// development key, else a new one, stored. Then every key but the newest recorded one is
+    /// retired.
     pub async fn load(
         db: &DatabaseConnection,
         configured: Option<IssuerKey>,
@@ -57,15 +67,6 @@ impl Issuer {
                 )
                 .exec_without_returning(&txn)
                 .await?;
-                // A configured key that had been retired signs again.
-                issuer_key::Entity::update_many()
-                    .col_expr(
-                        issuer_key::Column::RetiredAt,
-                        sea_orm::sea_query::Expr::value(Option::<chrono::DateTime<Utc>>::None),
-                    )
-                    .filter(issuer_key::Column::Kid.eq(key.kid()))
-                    .exec(&txn)
-                    .await?;
                 key
             }
             None => {
@@ -100,13 +101,19 @@ impl Issuer {
                 }
             }
         };
+        let newest = issuer_key::Entity::find()
+            .order_by_desc(issuer_key::Column::CreatedAt)
+            .order_by_desc(issuer_key::Column::Kid)
+            .one(&txn)
+            .await?
+            .map_or_else(|| key.kid().to_owned(), |row| row.kid);
         issuer_key::Entity::update_many()
             .col_expr(
                 issuer_key::Column::RetiredAt,
                 sea_orm::sea_query::Expr::value(Some(now)),
             )
             .filter(issuer_key::Column::RetiredAt.is_null())
-            .filter(issuer_key::Column::Kid.ne(key.kid()))
+            .filter(issuer_key::Column::Kid.ne(newest))
             .exec(&txn)
             .await?;
         txn.commit().await?;
@@ -172,6 +179,25 @@ impl IssuerSource {
     /// Where the credential of a code is downloaded; also the credential's id.
     pub fn credential_url(&self, code: &super::VerificationCode) -> String {
         credential_url(&self.base_url, code)
+    }
+
+    /// What `/.well-known/jwks.json` publishes: every recorded key (see [`jwks`]) and this
+    /// process's configured key, which a replica that has not recorded it yet (the schema is
+    /// still being migrated) would otherwise leave out.
+    pub async fn jwks(&self, db: &impl sea_orm::ConnectionTrait) -> Result<Jwks> {
+        let recorded = jwks(db).await;
+        let mut jwks = match (recorded, &self.configured) {
+            (Ok(jwks), _) => jwks,
+            // No `issuer_keys` table yet: this process's own key is all there is to publish.
+            (Err(_), Some(_)) => Jwks { keys: Vec::new() },
+            (Err(err), None) => return Err(err),
+        };
+        if let Some(key) = &self.configured
+            && !jwks.keys.iter().any(|jwk| jwk.kid == key.kid())
+        {
+            jwks.keys.push(key.jwk());
+        }
+        Ok(jwks)
     }
 }
 

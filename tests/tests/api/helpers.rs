@@ -31,6 +31,8 @@ pub struct TestApp {
     pub sql_statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     sqlite_file: Option<PathBuf>,
     database_url: String,
+    /// The configuration it was started with, for starting replicas of it.
+    config: Config,
     /// Dropping it (with the `TestApp`) stops the server, as does [`TestApp::shutdown`].
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -105,11 +107,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
     let (mut config, sqlite_file) = test_config().await;
     adjust(&mut config);
-    let database_url = config.database_url.expose_secret().to_owned();
     let app = Application::build(&config)
         .await
         .expect("the test server starts");
     demo::seed(app.db()).await.expect("demo data loads");
+    serve(app, config, sqlite_file)
+}
+
+/// Serves a built application in the background.
+fn serve(app: Application, config: Config, sqlite_file: Option<PathBuf>) -> TestApp {
+    let database_url = config.database_url.expose_secret().to_owned();
     let port = app.port();
     let db = app.db().clone();
     let sql_statements = app.sql_statements();
@@ -124,12 +131,26 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         sql_statements,
         sqlite_file,
         database_url,
+        config,
         shutdown: Some(shutdown),
         server: Some(server),
     }
 }
 
 impl TestApp {
+    /// Another process of the same service: the same database and session store (as replicas
+    /// behind a load balancer), its configuration adjusted by `adjust`. It removes no files when
+    /// dropped; the first one does.
+    pub async fn spawn_replica(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        config.skip_migrations = true;
+        adjust(&mut config);
+        let app = Application::build(&config)
+            .await
+            .expect("the replica starts");
+        serve(app, config, None)
+    }
+
     /// Sends the server its shutdown signal and waits until it has stopped: in-flight requests
     /// finished, the database pool closed (so `self.db` no longer works; see
     /// [`TestApp::reconnect`]). Returns what `run_with_shutdown` returned.

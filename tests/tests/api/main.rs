@@ -8,6 +8,7 @@ mod courses;
 mod frameworks;
 mod hardening;
 mod helpers;
+mod issuer_keys;
 mod job_roles;
 mod learning;
 mod operations;
