@@ -50,8 +50,10 @@ pub struct Config {
     )]
     pub database_max_connections: u32,
 
-    /// Redis for sessions and login throttling, e.g. `redis://127.0.0.1:6379`. Unset: an
-    /// in-process store, which is neither shared between replicas nor kept across restarts.
+    /// Redis for sessions and login throttling, e.g. `redis://127.0.0.1:6379`, or
+    /// `rediss://host:6380` for Redis over TLS (the server's certificate is checked against the
+    /// system's certificate authorities, or `GOVSKILLS_REDIS_CA_FILE`). Unset: an in-process
+    /// store, which is neither shared between replicas nor kept across restarts.
     #[arg(
         long,
         env = "GOVSKILLS_REDIS_URL",
@@ -60,6 +62,11 @@ pub struct Config {
         global = true
     )]
     pub redis_url: Option<SecretString>,
+
+    /// The certificate authorities (PEM) to trust for a `rediss://` Redis instead of the
+    /// system's: for a Redis whose certificate an internal CA signed.
+    #[arg(long, env = "GOVSKILLS_REDIS_CA_FILE", global = true)]
+    pub redis_ca_file: Option<PathBuf>,
 
     /// Prefix of every Redis key, so several deployments (or test runs) can share one Redis.
     #[arg(
@@ -225,6 +232,21 @@ impl Config {
         self.public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
+    /// The certificate authorities of `GOVSKILLS_REDIS_CA_FILE`, read; `None` when unset.
+    pub fn redis_ca(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        self.redis_ca_file
+            .as_ref()
+            .map(|path| {
+                std::fs::read(path).with_context(|| {
+                    format!(
+                        "failed to read the Redis CA file {} (GOVSKILLS_REDIS_CA_FILE)",
+                        path.display()
+                    )
+                })
+            })
+            .transpose()
     }
 
     /// The configured issuer key, read and parsed; `None` when none is configured (development

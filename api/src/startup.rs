@@ -114,6 +114,7 @@ impl Application {
         let sessions: Arc<dyn SessionStore> = match &config.redis_url {
             Some(url) => Arc::new(RedisStore::new(
                 url,
+                config.redis_ca()?,
                 config.redis_key_prefix.clone(),
                 policy,
             )?),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use redis::{
-    AsyncCommands, Client,
+    AsyncCommands, Client, TlsCertificates,
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -28,9 +28,25 @@ pub struct RedisStore {
 
 impl RedisStore {
     /// Prepares a connection without opening it: the service starts (and reports itself not
-    /// ready) while Redis is down, and connects once Redis answers.
-    pub fn new(url: &SecretString, prefix: String, policy: SessionPolicy) -> anyhow::Result<Self> {
-        let client = Client::open(url.expose_secret()).context("invalid GOVSKILLS_REDIS_URL")?;
+    /// ready) while Redis is down, and connects once Redis answers. `ca_pem`: the certificate
+    /// authorities to trust for `rediss://` instead of the system's.
+    pub fn new(
+        url: &SecretString,
+        ca_pem: Option<Vec<u8>>,
+        prefix: String,
+        policy: SessionPolicy,
+    ) -> anyhow::Result<Self> {
+        let client = match ca_pem {
+            None => Client::open(url.expose_secret()),
+            Some(root_cert) => Client::build_with_tls(
+                url.expose_secret(),
+                TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(root_cert),
+                },
+            ),
+        }
+        .context("invalid GOVSKILLS_REDIS_URL")?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))

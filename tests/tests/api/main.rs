@@ -13,6 +13,7 @@ mod job_roles;
 mod learning;
 mod operations;
 mod org_units;
+mod redis_tls;
 mod reports;
 mod schema;
 mod sessions;
