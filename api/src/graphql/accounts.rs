@@ -14,16 +14,15 @@ use govskills_domain::{
 
 use super::{
     context::{actor, loader, request, services},
-    error::{ApiError, ApiResult},
     job_roles::JobRole,
     loaders::{GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, OrgUnitLoader, UserJobRoleLoader},
     org_units::OrgUnit,
     parse_id,
 };
 use crate::{
-    http::cookie,
-    login_throttle::LoginThrottle,
-    metrics::{self, LoginOutcome},
+    cookie,
+    error::{ApiError, ApiResult},
+    sign_in::sign_in,
 };
 
 /// A role. Every account is a `LEARNER`; the others are granted at an org unit (and so cover
@@ -242,31 +241,12 @@ impl AccountMutation {
         email: String,
         password: String,
     ) -> ApiResult<AuthPayload> {
-        let services = services(ctx)?;
-        let throttle =
-            LoginThrottle::new(services.sessions.as_ref(), &email, request(ctx)?.client_ip);
-        throttle.attempt().await?;
-        let user = accounts::authenticate(&services.db, &email, &password)
-            .await
-            .inspect_err(|err| {
-                if matches!(err, govskills_domain::Error::InvalidCredentials) {
-                    metrics::record_login(LoginOutcome::Failed);
-                }
-            })?;
-        throttle.succeeded().await?;
-        metrics::record_login(LoginOutcome::Succeeded);
-        let token = services.sessions.create(user.id).await?;
-        ctx.append_http_header(
-            "set-cookie",
-            cookie::session(&token, services.secure_cookies, services.session_lifetime),
-        );
-        let expires_at = Utc::now()
-            + chrono::Duration::from_std(services.session_lifetime)
-                .unwrap_or(chrono::Duration::MAX);
+        let signed_in = sign_in(services(ctx)?, request(ctx)?.client_ip, &email, &password).await?;
+        ctx.append_http_header("set-cookie", signed_in.set_cookie);
         Ok(AuthPayload {
-            token: token.expose().to_owned(),
-            user: User(user),
-            expires_at,
+            token: signed_in.token.expose().to_owned(),
+            user: User(signed_in.user),
+            expires_at: signed_in.expires_at,
         })
     }
 

@@ -26,7 +26,6 @@ use uuid::Uuid;
 
 use super::{
     context::{actor, issuer, loader, services},
-    error::ApiResult,
     frameworks::Competence,
     loaders::{
         CompetenceLoader, CurrentVersionLoader, CurrentVersionOf, DrawRuleLoader, DrawRulesOf,
@@ -36,6 +35,7 @@ use super::{
     parse_id,
 };
 use super::{id, missing};
+use crate::error::ApiResult;
 
 /// How a question is answered.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

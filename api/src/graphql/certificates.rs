@@ -15,7 +15,6 @@ use super::id;
 use super::{
     context::{actor, loader, request, services},
     courses::Course,
-    error::{ApiError, ApiResult},
     frameworks::Competence,
     loaders::{
         CertificateTemplateLoader, CompetenceLoader, CourseLoader, TemplateAlignmentLoader,
@@ -25,7 +24,10 @@ use super::{
     org_units::OrgUnit,
     parse_id,
 };
-use crate::verify_throttle;
+use crate::{
+    error::{ApiError, ApiResult},
+    verify_throttle,
+};
 
 /// A certificate's status.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,7 +20,6 @@ use uuid::Uuid;
 use super::{
     accounts::User,
     context::{actor, loader, request, services},
-    error::{ApiError, ApiResult},
     frameworks::Competence,
     loaders::{
         CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader, CourseLessonsOf,
@@ -31,6 +30,7 @@ use super::{
     page_size, parse_id,
 };
 use super::{id, missing};
+use crate::error::{ApiError, ApiResult};
 
 /// Where a course is in its life.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,13 +9,13 @@ use govskills_domain::{
 use super::missing;
 use super::{
     context::{actor, loader, services},
-    error::ApiResult,
     loaders::{
         AreaCompetenceLoader, AreaLoader, AreasOf, CompetencesOf, FrameworkAreaLoader,
         FrameworkLoader, LevelLoader, LevelsOf,
     },
     parse_id,
 };
+use crate::error::ApiResult;
 
 pub struct CompetenceFramework(pub competence_framework::Model);
 

@@ -9,12 +9,12 @@ use govskills_domain::{
 use super::{
     accounts::User,
     context::{actor, loader, services},
-    error::{ApiError, ApiResult},
     frameworks::Competence,
     loaders::{CompetenceLoader, OrgUnitLoader, RequirementLoader, RequirementsOf},
     org_units::OrgUnit,
     parse_id,
 };
+use crate::error::{ApiError, ApiResult};
 
 pub struct JobRole(pub job_role::Model);
 

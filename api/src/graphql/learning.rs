@@ -20,7 +20,6 @@ use uuid::Uuid;
 use super::{
     context::{actor, loader, services},
     courses::Course,
-    error::{ApiError, ApiResult},
     frameworks::Competence,
     loaders::{
         CourseLessonLoader, CourseLessonsOf, CourseLoader, ProgressLoader, ProgressOf, UserLoader,
@@ -28,6 +27,7 @@ use super::{
     page_size, parse_id,
 };
 use super::{id, missing};
+use crate::error::{ApiError, ApiResult};
 
 /// Where an enrolment is in its life.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use govskills_domain::{
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::error::ApiError;
+use crate::error::ApiError;
 
 /// Loads rows by id with `$fetch(db, ids)`.
 macro_rules! by_id {

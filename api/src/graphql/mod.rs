@@ -22,7 +22,6 @@ pub mod assessments;
 pub mod certificates;
 pub mod context;
 pub mod courses;
-pub mod error;
 pub mod frameworks;
 pub mod job_roles;
 pub mod learning;
@@ -35,13 +34,16 @@ use async_graphql::{
 };
 use uuid::Uuid;
 
+use crate::{
+    context::{RequestContext, Services},
+    error::{ApiError, ApiResult, Code},
+};
+
 use self::{
     accounts::{AccountMutation, AccountQuery},
     assessments::{AssessmentMutation, AssessmentQuery},
     certificates::{CertificateMutation, CertificateQuery},
-    context::{RequestContext, Services},
     courses::{CourseMutation, CourseQuery},
-    error::{ApiError, ApiResult, Code},
     frameworks::{FrameworkMutation, FrameworkQuery},
     job_roles::{JobRoleMutation, JobRoleQuery},
     learning::{LearningMutation, LearningQuery},

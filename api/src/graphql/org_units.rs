@@ -5,10 +5,10 @@ use govskills_domain::{entities::org_unit, org};
 
 use super::{
     context::{actor, loader, services},
-    error::ApiResult,
     loaders::OrgUnitLoader,
     parse_id,
 };
+use crate::error::ApiResult;
 
 pub struct OrgUnit(pub org_unit::Model);
 

@@ -15,13 +15,15 @@ use govskills_domain::reports::{
 
 use super::{
     context::{actor, loader, services},
-    error::{ApiError, ApiResult},
     frameworks::{Competence, CompetenceFramework},
     loaders::{CompetenceLoader, CourseLoader, OrgUnitLoader},
     org_units::OrgUnit,
     page_size, parse_id,
 };
-use crate::graphql::courses::Course;
+use crate::{
+    error::{ApiError, ApiResult},
+    graphql::courses::Course,
+};
 
 fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
