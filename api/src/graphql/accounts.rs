@@ -14,8 +14,12 @@ use govskills_domain::{
 
 use super::{
     context::{actor, loader, request, services},
+    id,
     job_roles::JobRole,
-    loaders::{GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, OrgUnitLoader, UserJobRoleLoader},
+    loaders::{
+        GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, LoadRequired, OrgUnitLoader,
+        UserJobRoleLoader,
+    },
     org_units::OrgUnit,
     parse_id,
 };
@@ -57,23 +61,7 @@ pub enum UserStatus {
     Disabled,
 }
 
-impl From<DbUserStatus> for UserStatus {
-    fn from(status: DbUserStatus) -> Self {
-        match status {
-            DbUserStatus::Active => Self::Active,
-            DbUserStatus::Disabled => Self::Disabled,
-        }
-    }
-}
-
-impl From<UserStatus> for DbUserStatus {
-    fn from(status: UserStatus) -> Self {
-        match status {
-            UserStatus::Active => Self::Active,
-            UserStatus::Disabled => Self::Disabled,
-        }
-    }
-}
+mirror!(UserStatus, DbUserStatus, [Active, Disabled]);
 
 pub struct User(pub user::Model);
 
@@ -81,7 +69,7 @@ pub struct User(pub user::Model);
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     /// Sign-in email, stored in lower case.
@@ -100,16 +88,9 @@ impl User {
     /// The org unit the person belongs to.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
         loader::<OrgUnitLoader>(ctx)?
-            .load_one(self.0.org_unit_id)
-            .await?
+            .load_required(self.0.org_unit_id, "org unit")
+            .await
             .map(OrgUnit)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "user {} has no org unit {}",
-                    self.0.id,
-                    self.0.org_unit_id
-                ))
-            })
     }
 
     /// Every role held anywhere, `LEARNER` included, each once.
@@ -132,16 +113,9 @@ impl User {
             return Ok(None);
         };
         loader::<JobRoleLoader>(ctx)?
-            .load_one(held.job_role_id)
-            .await?
+            .load_required(held.job_role_id, "job role")
+            .await
             .map(|role| Some(JobRole(role)))
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "user {} holds missing job role {}",
-                    self.0.id,
-                    held.job_role_id
-                ))
-            })
     }
 
     /// The role grants with where each applies.
@@ -151,7 +125,7 @@ impl User {
             .into_iter()
             .map(|grant| RoleGrant {
                 role: grant.role.into(),
-                org_unit_id: grant.org_unit_id.map(|id| ID(id.to_string())),
+                org_unit_id: grant.org_unit_id.map(id),
             })
             .collect())
     }

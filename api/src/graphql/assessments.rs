@@ -22,20 +22,19 @@ use govskills_domain::{
     },
     markdown,
 };
-use uuid::Uuid;
 
 use super::{
     context::{actor, issuer, loader, services},
     frameworks::Competence,
     loaders::{
         CompetenceLoader, CurrentVersionLoader, CurrentVersionOf, DrawRuleLoader, DrawRulesOf,
-        ItemLoader, ItemsOf, OptionLoader, OptionsOf, OrgUnitLoader, QuestionLoader,
+        ItemLoader, ItemsOf, LoadRequired, OptionLoader, OptionsOf, OrgUnitLoader, QuestionLoader,
     },
     org_units::OrgUnit,
     parse_id,
 };
 use super::{id, missing};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, OptionalExt};
 
 /// How a question is answered.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,10 +119,9 @@ impl Question {
     /// The competence the question tests.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| missing("competence", self.0.competence_id))
     }
 
     /// The proficiency level the question tests.
@@ -171,10 +169,9 @@ impl Question {
     /// The unit whose bank holds the question.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
         loader::<OrgUnitLoader>(ctx)?
-            .load_one(self.0.org_unit_id)
-            .await?
+            .load_required(self.0.org_unit_id, "org unit")
+            .await
             .map(OrgUnit)
-            .ok_or_else(|| missing("org unit", self.0.org_unit_id))
     }
 
     /// When the current version was written.
@@ -354,10 +351,9 @@ impl DrawRule {
     /// The competence drawn from.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| missing("competence", self.0.competence_id))
     }
 
     /// The level drawn from.
@@ -581,10 +577,9 @@ impl AttemptQuestion {
     /// The competence the question tests.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.version.competence_id)
-            .await?
+            .load_required(self.0.version.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| missing("competence", self.0.version.competence_id))
     }
 
     /// The level the question tests.
@@ -699,10 +694,9 @@ impl DemonstratedLevelResult {
     /// The competence.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| missing("competence", self.0.competence_id))
     }
 
     /// The level demonstrated; 0 when none is.
@@ -880,14 +874,16 @@ impl AssessmentQuery {
     /// A question you may use (trainers); null if it does not exist or is not yours to use.
     async fn question(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Question>> {
         let actor = actor(ctx)?;
-        let Ok(question_id) = Uuid::parse_str(id.as_str()) else {
+        // A malformed id answers like an unknown one.
+        let Ok(question_id) = uuid::Uuid::parse_str(id.as_str()) else {
             return Ok(None);
         };
-        match assessments::find_question(&services(ctx)?.db, actor, question_id).await {
-            Ok(access) => Ok(Some(Question(access.question))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        Ok(
+            assessments::find_question(&services(ctx)?.db, actor, question_id)
+                .await
+                .optional()?
+                .map(|access| Question(access.question)),
+        )
     }
 
     /// The questions you may use (trainers), newest first, optionally of one competence and
@@ -915,14 +911,16 @@ impl AssessmentQuery {
     /// An assessment you may take, or use as a trainer; null otherwise.
     async fn assessment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Assessment>> {
         let actor = actor(ctx)?;
-        let Ok(assessment_id) = Uuid::parse_str(id.as_str()) else {
+        // A malformed id answers like an unknown one.
+        let Ok(assessment_id) = uuid::Uuid::parse_str(id.as_str()) else {
             return Ok(None);
         };
-        match assessments::find_assessment(&services(ctx)?.db, actor, assessment_id).await {
-            Ok(access) => Ok(Some(Assessment(access))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        Ok(
+            assessments::find_assessment(&services(ctx)?.db, actor, assessment_id)
+                .await
+                .optional()?
+                .map(Assessment),
+        )
     }
 
     /// The assessments you may take on their own (placement tests, say), and if you are a
@@ -941,16 +939,16 @@ impl AssessmentQuery {
     /// or is not yours.
     async fn attempt(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Attempt>> {
         let actor = actor(ctx)?;
-        let Ok(attempt_id) = Uuid::parse_str(id.as_str()) else {
+        // A malformed id answers like an unknown one.
+        let Ok(attempt_id) = uuid::Uuid::parse_str(id.as_str()) else {
             return Ok(None);
         };
-        match assessments::find_attempt(&services(ctx)?.db, issuer(ctx).await?, actor, attempt_id)
-            .await
-        {
-            Ok(detail) => Ok(Some(Attempt(detail))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        Ok(
+            assessments::find_attempt(&services(ctx)?.db, issuer(ctx).await?, actor, attempt_id)
+                .await
+                .optional()?
+                .map(Attempt),
+        )
     }
 }
 

@@ -17,17 +17,14 @@ use super::{
     courses::Course,
     frameworks::Competence,
     loaders::{
-        CertificateTemplateLoader, CompetenceLoader, CourseLoader, TemplateAlignmentLoader,
-        TemplateAlignmentsOf, TemplateAssessmentLoader, TemplateAssessmentsOf,
-        TemplateCourseLoader, TemplateCoursesOf,
+        CertificateTemplateLoader, CompetenceLoader, CourseLoader, LoadRequired,
+        TemplateAlignmentLoader, TemplateAlignmentsOf, TemplateAssessmentLoader,
+        TemplateAssessmentsOf, TemplateCourseLoader, TemplateCoursesOf,
     },
     org_units::OrgUnit,
     parse_id,
 };
-use crate::{
-    error::{ApiError, ApiResult},
-    verify_throttle,
-};
+use crate::{error::ApiResult, verify_throttle};
 
 /// A certificate's status.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,15 +124,9 @@ impl Certificate {
     /// The template it was issued from.
     async fn template(&self, ctx: &Context<'_>) -> ApiResult<CertificateTemplate> {
         loader::<CertificateTemplateLoader>(ctx)?
-            .load_one(self.0.template_id)
-            .await?
+            .load_required(self.0.template_id, "certificate template")
+            .await
             .map(CertificateTemplate)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "template {} is missing",
-                    self.0.template_id
-                ))
-            })
     }
 
     /// Valid, expired or revoked, now.

@@ -6,12 +6,12 @@ use govskills_domain::{
     entities::{competence, competence_area, competence_framework},
 };
 
-use super::missing;
 use super::{
     context::{actor, loader, services},
+    id,
     loaders::{
         AreaCompetenceLoader, AreaLoader, AreasOf, CompetencesOf, FrameworkAreaLoader,
-        FrameworkLoader, LevelLoader, LevelsOf,
+        FrameworkLoader, LevelLoader, LevelsOf, LoadRequired,
     },
     parse_id,
 };
@@ -23,7 +23,7 @@ pub struct CompetenceFramework(pub competence_framework::Model);
 #[Object]
 impl CompetenceFramework {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     /// Short code, e.g. `DIGCOMP`.
@@ -94,7 +94,7 @@ pub struct CompetenceArea(pub competence_area::Model);
 #[Object]
 impl CompetenceArea {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     async fn code(&self) -> &str {
@@ -124,7 +124,7 @@ pub struct Competence(pub competence::Model);
 #[Object]
 impl Competence {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     async fn code(&self) -> &str {
@@ -146,18 +146,16 @@ impl Competence {
 
     async fn area(&self, ctx: &Context<'_>) -> ApiResult<CompetenceArea> {
         loader::<AreaLoader>(ctx)?
-            .load_one(self.0.area_id)
-            .await?
+            .load_required(self.0.area_id, "competence area")
+            .await
             .map(CompetenceArea)
-            .ok_or_else(|| missing("competence area", self.0.area_id))
     }
 
     async fn framework(&self, ctx: &Context<'_>) -> ApiResult<CompetenceFramework> {
         loader::<FrameworkLoader>(ctx)?
-            .load_one(self.0.framework_id)
-            .await?
+            .load_required(self.0.framework_id, "framework")
+            .await
             .map(CompetenceFramework)
-            .ok_or_else(|| missing("framework", self.0.framework_id))
     }
 }
 

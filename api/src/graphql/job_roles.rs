@@ -10,11 +10,12 @@ use super::{
     accounts::User,
     context::{actor, loader, services},
     frameworks::Competence,
-    loaders::{CompetenceLoader, OrgUnitLoader, RequirementLoader, RequirementsOf},
+    id,
+    loaders::{CompetenceLoader, LoadRequired, OrgUnitLoader, RequirementLoader, RequirementsOf},
     org_units::OrgUnit,
     parse_id,
 };
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 pub struct JobRole(pub job_role::Model);
 
@@ -26,7 +27,7 @@ pub struct JobRole(pub job_role::Model);
 impl JobRole {
     /// The job role's id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     /// e.g. `Caseworker`; unique (whatever its case) among the job roles of one org unit.
@@ -52,15 +53,9 @@ impl JobRole {
             return Ok(None);
         };
         loader::<OrgUnitLoader>(ctx)?
-            .load_one(unit_id)
-            .await?
+            .load_required(unit_id, "org unit")
+            .await
             .map(|unit| Some(OrgUnit(unit)))
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "job role {} has no org unit {unit_id}",
-                    self.0.id
-                ))
-            })
     }
 
     /// The competence levels the job requires, in each framework's competence order.
@@ -84,16 +79,9 @@ impl RequiredLevel {
     /// The competence required.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "job role {} requires missing competence {}",
-                    self.0.job_role_id,
-                    self.0.competence_id
-                ))
-            })
     }
 
     /// The proficiency level required, within the competence's framework's range (1 to

@@ -5,7 +5,6 @@ use async_graphql::{
     Context, Enum, ID, Object,
     connection::{Connection, Edge},
 };
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use govskills_domain::{
     entities::{
@@ -15,19 +14,20 @@ use govskills_domain::{
     },
     learning,
 };
-use uuid::Uuid;
 
+use super::id;
 use super::{
     context::{actor, loader, services},
     courses::Course,
+    cursor,
     frameworks::Competence,
     loaders::{
-        CourseLessonLoader, CourseLessonsOf, CourseLoader, ProgressLoader, ProgressOf, UserLoader,
+        CourseLessonLoader, CourseLessonsOf, CourseLoader, LoadRequired, ProgressLoader,
+        ProgressOf, UserLoader,
     },
-    page_size, parse_id,
+    page_size, parse_after, parse_id,
 };
-use super::{id, missing};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiResult, OptionalExt};
 
 /// Where an enrolment is in its life.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,10 +86,9 @@ impl Enrollment {
     /// The course taken (the version enrolled in, even after a newer one is published).
     async fn course(&self, ctx: &Context<'_>) -> ApiResult<Course> {
         loader::<CourseLoader>(ctx)?
-            .load_one(self.0.course_id)
-            .await?
+            .load_required(self.0.course_id, "course")
+            .await
             .map(Course)
-            .ok_or_else(|| missing("course", self.0.course_id))
     }
 
     /// Active, completed, withdrawn or cancelled.
@@ -300,18 +299,6 @@ pub struct SelfRatingInput {
     pub level: i32,
 }
 
-fn cursor(enrollment_id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(enrollment_id.as_bytes())
-}
-
-fn parse_cursor(cursor: &str) -> ApiResult<Uuid> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
-}
-
 #[derive(Default)]
 pub struct LearningQuery;
 
@@ -327,7 +314,7 @@ impl LearningQuery {
     ) -> ApiResult<Connection<String, Enrollment>> {
         let actor = actor(ctx)?;
         let first = page_size(first)?;
-        let after = after.as_deref().map(parse_cursor).transpose()?;
+        let after = parse_after(after.as_deref())?;
         let page = learning::my_page(&services(ctx)?.db, actor, after, first).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
         connection.edges.extend(
@@ -365,14 +352,16 @@ impl LearningQuery {
     /// One of your enrolments; null if it does not exist or is not yours.
     async fn enrollment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Enrollment>> {
         let actor = actor(ctx)?;
-        let Ok(enrollment_id) = Uuid::parse_str(id.as_str()) else {
+        // A malformed id answers like an unknown one.
+        let Ok(enrollment_id) = uuid::Uuid::parse_str(id.as_str()) else {
             return Ok(None);
         };
-        match learning::find_visible(&services(ctx)?.db, actor, enrollment_id).await {
-            Ok(enrollment) => Ok(Some(Enrollment(enrollment))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        Ok(
+            learning::find_visible(&services(ctx)?.db, actor, enrollment_id)
+                .await
+                .optional()?
+                .map(Enrollment),
+        )
     }
 }
 

@@ -32,6 +32,7 @@ pub mod reports;
 use async_graphql::{
     EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, registry::SDLExportOptions,
 };
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
 use crate::{
@@ -170,6 +171,52 @@ pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
     }
 }
 
+/// What a connection's cursor holds: the id of the last row seen (a keyset position), or a
+/// position in a ranking.
+pub trait CursorKey: Sized {
+    fn to_bytes(&self) -> Vec<u8>;
+    fn from_bytes(bytes: &[u8]) -> Option<Self>;
+}
+
+impl CursorKey for Uuid {
+    fn to_bytes(&self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        Uuid::from_slice(bytes).ok()
+    }
+}
+
+impl CursorKey for u64 {
+    fn to_bytes(&self) -> Vec<u8> {
+        self.to_be_bytes().to_vec()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
+    }
+}
+
+/// The cursor a connection hands out for `key`: base64url, so clients treat it as an opaque
+/// token rather than something to compute.
+pub fn cursor(key: impl CursorKey) -> String {
+    URL_SAFE_NO_PAD.encode(key.to_bytes())
+}
+
+/// Reads a connection's `after` argument; anything but a cursor of ours is the client's fault.
+pub fn parse_after<K: CursorKey>(after: Option<&str>) -> ApiResult<Option<K>> {
+    after
+        .map(|after| {
+            URL_SAFE_NO_PAD
+                .decode(after)
+                .ok()
+                .and_then(|bytes| K::from_bytes(&bytes))
+                .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
+        })
+        .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +234,25 @@ mod tests {
             page_size(Some(-1)).err().map(|err| err.code()),
             Some(Code::BadUserInput)
         );
+    }
+
+    #[test]
+    fn cursors_read_back_what_they_hold() {
+        let id = Uuid::now_v7();
+        assert_eq!(parse_after::<Uuid>(Some(&cursor(id))).ok(), Some(Some(id)));
+        assert_eq!(
+            parse_after::<u64>(Some(&cursor(41_u64))).ok(),
+            Some(Some(41))
+        );
+        assert_eq!(parse_after::<u64>(None).ok(), Some(None));
+        // A row id is no ranking position, and neither is anything a client made up.
+        for foreign in [cursor(id), "not a cursor".to_owned(), String::new()] {
+            assert_eq!(
+                parse_after::<u64>(Some(&foreign))
+                    .err()
+                    .map(|err| err.field()),
+                Some(Some("after"))
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@ use govskills_domain::{entities::org_unit, org};
 
 use super::{
     context::{actor, loader, services},
+    id,
     loaders::OrgUnitLoader,
     parse_id,
 };
@@ -17,7 +18,7 @@ pub struct OrgUnit(pub org_unit::Model);
 #[Object]
 impl OrgUnit {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     async fn name(&self) -> &str {

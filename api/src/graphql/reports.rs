@@ -4,7 +4,6 @@ use async_graphql::{
     Context, ID, Object, OutputType,
     connection::{Connection, Edge},
 };
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Utc;
 use govskills_domain::reports::{
     PageRequest, Scope,
@@ -15,15 +14,13 @@ use govskills_domain::reports::{
 
 use super::{
     context::{actor, loader, services},
+    cursor,
     frameworks::{Competence, CompetenceFramework},
-    loaders::{CompetenceLoader, CourseLoader, OrgUnitLoader},
+    loaders::{CompetenceLoader, CourseLoader, LoadRequired, OrgUnitLoader},
     org_units::OrgUnit,
-    page_size, parse_id,
+    page_size, parse_after, parse_id,
 };
-use crate::{
-    error::{ApiError, ApiResult},
-    graphql::courses::Course,
-};
+use crate::{error::ApiResult, graphql::courses::Course};
 
 fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -123,7 +120,7 @@ async fn ranked_page<T, N: OutputType>(
     fetch: impl AsyncFnOnce(PageRequest) -> govskills_domain::Result<Vec<T>>,
 ) -> ApiResult<Connection<String, N>> {
     let first = page_size(first)?;
-    let offset = after.as_deref().map(parse_cursor).transpose()?;
+    let offset: Option<u64> = parse_after(after.as_deref())?;
     let start = offset.map_or(0, |offset| offset + 1);
     let mut rows = fetch(PageRequest {
         first: first as u64 + 1,
@@ -141,19 +138,6 @@ async fn ranked_page<T, N: OutputType>(
     Ok(connection)
 }
 
-fn cursor(position: u64) -> String {
-    URL_SAFE_NO_PAD.encode(position.to_be_bytes())
-}
-
-fn parse_cursor(cursor: &str) -> ApiResult<u64> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
-        .map(u64::from_be_bytes)
-        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
-}
-
 /// One competence's figures over a group of staff.
 pub struct CompetenceGap(DomainCompetenceGap);
 
@@ -164,15 +148,9 @@ impl CompetenceGap {
     /// The competence.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "competence {} is missing",
-                    self.0.competence_id
-                ))
-            })
     }
 
     /// Staff whose job role requires this competence.
@@ -252,10 +230,9 @@ impl SubunitSkillGaps {
 /// The org unit a listed person works in.
 async fn org_unit(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<OrgUnit> {
     loader::<OrgUnitLoader>(ctx)?
-        .load_one(id)
-        .await?
+        .load_required(id, "org unit")
+        .await
         .map(OrgUnit)
-        .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("org unit {id} is missing")))
 }
 
 /// A person with a gap.
@@ -322,12 +299,9 @@ impl CourseCompletionRow {
     /// The course (this version).
     async fn course(&self, ctx: &Context<'_>) -> ApiResult<Course> {
         loader::<CourseLoader>(ctx)?
-            .load_one(self.0.course_id)
-            .await?
+            .load_required(self.0.course_id, "course")
+            .await
             .map(Course)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!("course {} is missing", self.0.course_id))
-            })
     }
 
     /// Staff taking it, by choice or assignment.
