@@ -874,10 +874,7 @@ impl AssessmentQuery {
     /// A question you may use (trainers); null if it does not exist or is not yours to use.
     async fn question(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Question>> {
         let actor = actor(ctx)?;
-        // A malformed id answers like an unknown one.
-        let Ok(question_id) = uuid::Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
+        let question_id = parse_id(&id, "id")?;
         Ok(
             assessments::find_question(&services(ctx)?.db, actor, question_id)
                 .await
@@ -911,10 +908,7 @@ impl AssessmentQuery {
     /// An assessment you may take, or use as a trainer; null otherwise.
     async fn assessment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Assessment>> {
         let actor = actor(ctx)?;
-        // A malformed id answers like an unknown one.
-        let Ok(assessment_id) = uuid::Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
+        let assessment_id = parse_id(&id, "id")?;
         Ok(
             assessments::find_assessment(&services(ctx)?.db, actor, assessment_id)
                 .await
@@ -939,10 +933,7 @@ impl AssessmentQuery {
     /// or is not yours.
     async fn attempt(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Attempt>> {
         let actor = actor(ctx)?;
-        // A malformed id answers like an unknown one.
-        let Ok(attempt_id) = uuid::Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
+        let attempt_id = parse_id(&id, "id")?;
         Ok(
             assessments::find_attempt(&services(ctx)?.db, issuer(ctx).await?, actor, attempt_id)
                 .await

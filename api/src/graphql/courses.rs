@@ -467,10 +467,7 @@ impl CourseQuery {
     /// One course, if you may see it (drafts only for their editors).
     async fn course(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Course>> {
         let actor = actor(ctx)?;
-        // A malformed id answers like an unknown one.
-        let Ok(course_id) = Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
+        let course_id = parse_id(&id, "id")?;
         Ok(courses::load_visible(&services(ctx)?.db, actor, course_id)
             .await
             .optional()?

@@ -352,10 +352,7 @@ impl LearningQuery {
     /// One of your enrolments; null if it does not exist or is not yours.
     async fn enrollment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Enrollment>> {
         let actor = actor(ctx)?;
-        // A malformed id answers like an unknown one.
-        let Ok(enrollment_id) = uuid::Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
+        let enrollment_id = parse_id(&id, "id")?;
         Ok(
             learning::find_visible(&services(ctx)?.db, actor, enrollment_id)
                 .await

@@ -9,6 +9,7 @@ mod frameworks;
 mod helpers;
 mod job_roles;
 mod learning;
+mod lookups;
 mod operations;
 mod org_units;
 mod reports;
