@@ -16,6 +16,7 @@ use super::{
     context::{actor, loader, request, services},
     id,
     job_roles::JobRole,
+    list_cost,
     loaders::{
         GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, LoadRequired, OrgUnitLoader,
         UserJobRoleLoader,
@@ -119,6 +120,7 @@ impl User {
     }
 
     /// The role grants with where each applies.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn grants(&self, ctx: &Context<'_>) -> ApiResult<Vec<RoleGrant>> {
         Ok(load_grants(ctx, self.0.id)
             .await?

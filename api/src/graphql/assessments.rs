@@ -26,6 +26,7 @@ use govskills_domain::{
 use super::{
     context::{actor, issuer, loader, services},
     frameworks::Competence,
+    list_cost,
     loaders::{
         CompetenceLoader, CurrentVersionLoader, CurrentVersionOf, DrawRuleLoader, DrawRulesOf,
         ItemLoader, ItemsOf, LoadRequired, OptionLoader, OptionsOf, OrgUnitLoader, QuestionLoader,
@@ -155,6 +156,7 @@ impl Question {
     }
 
     /// The options, in the author's order, with which are correct.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn options(&self, ctx: &Context<'_>) -> ApiResult<Vec<QuestionOption>> {
         let version = self.current(ctx).await?;
         Ok(loader::<OptionLoader>(ctx)?
@@ -274,6 +276,7 @@ impl Assessment {
     }
 
     /// The draw rules of a random assessment, in order (empty for a fixed one).
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn draw_rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<DrawRule>> {
         Ok(loader::<DrawRuleLoader>(ctx)?
             .load_one(DrawRulesOf(self.0.assessment.id))
@@ -286,6 +289,7 @@ impl Assessment {
 
     /// The questions of a fixed assessment, in order, with their correct answers: for
     /// trainers who may use the assessment; `FORBIDDEN` for anyone else.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Question>> {
         let actor = actor(ctx)?;
         if !self.0.can_use(actor) {
@@ -322,6 +326,7 @@ impl Assessment {
     }
 
     /// Your own attempts at it, oldest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn my_attempts(&self, ctx: &Context<'_>) -> ApiResult<Vec<AttemptSummary>> {
         let actor = actor(ctx)?;
         Ok(assessments::my_attempts(
@@ -395,6 +400,7 @@ impl AssessmentStats {
 
     /// Per question, how often it was answered correctly (item difficulty), most often given
     /// first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<QuestionStats>> {
         let questions = loader::<QuestionLoader>(ctx)?
             .load_many(self.0.questions.iter().map(|q| q.question_id))
@@ -536,6 +542,7 @@ impl Attempt {
     }
 
     /// The questions, in the order this attempt gives them.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self) -> Vec<AttemptQuestion> {
         self.0.items.iter().cloned().map(AttemptQuestion).collect()
     }
@@ -593,6 +600,7 @@ impl AttemptQuestion {
     }
 
     /// The options, in this attempt's order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn options(&self) -> Vec<AnswerOption> {
         self.0
             .options
@@ -668,6 +676,7 @@ impl AttemptResult {
     }
 
     /// Each question: your answer, the correct one, points and the explanation.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self) -> Vec<QuestionResult> {
         self.0.items.iter().cloned().map(QuestionResult).collect()
     }
@@ -676,6 +685,7 @@ impl AttemptResult {
     /// the assessment's mastery threshold on that competence's questions at every level up to
     /// L that the attempt contained (0: none). Levels above 0 are recorded as verified results
     /// in your competence profile.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn demonstrated_levels(&self) -> Vec<DemonstratedLevelResult> {
         self.0
             .demonstrated_levels()
@@ -752,6 +762,7 @@ impl QuestionResult {
     }
 
     /// The options in your order, each with whether it is correct.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn options(&self) -> Vec<QuestionOption> {
         self.0.options.iter().cloned().map(QuestionOption).collect()
     }
@@ -885,6 +896,7 @@ impl AssessmentQuery {
 
     /// The questions you may use (trainers), newest first, optionally of one competence and
     /// level.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(
         &self,
         ctx: &Context<'_>,
@@ -920,6 +932,7 @@ impl AssessmentQuery {
     /// The assessments you may take on their own (placement tests, say), and if you are a
     /// trainer also those you may use; newest first. Assessments that are only course lessons
     /// appear in their course.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Assessment>> {
         let actor = actor(ctx)?;
         Ok(assessments::list_assessments(&services(ctx)?.db, actor)

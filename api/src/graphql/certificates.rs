@@ -16,6 +16,7 @@ use super::{
     context::{actor, loader, request, services},
     courses::Course,
     frameworks::Competence,
+    list_cost,
     loaders::{
         CertificateTemplateLoader, CompetenceLoader, CourseLoader, LoadRequired,
         TemplateAlignmentLoader, TemplateAlignmentsOf, TemplateAssessmentLoader,
@@ -247,6 +248,7 @@ impl CertificateTemplate {
     }
 
     /// Courses to complete (that version or a later one).
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn courses(&self, ctx: &Context<'_>) -> ApiResult<Vec<Course>> {
         let criteria = loader::<TemplateCourseLoader>(ctx)?
             .load_one(TemplateCoursesOf(self.0.id))
@@ -262,6 +264,7 @@ impl CertificateTemplate {
     }
 
     /// Assessments to pass, each with a minimum percent.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Vec<AssessmentCriterion>> {
         Ok(loader::<TemplateAssessmentLoader>(ctx)?
             .load_one(TemplateAssessmentsOf(self.0.id))
@@ -276,6 +279,7 @@ impl CertificateTemplate {
     }
 
     /// The competences it aligns to, in the order given.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn alignments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Competence>> {
         let rows = loader::<TemplateAlignmentLoader>(ctx)?
             .load_one(TemplateAlignmentsOf(self.0.id))
@@ -338,6 +342,7 @@ pub struct CertificateQuery;
 #[Object]
 impl CertificateQuery {
     /// Your certificates, newest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn my_certificates(&self, ctx: &Context<'_>) -> ApiResult<Vec<Certificate>> {
         let actor = actor(ctx)?;
         Ok(certificates::mine(&services(ctx)?.db, actor)

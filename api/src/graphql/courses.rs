@@ -21,13 +21,14 @@ use super::{
     context::{actor, loader, request, services},
     cursor,
     frameworks::Competence,
+    list_cost,
     loaders::{
         CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader, CourseLessonsOf,
         LessonLoader, LessonsOf, LoadRequired, ModuleLoader, ModulesOf, OrgUnitLoader,
         TargetLoader, TargetsOf, UserLoader,
     },
     org_units::OrgUnit,
-    page_size, parse_after, parse_id,
+    page_size, paged_cost, parse_after, parse_id,
 };
 use super::{id, missing};
 use crate::error::{ApiResult, OptionalExt};
@@ -134,6 +135,7 @@ impl Course {
     }
 
     /// Trainers who may edit the course besides its owner.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn co_authors(&self, ctx: &Context<'_>) -> ApiResult<Vec<CourseAuthor>> {
         let ids: Vec<Uuid> = loader::<CoAuthorLoader>(ctx)?
             .load_one(CoAuthorsOf(self.0.id))
@@ -151,6 +153,7 @@ impl Course {
 
     /// The competences the course develops and the level it aims for in each, in the order of
     /// their framework.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competence_targets(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceTarget>> {
         let targets = loader::<TargetLoader>(ctx)?
             .load_one(TargetsOf(self.0.id))
@@ -179,6 +182,7 @@ impl Course {
     }
 
     /// The modules in order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn modules(&self, ctx: &Context<'_>) -> ApiResult<Vec<Module>> {
         Ok(loader::<ModuleLoader>(ctx)?
             .load_one(ModulesOf(self.0.id))
@@ -265,6 +269,7 @@ impl Module {
     }
 
     /// The lessons in order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn lessons(&self, ctx: &Context<'_>) -> ApiResult<Vec<Lesson>> {
         Ok(loader::<LessonLoader>(ctx)?
             .load_one(LessonsOf(self.0.id))
@@ -421,6 +426,7 @@ pub struct CourseQuery;
 #[Object]
 impl CourseQuery {
     /// The catalogue: courses you may see, newest first, filtered.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn courses(
         &self,
         ctx: &Context<'_>,

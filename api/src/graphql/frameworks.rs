@@ -8,7 +8,7 @@ use govskills_domain::{
 
 use super::{
     context::{actor, loader, services},
-    id,
+    id, list_cost,
     loaders::{
         AreaCompetenceLoader, AreaLoader, AreasOf, CompetencesOf, FrameworkAreaLoader,
         FrameworkLoader, LevelLoader, LevelsOf, LoadRequired,
@@ -50,6 +50,7 @@ impl CompetenceFramework {
     }
 
     /// The proficiency levels, lowest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn levels(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProficiencyLevel>> {
         Ok(loader::<LevelLoader>(ctx)?
             .load_one(LevelsOf(self.0.id))
@@ -66,6 +67,7 @@ impl CompetenceFramework {
     }
 
     /// The areas, in the framework's order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn areas(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceArea>> {
         Ok(loader::<FrameworkAreaLoader>(ctx)?
             .load_one(AreasOf(self.0.id))
@@ -106,6 +108,7 @@ impl CompetenceArea {
     }
 
     /// The area's competences in order, archived ones included (see `Competence.archived`).
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self, ctx: &Context<'_>) -> ApiResult<Vec<Competence>> {
         Ok(loader::<AreaCompetenceLoader>(ctx)?
             .load_one(CompetencesOf(self.0.id))
@@ -208,6 +211,7 @@ pub struct FrameworkQuery;
 impl FrameworkQuery {
     /// Every competence framework with its levels, areas and competences. Reference data,
     /// readable without signing in.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn frameworks(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceFramework>> {
         let frameworks = competences::list_frameworks(&services(ctx)?.db).await?;
         Ok(frameworks.into_iter().map(CompetenceFramework).collect())

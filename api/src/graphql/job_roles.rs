@@ -10,7 +10,7 @@ use super::{
     accounts::User,
     context::{actor, loader, services},
     frameworks::Competence,
-    id,
+    id, list_cost,
     loaders::{CompetenceLoader, LoadRequired, OrgUnitLoader, RequirementLoader, RequirementsOf},
     org_units::OrgUnit,
     parse_id,
@@ -59,6 +59,7 @@ impl JobRole {
     }
 
     /// The competence levels the job requires, in each framework's competence order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn requirements(&self, ctx: &Context<'_>) -> ApiResult<Vec<RequiredLevel>> {
         Ok(loader::<RequirementLoader>(ctx)?
             .load_one(RequirementsOf(self.0.id))
@@ -149,6 +150,7 @@ pub struct JobRoleQuery;
 impl JobRoleQuery {
     /// The job roles of your own authority and of those you hold a role in, and the
     /// platform-wide ones (every job role for a platform administrator), by name.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn job_roles(&self, ctx: &Context<'_>) -> ApiResult<Vec<JobRole>> {
         let actor = actor(ctx)?;
         let roles = job_roles::list_visible(&services(ctx)?.db, actor).await?;

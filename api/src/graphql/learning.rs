@@ -21,11 +21,12 @@ use super::{
     courses::Course,
     cursor,
     frameworks::Competence,
+    list_cost,
     loaders::{
         CourseLessonLoader, CourseLessonsOf, CourseLoader, LoadRequired, ProgressLoader,
         ProgressOf, UserLoader,
     },
-    page_size, parse_after, parse_id,
+    page_size, paged_cost, parse_after, parse_id, sized_list_cost,
 };
 use crate::error::{ApiResult, OptionalExt};
 
@@ -233,6 +234,7 @@ pub struct CompetenceProfile(Vec<learning::ProfileEntry>);
 impl CompetenceProfile {
     /// Every competence of the frameworks in use (those your job role requires and those you
     /// have results for), in framework order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self) -> Vec<CompetenceLevel> {
         self.0.iter().cloned().map(CompetenceLevel).collect()
     }
@@ -306,6 +308,7 @@ pub struct LearningQuery;
 impl LearningQuery {
     /// Your active and completed enrolments, what needs attention first: overdue, then due
     /// soonest, then most recently active.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn my_enrollments(
         &self,
         ctx: &Context<'_>,
@@ -335,6 +338,7 @@ impl LearningQuery {
 
     /// Published courses you can take that close your biggest gaps first, without those you
     /// completed.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn my_recommendations(
         &self,
         ctx: &Context<'_>,
@@ -400,6 +404,7 @@ impl LearningMutation {
     /// are HR for, optionally due at `dueAt`. If any one user is outside, the whole call is
     /// `FORBIDDEN` and nothing is written. Someone already enrolled by their own choice gets
     /// the assignment and due date on their existing enrolment.
+    #[graphql(complexity = "sized_list_cost(user_ids.len(), child_complexity)")]
     async fn assign_course(
         &self,
         ctx: &Context<'_>,
@@ -424,6 +429,7 @@ impl LearningMutation {
 
     /// Assigns a published course (HR) to every active member of an org unit and its
     /// sub-units, which must be inside the org units you are HR for.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assign_course_to_org_unit(
         &self,
         ctx: &Context<'_>,
@@ -445,6 +451,7 @@ impl LearningMutation {
 
     /// Assigns a published course (HR) to everyone holding a job role who works in the org units
     /// you are HR for; holders elsewhere are left out.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assign_course_to_job_role(
         &self,
         ctx: &Context<'_>,

@@ -5,7 +5,7 @@ use govskills_domain::{entities::org_unit, org};
 
 use super::{
     context::{actor, loader, services},
-    id,
+    id, list_cost,
     loaders::OrgUnitLoader,
     parse_id,
 };
@@ -57,6 +57,7 @@ pub struct OrgUnitQuery;
 impl OrgUnitQuery {
     /// Every unit of your own authority and of those you hold a role in (all of them for a
     /// platform administrator), parents before their children.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn org_units(&self, ctx: &Context<'_>) -> ApiResult<Vec<OrgUnit>> {
         let actor = actor(ctx)?;
         let units = org::list_visible(&services(ctx)?.db, actor).await?;

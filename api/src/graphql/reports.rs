@@ -16,9 +16,10 @@ use super::{
     context::{actor, loader, services},
     cursor,
     frameworks::{Competence, CompetenceFramework},
+    list_cost,
     loaders::{CompetenceLoader, CourseLoader, LoadRequired, OrgUnitLoader},
     org_units::OrgUnit,
-    page_size, parse_after, parse_id,
+    page_size, paged_cost, parse_after, parse_id,
 };
 use crate::{error::ApiResult, graphql::courses::Course};
 
@@ -70,6 +71,7 @@ impl SkillGapReport {
     }
 
     /// Per competence that a job role in scope requires, in no particular order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceGap>> {
         Ok(self
             .aggregates(ctx)
@@ -83,6 +85,7 @@ impl SkillGapReport {
 
     /// The same per direct sub-unit (each with its whole subtree), by name; empty unless
     /// sub-units are included.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn subunits(&self, ctx: &Context<'_>) -> ApiResult<Vec<SubunitSkillGaps>> {
         Ok(self
             .aggregates(ctx)
@@ -96,6 +99,7 @@ impl SkillGapReport {
 
     /// The staff with the largest total gap, largest first. Shows names only (no contact
     /// details); every read is recorded in the audit log.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn staff(
         &self,
         ctx: &Context<'_>,
@@ -160,6 +164,7 @@ impl CompetenceGap {
 
     /// How many of them are at each current level (level 0: no result), lowest level first;
     /// levels nobody is at are left out.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn level_distribution(&self) -> Vec<LevelCount> {
         self.0
             .levels
@@ -219,6 +224,7 @@ impl SubunitSkillGaps {
     }
 
     /// Per competence, as in the whole report; null when suppressed.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self) -> Option<Vec<CompetenceGap>> {
         self.0
             .competences
@@ -280,6 +286,7 @@ impl CompletionReport {
     }
 
     /// Per course (each version separately), by title.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn courses(&self) -> Vec<CourseCompletionRow> {
         self.0
             .courses
@@ -349,6 +356,7 @@ impl AiLiteracyReport {
     }
 
     /// The same per direct sub-unit, by name.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn subunits(&self) -> Vec<SubunitAiLiteracy> {
         self.0
             .subunits
@@ -360,6 +368,7 @@ impl AiLiteracyReport {
 
     /// The people using AI systems without a valid certificate: overdue first, then those with
     /// nothing under way, then those assigned; by name. Every read is recorded in the audit log.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn uncertified(
         &self,
         ctx: &Context<'_>,

@@ -12,6 +12,7 @@ mod learning;
 mod lookups;
 mod operations;
 mod org_units;
+mod query_cost;
 mod reports;
 mod schema;
 mod sessions;
