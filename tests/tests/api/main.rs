@@ -16,4 +16,5 @@ mod query_cost;
 mod reports;
 mod schema;
 mod sessions;
+mod sign_in;
 mod transport;
