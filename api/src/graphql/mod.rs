@@ -71,10 +71,11 @@ pub const MAX_DEPTH: usize = 16;
 /// costs about 8,000; the same at `first: 50` about 26,000. A query over the limit is refused
 /// before it runs with `BAD_USER_INPUT` and a message that names the limit.
 pub const MAX_COMPLEXITY: usize = 30_000;
-/// The size a list without paging is costed at. Such lists are short by nature (a course's
-/// modules, a module's lessons, a question's options, a framework's levels); the few that grow
-/// with the organisation (`orgUnits`, `jobRoles`) are top-level fields, which no query can repeat
-/// for every item of another list.
+/// The size a list without paging is costed at. Most such lists are short by nature (a course's
+/// modules, a module's lessons, a question's options, a framework's levels). The few that can be
+/// longer (`orgUnits` and `jobRoles` of a large organisation, an assessment's up to 200
+/// questions, a report's rows) are costed the same, so their cost is an underestimate, which
+/// paging them would correct.
 pub const UNPAGED_LIST_SIZE: usize = 10;
 /// `first` of a connection when the client leaves it out.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
