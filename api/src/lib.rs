@@ -4,11 +4,15 @@
 
 pub mod cli;
 pub mod config;
+pub mod context;
+pub mod cookie;
+pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod login_throttle;
 pub mod metrics;
 pub mod session;
+pub mod sign_in;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

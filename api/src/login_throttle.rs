@@ -18,10 +18,11 @@
 
 use std::{net::IpAddr, time::Duration};
 
+use govskills_domain::types::Email;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    graphql::error::{ApiError, ApiResult, Code},
+    error::{ApiError, ApiResult, Code},
     metrics::{self, LoginOutcome},
     session::SessionStore,
 };
@@ -59,7 +60,7 @@ pub struct LoginThrottle<'a> {
 
 impl<'a> LoginThrottle<'a> {
     pub fn new(store: &'a dyn SessionStore, email: &str, client: Option<IpAddr>) -> Self {
-        let mut keys = vec![hashed("account", &email.trim().to_lowercase())];
+        let mut keys = vec![hashed("account", &Email::normalise(email))];
         if let Some(ip) = client {
             keys.push(hashed("address", &ip.to_string()));
         }

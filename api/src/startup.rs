@@ -26,8 +26,8 @@ use secrecy::ExposeSecret;
 
 use crate::{
     config::Config,
-    graphql::{self, context::Services},
-    http,
+    context::Services,
+    graphql, http,
     session::{MemoryStore, RedisStore, SessionPolicy, SessionStore},
     state::AppState,
 };

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::graphql::{AppSchema, context::Services};
+use crate::{context::Services, graphql::AppSchema};
 
 #[derive(Clone)]
 pub struct AppState {

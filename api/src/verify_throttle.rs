@@ -5,7 +5,7 @@
 use std::{net::IpAddr, time::Duration};
 
 use crate::{
-    graphql::error::{ApiError, ApiResult, Code},
+    error::{ApiError, ApiResult, Code},
     login_throttle::hashed,
     session::SessionStore,
 };

@@ -28,7 +28,7 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(raw: &str) -> Result<Self> {
-        let normalised = raw.trim().to_lowercase();
+        let normalised = Self::normalise(raw);
         if normalised.len() > Self::MAX_LEN {
             return Err(Error::invalid(
                 "email",
@@ -46,6 +46,13 @@ impl Email {
             )
         })?;
         Ok(Self(normalised))
+    }
+
+    /// The form an address is compared in (trimmed, lower case), without checking that it is
+    /// one: the sign-in throttle counts attempts per account even for input that could never
+    /// parse, and must count `Anna@x.example` and `anna@x.example` as the same account.
+    pub fn normalise(raw: &str) -> String {
+        raw.trim().to_lowercase()
     }
 
     pub fn as_str(&self) -> &str {
@@ -154,6 +161,10 @@ mod tests {
     fn email_is_normalised_to_lower_case() {
         let email = Email::parse("  Anna.Berg@Agency.Example ").expect("valid email");
         assert_eq!(email.as_str(), "anna.berg@agency.example");
+        assert_eq!(
+            Email::normalise("  Anna.Berg@Agency.Example "),
+            email.as_str()
+        );
     }
 
     #[test]

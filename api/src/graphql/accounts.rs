@@ -14,16 +14,20 @@ use govskills_domain::{
 
 use super::{
     context::{actor, loader, request, services},
-    error::{ApiError, ApiResult},
+    id,
     job_roles::JobRole,
-    loaders::{GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, OrgUnitLoader, UserJobRoleLoader},
+    list_cost,
+    loaders::{
+        GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, LoadRequired, OrgUnitLoader,
+        UserJobRoleLoader,
+    },
     org_units::OrgUnit,
     parse_id,
 };
 use crate::{
-    http::cookie,
-    login_throttle::LoginThrottle,
-    metrics::{self, LoginOutcome},
+    cookie,
+    error::{ApiError, ApiResult},
+    sign_in::sign_in,
 };
 
 /// A role. Every account is a `LEARNER`; the others are granted at an org unit (and so cover
@@ -58,23 +62,7 @@ pub enum UserStatus {
     Disabled,
 }
 
-impl From<DbUserStatus> for UserStatus {
-    fn from(status: DbUserStatus) -> Self {
-        match status {
-            DbUserStatus::Active => Self::Active,
-            DbUserStatus::Disabled => Self::Disabled,
-        }
-    }
-}
-
-impl From<UserStatus> for DbUserStatus {
-    fn from(status: UserStatus) -> Self {
-        match status {
-            UserStatus::Active => Self::Active,
-            UserStatus::Disabled => Self::Disabled,
-        }
-    }
-}
+mirror!(UserStatus, DbUserStatus, [Active, Disabled]);
 
 pub struct User(pub user::Model);
 
@@ -82,7 +70,7 @@ pub struct User(pub user::Model);
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     /// Sign-in email, stored in lower case.
@@ -101,16 +89,9 @@ impl User {
     /// The org unit the person belongs to.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
         loader::<OrgUnitLoader>(ctx)?
-            .load_one(self.0.org_unit_id)
-            .await?
+            .load_required(self.0.org_unit_id, "org unit")
+            .await
             .map(OrgUnit)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "user {} has no org unit {}",
-                    self.0.id,
-                    self.0.org_unit_id
-                ))
-            })
     }
 
     /// Every role held anywhere, `LEARNER` included, each once.
@@ -133,26 +114,20 @@ impl User {
             return Ok(None);
         };
         loader::<JobRoleLoader>(ctx)?
-            .load_one(held.job_role_id)
-            .await?
+            .load_required(held.job_role_id, "job role")
+            .await
             .map(|role| Some(JobRole(role)))
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "user {} holds missing job role {}",
-                    self.0.id,
-                    held.job_role_id
-                ))
-            })
     }
 
     /// The role grants with where each applies.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn grants(&self, ctx: &Context<'_>) -> ApiResult<Vec<RoleGrant>> {
         Ok(load_grants(ctx, self.0.id)
             .await?
             .into_iter()
             .map(|grant| RoleGrant {
                 role: grant.role.into(),
-                org_unit_id: grant.org_unit_id.map(|id| ID(id.to_string())),
+                org_unit_id: grant.org_unit_id.map(id),
             })
             .collect())
     }
@@ -242,31 +217,12 @@ impl AccountMutation {
         email: String,
         password: String,
     ) -> ApiResult<AuthPayload> {
-        let services = services(ctx)?;
-        let throttle =
-            LoginThrottle::new(services.sessions.as_ref(), &email, request(ctx)?.client_ip);
-        throttle.attempt().await?;
-        let user = accounts::authenticate(&services.db, &email, &password)
-            .await
-            .inspect_err(|err| {
-                if matches!(err, govskills_domain::Error::InvalidCredentials) {
-                    metrics::record_login(LoginOutcome::Failed);
-                }
-            })?;
-        throttle.succeeded().await?;
-        metrics::record_login(LoginOutcome::Succeeded);
-        let token = services.sessions.create(user.id).await?;
-        ctx.append_http_header(
-            "set-cookie",
-            cookie::session(&token, services.secure_cookies, services.session_lifetime),
-        );
-        let expires_at = Utc::now()
-            + chrono::Duration::from_std(services.session_lifetime)
-                .unwrap_or(chrono::Duration::MAX);
+        let signed_in = sign_in(services(ctx)?, request(ctx)?.client_ip, &email, &password).await?;
+        ctx.append_http_header("set-cookie", signed_in.set_cookie);
         Ok(AuthPayload {
-            token: token.expose().to_owned(),
-            user: User(user),
-            expires_at,
+            token: signed_in.token.expose().to_owned(),
+            user: User(signed_in.user),
+            expires_at: signed_in.expires_at,
         })
     }
 

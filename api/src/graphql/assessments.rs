@@ -22,20 +22,20 @@ use govskills_domain::{
     },
     markdown,
 };
-use uuid::Uuid;
 
 use super::{
     context::{actor, issuer, loader, services},
-    error::ApiResult,
     frameworks::Competence,
+    list_cost,
     loaders::{
         CompetenceLoader, CurrentVersionLoader, CurrentVersionOf, DrawRuleLoader, DrawRulesOf,
-        ItemLoader, ItemsOf, OptionLoader, OptionsOf, OrgUnitLoader, QuestionLoader,
+        ItemLoader, ItemsOf, LoadRequired, OptionLoader, OptionsOf, OrgUnitLoader, QuestionLoader,
     },
     org_units::OrgUnit,
     parse_id,
 };
 use super::{id, missing};
+use crate::error::{ApiResult, OptionalExt};
 
 /// How a question is answered.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,10 +120,9 @@ impl Question {
     /// The competence the question tests.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| missing("competence", self.0.competence_id))
     }
 
     /// The proficiency level the question tests.
@@ -157,6 +156,7 @@ impl Question {
     }
 
     /// The options, in the author's order, with which are correct.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn options(&self, ctx: &Context<'_>) -> ApiResult<Vec<QuestionOption>> {
         let version = self.current(ctx).await?;
         Ok(loader::<OptionLoader>(ctx)?
@@ -171,10 +171,9 @@ impl Question {
     /// The unit whose bank holds the question.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
         loader::<OrgUnitLoader>(ctx)?
-            .load_one(self.0.org_unit_id)
-            .await?
+            .load_required(self.0.org_unit_id, "org unit")
+            .await
             .map(OrgUnit)
-            .ok_or_else(|| missing("org unit", self.0.org_unit_id))
     }
 
     /// When the current version was written.
@@ -277,6 +276,7 @@ impl Assessment {
     }
 
     /// The draw rules of a random assessment, in order (empty for a fixed one).
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn draw_rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<DrawRule>> {
         Ok(loader::<DrawRuleLoader>(ctx)?
             .load_one(DrawRulesOf(self.0.assessment.id))
@@ -289,6 +289,7 @@ impl Assessment {
 
     /// The questions of a fixed assessment, in order, with their correct answers: for
     /// trainers who may use the assessment; `FORBIDDEN` for anyone else.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Question>> {
         let actor = actor(ctx)?;
         if !self.0.can_use(actor) {
@@ -325,6 +326,7 @@ impl Assessment {
     }
 
     /// Your own attempts at it, oldest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn my_attempts(&self, ctx: &Context<'_>) -> ApiResult<Vec<AttemptSummary>> {
         let actor = actor(ctx)?;
         Ok(assessments::my_attempts(
@@ -354,10 +356,9 @@ impl DrawRule {
     /// The competence drawn from.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| missing("competence", self.0.competence_id))
     }
 
     /// The level drawn from.
@@ -399,6 +400,7 @@ impl AssessmentStats {
 
     /// Per question, how often it was answered correctly (item difficulty), most often given
     /// first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<QuestionStats>> {
         let questions = loader::<QuestionLoader>(ctx)?
             .load_many(self.0.questions.iter().map(|q| q.question_id))
@@ -540,6 +542,7 @@ impl Attempt {
     }
 
     /// The questions, in the order this attempt gives them.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self) -> Vec<AttemptQuestion> {
         self.0.items.iter().cloned().map(AttemptQuestion).collect()
     }
@@ -581,10 +584,9 @@ impl AttemptQuestion {
     /// The competence the question tests.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.version.competence_id)
-            .await?
+            .load_required(self.0.version.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| missing("competence", self.0.version.competence_id))
     }
 
     /// The level the question tests.
@@ -598,6 +600,7 @@ impl AttemptQuestion {
     }
 
     /// The options, in this attempt's order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn options(&self) -> Vec<AnswerOption> {
         self.0
             .options
@@ -673,6 +676,7 @@ impl AttemptResult {
     }
 
     /// Each question: your answer, the correct one, points and the explanation.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self) -> Vec<QuestionResult> {
         self.0.items.iter().cloned().map(QuestionResult).collect()
     }
@@ -681,6 +685,7 @@ impl AttemptResult {
     /// the assessment's mastery threshold on that competence's questions at every level up to
     /// L that the attempt contained (0: none). Levels above 0 are recorded as verified results
     /// in your competence profile.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn demonstrated_levels(&self) -> Vec<DemonstratedLevelResult> {
         self.0
             .demonstrated_levels()
@@ -699,10 +704,9 @@ impl DemonstratedLevelResult {
     /// The competence.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| missing("competence", self.0.competence_id))
     }
 
     /// The level demonstrated; 0 when none is.
@@ -758,6 +762,7 @@ impl QuestionResult {
     }
 
     /// The options in your order, each with whether it is correct.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn options(&self) -> Vec<QuestionOption> {
         self.0.options.iter().cloned().map(QuestionOption).collect()
     }
@@ -880,18 +885,18 @@ impl AssessmentQuery {
     /// A question you may use (trainers); null if it does not exist or is not yours to use.
     async fn question(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Question>> {
         let actor = actor(ctx)?;
-        let Ok(question_id) = Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
-        match assessments::find_question(&services(ctx)?.db, actor, question_id).await {
-            Ok(access) => Ok(Some(Question(access.question))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let question_id = parse_id(&id, "id")?;
+        Ok(
+            assessments::find_question(&services(ctx)?.db, actor, question_id)
+                .await
+                .optional()?
+                .map(|access| Question(access.question)),
+        )
     }
 
     /// The questions you may use (trainers), newest first, optionally of one competence and
     /// level.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(
         &self,
         ctx: &Context<'_>,
@@ -915,19 +920,19 @@ impl AssessmentQuery {
     /// An assessment you may take, or use as a trainer; null otherwise.
     async fn assessment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Assessment>> {
         let actor = actor(ctx)?;
-        let Ok(assessment_id) = Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
-        match assessments::find_assessment(&services(ctx)?.db, actor, assessment_id).await {
-            Ok(access) => Ok(Some(Assessment(access))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let assessment_id = parse_id(&id, "id")?;
+        Ok(
+            assessments::find_assessment(&services(ctx)?.db, actor, assessment_id)
+                .await
+                .optional()?
+                .map(Assessment),
+        )
     }
 
     /// The assessments you may take on their own (placement tests, say), and if you are a
     /// trainer also those you may use; newest first. Assessments that are only course lessons
     /// appear in their course.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Assessment>> {
         let actor = actor(ctx)?;
         Ok(assessments::list_assessments(&services(ctx)?.db, actor)
@@ -941,16 +946,13 @@ impl AssessmentQuery {
     /// or is not yours.
     async fn attempt(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Attempt>> {
         let actor = actor(ctx)?;
-        let Ok(attempt_id) = Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
-        match assessments::find_attempt(&services(ctx)?.db, issuer(ctx).await?, actor, attempt_id)
-            .await
-        {
-            Ok(detail) => Ok(Some(Attempt(detail))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let attempt_id = parse_id(&id, "id")?;
+        Ok(
+            assessments::find_attempt(&services(ctx)?.db, issuer(ctx).await?, actor, attempt_id)
+                .await
+                .optional()?
+                .map(Attempt),
+        )
     }
 }
 

@@ -15,17 +15,17 @@ use super::id;
 use super::{
     context::{actor, loader, request, services},
     courses::Course,
-    error::{ApiError, ApiResult},
     frameworks::Competence,
+    list_cost,
     loaders::{
-        CertificateTemplateLoader, CompetenceLoader, CourseLoader, TemplateAlignmentLoader,
-        TemplateAlignmentsOf, TemplateAssessmentLoader, TemplateAssessmentsOf,
-        TemplateCourseLoader, TemplateCoursesOf,
+        CertificateTemplateLoader, CompetenceLoader, CourseLoader, LoadRequired,
+        TemplateAlignmentLoader, TemplateAlignmentsOf, TemplateAssessmentLoader,
+        TemplateAssessmentsOf, TemplateCourseLoader, TemplateCoursesOf,
     },
     org_units::OrgUnit,
     parse_id,
 };
-use crate::verify_throttle;
+use crate::{error::ApiResult, verify_throttle};
 
 /// A certificate's status.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,15 +125,9 @@ impl Certificate {
     /// The template it was issued from.
     async fn template(&self, ctx: &Context<'_>) -> ApiResult<CertificateTemplate> {
         loader::<CertificateTemplateLoader>(ctx)?
-            .load_one(self.0.template_id)
-            .await?
+            .load_required(self.0.template_id, "certificate template")
+            .await
             .map(CertificateTemplate)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "template {} is missing",
-                    self.0.template_id
-                ))
-            })
     }
 
     /// Valid, expired or revoked, now.
@@ -254,6 +248,7 @@ impl CertificateTemplate {
     }
 
     /// Courses to complete (that version or a later one).
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn courses(&self, ctx: &Context<'_>) -> ApiResult<Vec<Course>> {
         let criteria = loader::<TemplateCourseLoader>(ctx)?
             .load_one(TemplateCoursesOf(self.0.id))
@@ -269,6 +264,7 @@ impl CertificateTemplate {
     }
 
     /// Assessments to pass, each with a minimum percent.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Vec<AssessmentCriterion>> {
         Ok(loader::<TemplateAssessmentLoader>(ctx)?
             .load_one(TemplateAssessmentsOf(self.0.id))
@@ -283,6 +279,7 @@ impl CertificateTemplate {
     }
 
     /// The competences it aligns to, in the order given.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn alignments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Competence>> {
         let rows = loader::<TemplateAlignmentLoader>(ctx)?
             .load_one(TemplateAlignmentsOf(self.0.id))
@@ -345,6 +342,7 @@ pub struct CertificateQuery;
 #[Object]
 impl CertificateQuery {
     /// Your certificates, newest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn my_certificates(&self, ctx: &Context<'_>) -> ApiResult<Vec<Certificate>> {
         let actor = actor(ctx)?;
         Ok(certificates::mine(&services(ctx)?.db, actor)

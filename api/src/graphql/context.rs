@@ -1,48 +1,16 @@
-//! What every resolver may read: the shared services and this request's context.
-
-use std::{net::IpAddr, sync::Arc, time::Duration};
+//! What every resolver may read, taken from async-graphql's context: the shared services,
+//! this request's context and its DataLoaders.
 
 use async_graphql::{
     Context,
     dataloader::{DataLoader, HashMapCache},
 };
-use govskills_domain::{
-    auth::Actor,
-    credentials::{Issuer, IssuerSource},
+use govskills_domain::{auth::Actor, credentials::Issuer};
+
+use crate::{
+    context::{RequestContext, Services},
+    error::{ApiError, ApiResult},
 };
-use sea_orm::DatabaseConnection;
-
-use super::error::{ApiError, ApiResult};
-use crate::session::{SessionStore, TokenHash};
-
-/// Shared by all requests; attached to the schema once at start-up.
-#[derive(Clone)]
-pub struct Services {
-    pub db: DatabaseConnection,
-    pub sessions: Arc<dyn SessionStore>,
-    /// Mark cookies `Secure` (production).
-    pub secure_cookies: bool,
-    pub session_lifetime: Duration,
-    /// How long DataLoaders collect keys before they query.
-    pub batch_window: Duration,
-    /// Sub-units with fewer staff show no figures in reports (0: off).
-    pub report_min_group_size: u32,
-    /// Signs certificates' credentials; knows the public base URL.
-    pub issuer: Arc<IssuerSource>,
-    /// Certificate verifications allowed per client address per minute.
-    pub verify_rate_limit: u32,
-}
-
-/// This request: who is calling and from where.
-#[derive(Clone, Debug)]
-pub struct RequestContext {
-    pub request_id: String,
-    pub client_ip: Option<IpAddr>,
-    /// The session the request came with, if it is live.
-    pub session: Option<TokenHash>,
-    /// The signed-in user, loaded afresh for this request (so role changes apply at once).
-    pub actor: Option<Actor>,
-}
 
 pub fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
     ctx.data::<Services>()

@@ -4,7 +4,6 @@ use async_graphql::{
     Context, Enum, ID, InputObject, Object, SimpleObject,
     connection::{Connection, Edge},
 };
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use govskills_domain::{
     courses::{self, CatalogueFilter, CourseUpdate, NewCourse, NewLesson},
@@ -20,17 +19,19 @@ use uuid::Uuid;
 use super::{
     accounts::User,
     context::{actor, loader, request, services},
-    error::{ApiError, ApiResult},
+    cursor,
     frameworks::Competence,
+    list_cost,
     loaders::{
         CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader, CourseLessonsOf,
-        LessonLoader, LessonsOf, ModuleLoader, ModulesOf, OrgUnitLoader, TargetLoader, TargetsOf,
-        UserLoader,
+        LessonLoader, LessonsOf, LoadRequired, ModuleLoader, ModulesOf, OrgUnitLoader,
+        TargetLoader, TargetsOf, UserLoader,
     },
     org_units::OrgUnit,
-    page_size, parse_id,
+    page_size, paged_cost, parse_after, parse_id,
 };
 use super::{id, missing};
+use crate::error::{ApiResult, OptionalExt};
 
 /// Where a course is in its life.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,22 +121,21 @@ impl Course {
     /// The unit that owns the course; with `ORG_UNIT` visibility, its subtree may take it.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
         loader::<OrgUnitLoader>(ctx)?
-            .load_one(self.0.org_unit_id)
-            .await?
+            .load_required(self.0.org_unit_id, "org unit")
+            .await
             .map(OrgUnit)
-            .ok_or_else(|| missing("org unit", self.0.org_unit_id))
     }
 
     /// The trainer who owns the course.
     async fn owner(&self, ctx: &Context<'_>) -> ApiResult<CourseAuthor> {
         loader::<UserLoader>(ctx)?
-            .load_one(self.0.owner_id)
-            .await?
+            .load_required(self.0.owner_id, "user")
+            .await
             .map(|user| CourseAuthor(User(user)))
-            .ok_or_else(|| missing("user", self.0.owner_id))
     }
 
     /// Trainers who may edit the course besides its owner.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn co_authors(&self, ctx: &Context<'_>) -> ApiResult<Vec<CourseAuthor>> {
         let ids: Vec<Uuid> = loader::<CoAuthorLoader>(ctx)?
             .load_one(CoAuthorsOf(self.0.id))
@@ -153,6 +153,7 @@ impl Course {
 
     /// The competences the course develops and the level it aims for in each, in the order of
     /// their framework.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competence_targets(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceTarget>> {
         let targets = loader::<TargetLoader>(ctx)?
             .load_one(TargetsOf(self.0.id))
@@ -181,6 +182,7 @@ impl Course {
     }
 
     /// The modules in order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn modules(&self, ctx: &Context<'_>) -> ApiResult<Vec<Module>> {
         Ok(loader::<ModuleLoader>(ctx)?
             .load_one(ModulesOf(self.0.id))
@@ -267,6 +269,7 @@ impl Module {
     }
 
     /// The lessons in order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn lessons(&self, ctx: &Context<'_>) -> ApiResult<Vec<Lesson>> {
         Ok(loader::<LessonLoader>(ctx)?
             .load_one(LessonsOf(self.0.id))
@@ -401,18 +404,6 @@ pub struct AddLessonInput {
     pub estimated_minutes: i32,
 }
 
-fn cursor(course_id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(course_id.as_bytes())
-}
-
-fn parse_cursor(cursor: &str) -> ApiResult<Uuid> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
-}
-
 fn targets(input: Vec<CompetenceTargetInput>) -> ApiResult<Vec<(Uuid, i32)>> {
     input
         .into_iter()
@@ -435,6 +426,7 @@ pub struct CourseQuery;
 #[Object]
 impl CourseQuery {
     /// The catalogue: courses you may see, newest first, filtered.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn courses(
         &self,
         ctx: &Context<'_>,
@@ -444,7 +436,7 @@ impl CourseQuery {
     ) -> ApiResult<Connection<String, Course>> {
         let actor = actor(ctx)?;
         let first = page_size(first)?;
-        let after = after.as_deref().map(parse_cursor).transpose()?;
+        let after = parse_after(after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = CatalogueFilter {
             competence_id: filter
@@ -481,14 +473,11 @@ impl CourseQuery {
     /// One course, if you may see it (drafts only for their editors).
     async fn course(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Course>> {
         let actor = actor(ctx)?;
-        let Ok(course_id) = Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
-        match courses::load_visible(&services(ctx)?.db, actor, course_id).await {
-            Ok(access) => Ok(Some(Course(access.course))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let course_id = parse_id(&id, "id")?;
+        Ok(courses::load_visible(&services(ctx)?.db, actor, course_id)
+            .await
+            .optional()?
+            .map(|access| Course(access.course)))
     }
 }
 

@@ -6,16 +6,16 @@ use govskills_domain::{
     entities::{competence, competence_area, competence_framework},
 };
 
-use super::missing;
 use super::{
     context::{actor, loader, services},
-    error::ApiResult,
+    id, list_cost,
     loaders::{
         AreaCompetenceLoader, AreaLoader, AreasOf, CompetencesOf, FrameworkAreaLoader,
-        FrameworkLoader, LevelLoader, LevelsOf,
+        FrameworkLoader, LevelLoader, LevelsOf, LoadRequired,
     },
     parse_id,
 };
+use crate::error::ApiResult;
 
 pub struct CompetenceFramework(pub competence_framework::Model);
 
@@ -23,7 +23,7 @@ pub struct CompetenceFramework(pub competence_framework::Model);
 #[Object]
 impl CompetenceFramework {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     /// Short code, e.g. `DIGCOMP`.
@@ -50,6 +50,7 @@ impl CompetenceFramework {
     }
 
     /// The proficiency levels, lowest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn levels(&self, ctx: &Context<'_>) -> ApiResult<Vec<ProficiencyLevel>> {
         Ok(loader::<LevelLoader>(ctx)?
             .load_one(LevelsOf(self.0.id))
@@ -66,6 +67,7 @@ impl CompetenceFramework {
     }
 
     /// The areas, in the framework's order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn areas(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceArea>> {
         Ok(loader::<FrameworkAreaLoader>(ctx)?
             .load_one(AreasOf(self.0.id))
@@ -94,7 +96,7 @@ pub struct CompetenceArea(pub competence_area::Model);
 #[Object]
 impl CompetenceArea {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     async fn code(&self) -> &str {
@@ -106,6 +108,7 @@ impl CompetenceArea {
     }
 
     /// The area's competences in order, archived ones included (see `Competence.archived`).
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self, ctx: &Context<'_>) -> ApiResult<Vec<Competence>> {
         Ok(loader::<AreaCompetenceLoader>(ctx)?
             .load_one(CompetencesOf(self.0.id))
@@ -124,7 +127,7 @@ pub struct Competence(pub competence::Model);
 #[Object]
 impl Competence {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     async fn code(&self) -> &str {
@@ -146,18 +149,16 @@ impl Competence {
 
     async fn area(&self, ctx: &Context<'_>) -> ApiResult<CompetenceArea> {
         loader::<AreaLoader>(ctx)?
-            .load_one(self.0.area_id)
-            .await?
+            .load_required(self.0.area_id, "competence area")
+            .await
             .map(CompetenceArea)
-            .ok_or_else(|| missing("competence area", self.0.area_id))
     }
 
     async fn framework(&self, ctx: &Context<'_>) -> ApiResult<CompetenceFramework> {
         loader::<FrameworkLoader>(ctx)?
-            .load_one(self.0.framework_id)
-            .await?
+            .load_required(self.0.framework_id, "framework")
+            .await
             .map(CompetenceFramework)
-            .ok_or_else(|| missing("framework", self.0.framework_id))
     }
 }
 
@@ -210,6 +211,7 @@ pub struct FrameworkQuery;
 impl FrameworkQuery {
     /// Every competence framework with its levels, areas and competences. Reference data,
     /// readable without signing in.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn frameworks(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceFramework>> {
         let frameworks = competences::list_frameworks(&services(ctx)?.db).await?;
         Ok(frameworks.into_iter().map(CompetenceFramework).collect())

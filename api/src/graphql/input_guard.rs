@@ -17,7 +17,7 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Field, Selection, SelectionSet},
 };
 
-use super::error::Code;
+use crate::error::Code;
 
 /// The extension, built once with the schema.
 pub struct InputGuard {

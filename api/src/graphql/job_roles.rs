@@ -9,12 +9,13 @@ use govskills_domain::{
 use super::{
     accounts::User,
     context::{actor, loader, services},
-    error::{ApiError, ApiResult},
     frameworks::Competence,
-    loaders::{CompetenceLoader, OrgUnitLoader, RequirementLoader, RequirementsOf},
+    id, list_cost,
+    loaders::{CompetenceLoader, LoadRequired, OrgUnitLoader, RequirementLoader, RequirementsOf},
     org_units::OrgUnit,
     parse_id,
 };
+use crate::error::ApiResult;
 
 pub struct JobRole(pub job_role::Model);
 
@@ -26,7 +27,7 @@ pub struct JobRole(pub job_role::Model);
 impl JobRole {
     /// The job role's id.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     /// e.g. `Caseworker`; unique (whatever its case) among the job roles of one org unit.
@@ -52,18 +53,13 @@ impl JobRole {
             return Ok(None);
         };
         loader::<OrgUnitLoader>(ctx)?
-            .load_one(unit_id)
-            .await?
+            .load_required(unit_id, "org unit")
+            .await
             .map(|unit| Some(OrgUnit(unit)))
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "job role {} has no org unit {unit_id}",
-                    self.0.id
-                ))
-            })
     }
 
     /// The competence levels the job requires, in each framework's competence order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn requirements(&self, ctx: &Context<'_>) -> ApiResult<Vec<RequiredLevel>> {
         Ok(loader::<RequirementLoader>(ctx)?
             .load_one(RequirementsOf(self.0.id))
@@ -84,16 +80,9 @@ impl RequiredLevel {
     /// The competence required.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "job role {} requires missing competence {}",
-                    self.0.job_role_id,
-                    self.0.competence_id
-                ))
-            })
     }
 
     /// The proficiency level required, within the competence's framework's range (1 to
@@ -161,6 +150,7 @@ pub struct JobRoleQuery;
 impl JobRoleQuery {
     /// The job roles of your own authority and of those you hold a role in, and the
     /// platform-wide ones (every job role for a platform administrator), by name.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn job_roles(&self, ctx: &Context<'_>) -> ApiResult<Vec<JobRole>> {
         let actor = actor(ctx)?;
         let roles = job_roles::list_visible(&services(ctx)?.db, actor).await?;

@@ -5,7 +5,6 @@ use async_graphql::{
     Context, Enum, ID, Object,
     connection::{Connection, Edge},
 };
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use govskills_domain::{
     entities::{
@@ -15,19 +14,21 @@ use govskills_domain::{
     },
     learning,
 };
-use uuid::Uuid;
 
+use super::id;
 use super::{
     context::{actor, loader, services},
     courses::Course,
-    error::{ApiError, ApiResult},
+    cursor,
     frameworks::Competence,
+    list_cost,
     loaders::{
-        CourseLessonLoader, CourseLessonsOf, CourseLoader, ProgressLoader, ProgressOf, UserLoader,
+        CourseLessonLoader, CourseLessonsOf, CourseLoader, LoadRequired, ProgressLoader,
+        ProgressOf, UserLoader,
     },
-    page_size, parse_id,
+    page_size, paged_cost, parse_after, parse_id, sized_list_cost,
 };
-use super::{id, missing};
+use crate::error::{ApiResult, OptionalExt};
 
 /// Where an enrolment is in its life.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,10 +87,9 @@ impl Enrollment {
     /// The course taken (the version enrolled in, even after a newer one is published).
     async fn course(&self, ctx: &Context<'_>) -> ApiResult<Course> {
         loader::<CourseLoader>(ctx)?
-            .load_one(self.0.course_id)
-            .await?
+            .load_required(self.0.course_id, "course")
+            .await
             .map(Course)
-            .ok_or_else(|| missing("course", self.0.course_id))
     }
 
     /// Active, completed, withdrawn or cancelled.
@@ -234,6 +234,7 @@ pub struct CompetenceProfile(Vec<learning::ProfileEntry>);
 impl CompetenceProfile {
     /// Every competence of the frameworks in use (those your job role requires and those you
     /// have results for), in framework order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self) -> Vec<CompetenceLevel> {
         self.0.iter().cloned().map(CompetenceLevel).collect()
     }
@@ -300,18 +301,6 @@ pub struct SelfRatingInput {
     pub level: i32,
 }
 
-fn cursor(enrollment_id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(enrollment_id.as_bytes())
-}
-
-fn parse_cursor(cursor: &str) -> ApiResult<Uuid> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
-}
-
 #[derive(Default)]
 pub struct LearningQuery;
 
@@ -319,6 +308,7 @@ pub struct LearningQuery;
 impl LearningQuery {
     /// Your active and completed enrolments, what needs attention first: overdue, then due
     /// soonest, then most recently active.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn my_enrollments(
         &self,
         ctx: &Context<'_>,
@@ -327,7 +317,7 @@ impl LearningQuery {
     ) -> ApiResult<Connection<String, Enrollment>> {
         let actor = actor(ctx)?;
         let first = page_size(first)?;
-        let after = after.as_deref().map(parse_cursor).transpose()?;
+        let after = parse_after(after.as_deref())?;
         let page = learning::my_page(&services(ctx)?.db, actor, after, first).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
         connection.edges.extend(
@@ -348,6 +338,7 @@ impl LearningQuery {
 
     /// Published courses you can take that close your biggest gaps first, without those you
     /// completed.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn my_recommendations(
         &self,
         ctx: &Context<'_>,
@@ -365,14 +356,13 @@ impl LearningQuery {
     /// One of your enrolments; null if it does not exist or is not yours.
     async fn enrollment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Enrollment>> {
         let actor = actor(ctx)?;
-        let Ok(enrollment_id) = Uuid::parse_str(id.as_str()) else {
-            return Ok(None);
-        };
-        match learning::find_visible(&services(ctx)?.db, actor, enrollment_id).await {
-            Ok(enrollment) => Ok(Some(Enrollment(enrollment))),
-            Err(govskills_domain::Error::NotFound(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let enrollment_id = parse_id(&id, "id")?;
+        Ok(
+            learning::find_visible(&services(ctx)?.db, actor, enrollment_id)
+                .await
+                .optional()?
+                .map(Enrollment),
+        )
     }
 }
 
@@ -414,6 +404,7 @@ impl LearningMutation {
     /// are HR for, optionally due at `dueAt`. If any one user is outside, the whole call is
     /// `FORBIDDEN` and nothing is written. Someone already enrolled by their own choice gets
     /// the assignment and due date on their existing enrolment.
+    #[graphql(complexity = "sized_list_cost(user_ids.len(), child_complexity)")]
     async fn assign_course(
         &self,
         ctx: &Context<'_>,
@@ -438,6 +429,7 @@ impl LearningMutation {
 
     /// Assigns a published course (HR) to every active member of an org unit and its
     /// sub-units, which must be inside the org units you are HR for.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assign_course_to_org_unit(
         &self,
         ctx: &Context<'_>,
@@ -459,6 +451,7 @@ impl LearningMutation {
 
     /// Assigns a published course (HR) to everyone holding a job role who works in the org units
     /// you are HR for; holders elsewhere are left out.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assign_course_to_job_role(
         &self,
         ctx: &Context<'_>,

@@ -3,7 +3,7 @@
 //! Two shapes recur: rows by their own id (`by_id!`), and the rows that belong to a parent, in
 //! order (`children!`, keyed by a newtype over the parent's id).
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, future::Future, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use govskills_domain::{
@@ -21,7 +21,28 @@ use govskills_domain::{
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::error::ApiError;
+use super::missing;
+use crate::error::{ApiError, ApiResult};
+
+/// Loading a row that another row points at.
+pub trait LoadRequired<V> {
+    /// Loads the row `id` names. A foreign key points at it, so a missing row is our fault:
+    /// logged as the `what` with that id, and `INTERNAL` for the client.
+    fn load_required(
+        &self,
+        id: Uuid,
+        what: &'static str,
+    ) -> impl Future<Output = ApiResult<V>> + Send;
+}
+
+impl<T> LoadRequired<T::Value> for DataLoader<T, HashMapCache>
+where
+    T: Loader<Uuid, Error = ApiError>,
+{
+    async fn load_required(&self, id: Uuid, what: &'static str) -> ApiResult<T::Value> {
+        self.load_one(id).await?.ok_or_else(|| missing(what, id))
+    }
+}
 
 /// Loads rows by id with `$fetch(db, ids)`.
 macro_rules! by_id {

@@ -22,7 +22,6 @@ pub mod assessments;
 pub mod certificates;
 pub mod context;
 pub mod courses;
-pub mod error;
 pub mod frameworks;
 mod input_guard;
 pub mod job_roles;
@@ -34,15 +33,19 @@ pub mod reports;
 use async_graphql::{
     EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, registry::SDLExportOptions,
 };
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
+
+use crate::{
+    context::{RequestContext, Services},
+    error::{ApiError, ApiResult, Code},
+};
 
 use self::{
     accounts::{AccountMutation, AccountQuery},
     assessments::{AssessmentMutation, AssessmentQuery},
     certificates::{CertificateMutation, CertificateQuery},
-    context::{RequestContext, Services},
     courses::{CourseMutation, CourseQuery},
-    error::{ApiError, ApiResult, Code},
     frameworks::{FrameworkMutation, FrameworkQuery},
     job_roles::{JobRoleMutation, JobRoleQuery},
     learning::{LearningMutation, LearningQuery},
@@ -53,8 +56,30 @@ use self::{
 /// Deepest selection nesting a query may have. GraphiQL's introspection query nests 15 deep
 /// (nine levels of `ofType`), and async-graphql applies the limit to introspection too.
 pub const MAX_DEPTH: usize = 16;
-/// Most fields (each counting 1) one query may select.
-pub const MAX_COMPLEXITY: usize = 2_000;
+/// The most one query may cost. The cost estimates how many values the answer can hold, before
+/// anything runs, the way GitHub's and Shopify's cost models do, so that a short query cannot ask
+/// for an answer too large to build or send:
+///
+/// - a field costs 1 plus the cost of what it selects;
+/// - a connection (and the paged list `myRecommendations`) costs 1 plus `first` times what each
+///   item selects, with `first` as the resolver takes it ([`DEFAULT_PAGE_SIZE`] when left out,
+///   at most [`MAX_PAGE_SIZE`]): see [`paged_cost`];
+/// - a list without paging (a course's modules, a module's lessons, a question's options, the
+///   units of `orgUnits`, ...) costs 1 plus [`UNPAGED_LIST_SIZE`] times what each item selects,
+///   and `assignCourse` its number of `userIds`: see [`list_cost`].
+///
+/// The catalogue page (`courses(first: 20)` with owner, competence targets, modules and lessons)
+/// costs about 8,000; the same at `first: 50` about 26,000. A query over the limit is refused
+/// before it runs with `BAD_USER_INPUT` and a message that names the limit.
+pub const MAX_COMPLEXITY: usize = 30_000;
+/// The size a list without paging is costed at. Most such lists are short by nature (a course's
+/// modules, a module's lessons, a question's options, a framework's levels). The few that can be
+/// longer (`orgUnits` and `jobRoles` of a large organisation, an assessment's up to 200
+/// questions, a report's rows) are costed the same, so their cost is an underestimate, which
+/// paging them would correct.
+pub const UNPAGED_LIST_SIZE: usize = 10;
+/// `first` of a connection when the client leaves it out.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
 /// Hard cap on `first` for every connection.
 pub const MAX_PAGE_SIZE: usize = 100;
 
@@ -115,6 +140,9 @@ pub fn sdl() -> String {
     )
 }
 
+/// The message async-graphql (7.2) gives a query over [`MAX_COMPLEXITY`].
+const TOO_COMPLEX: &str = "Query is too complex.";
+
 /// Runs one request with this request's context and per-request DataLoaders, then gives every
 /// error a stable code and every internal error the request id.
 pub async fn execute(
@@ -131,6 +159,16 @@ pub async fn execute(
         if extensions.get("code").is_none() {
             // Errors async-graphql raises itself: parsing, validation, limits, input coercion.
             extensions.set("code", Code::BadUserInput.as_str());
+            // async-graphql's own words ("Query is too complex.") say neither the limit nor
+            // how the cost is counted, which a client needs to shrink the query.
+            if error.message == TOO_COMPLEX {
+                error.message = format!(
+                    "query complexity is over the limit of {MAX_COMPLEXITY}: every field counts \
+                     1, and what a list selects counts once per item (`first` items of a \
+                     connection, {UNPAGED_LIST_SIZE} of a list without paging); ask for fewer \
+                     items or fields"
+                );
+            }
         }
         extensions.set("requestId", request_id.as_str());
     }
@@ -153,10 +191,31 @@ pub fn parse_id(id: &ID, field: &'static str) -> ApiResult<Uuid> {
         .map_err(|_| ApiError::bad_input(field, format!("{field} is not a valid id")))
 }
 
+/// The cost of a connection or a paged list (see [`MAX_COMPLEXITY`]): 1 plus `first` times what
+/// each item selects. A `first` the resolver will refuse is costed at what it would accept, so
+/// the client hears about `first` rather than about the cost.
+pub fn paged_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.map_or(DEFAULT_PAGE_SIZE, |n| {
+        usize::try_from(n).unwrap_or(0).min(MAX_PAGE_SIZE)
+    });
+    sized_list_cost(first, child_complexity)
+}
+
+/// The cost of a list without paging (see [`MAX_COMPLEXITY`]): as if it held
+/// [`UNPAGED_LIST_SIZE`] items.
+pub fn list_cost(child_complexity: usize) -> usize {
+    sized_list_cost(UNPAGED_LIST_SIZE, child_complexity)
+}
+
+/// The cost of a list of `len` items: 1 plus `len` times what each item selects.
+pub fn sized_list_cost(len: usize, child_complexity: usize) -> usize {
+    len.saturating_mul(child_complexity).saturating_add(1)
+}
+
 /// Clamps a connection's `first` argument: default 20, at most [`MAX_PAGE_SIZE`].
 pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
     match first {
-        None => Ok(20),
+        None => Ok(DEFAULT_PAGE_SIZE),
         Some(n) if n < 0 => Err(ApiError::bad_input("first", "first must not be negative")),
         Some(n) => {
             let n = usize::try_from(n).unwrap_or(usize::MAX);
@@ -170,6 +229,52 @@ pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
             }
         }
     }
+}
+
+/// What a connection's cursor holds: the id of the last row seen (a keyset position), or a
+/// position in a ranking.
+pub trait CursorKey: Sized {
+    fn to_bytes(&self) -> Vec<u8>;
+    fn from_bytes(bytes: &[u8]) -> Option<Self>;
+}
+
+impl CursorKey for Uuid {
+    fn to_bytes(&self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        Uuid::from_slice(bytes).ok()
+    }
+}
+
+impl CursorKey for u64 {
+    fn to_bytes(&self) -> Vec<u8> {
+        self.to_be_bytes().to_vec()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
+    }
+}
+
+/// The cursor a connection hands out for `key`: base64url, so clients treat it as an opaque
+/// token rather than something to compute.
+pub fn cursor(key: impl CursorKey) -> String {
+    URL_SAFE_NO_PAD.encode(key.to_bytes())
+}
+
+/// Reads a connection's `after` argument; anything but a cursor of ours is the client's fault.
+pub fn parse_after<K: CursorKey>(after: Option<&str>) -> ApiResult<Option<K>> {
+    after
+        .map(|after| {
+            URL_SAFE_NO_PAD
+                .decode(after)
+                .ok()
+                .and_then(|bytes| K::from_bytes(&bytes))
+                .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
+        })
+        .transpose()
 }
 
 #[cfg(test)]
@@ -189,5 +294,82 @@ mod tests {
             page_size(Some(-1)).err().map(|err| err.code()),
             Some(Code::BadUserInput)
         );
+    }
+
+    /// What `query` costs, as validation computes it (no limit here, so any cost shows).
+    async fn cost(query: &str) -> usize {
+        let schema = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+            .extension(async_graphql::extensions::Analyzer)
+            .finish();
+        let response = schema.execute(query).await;
+        let analyzer = response.extensions.get("analyzer").cloned();
+        let Some(async_graphql::Value::Object(analyzer)) = analyzer else {
+            panic!("no analysis of {query}: {:?}", response.errors);
+        };
+        match analyzer.get("complexity") {
+            Some(async_graphql::Value::Number(n)) => n
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(usize::MAX),
+            other => panic!("no complexity for {query}: {other:?}"),
+        }
+    }
+
+    /// The catalogue page as the bench and the web client ask for it.
+    const CATALOGUE: &str = "{ courses(first: 20) { edges { node {
+        id title language owner { displayName }
+        competenceTargets { targetLevel competence { code name area { name } } }
+        modules { title lessons { title kind estimatedMinutes } } } } } }";
+
+    #[tokio::test]
+    async fn a_list_costs_what_each_item_selects_times_its_size() {
+        // 1 for `courses`, then 20 times (edges 1 + node 1 + id 1).
+        assert_eq!(cost("{ courses { edges { node { id } } } }").await, 61);
+        assert_eq!(
+            cost("{ courses(first: 5) { edges { node { id } } } }").await,
+            16
+        );
+        // A `first` over the cap is costed at the cap; the resolver refuses it by name.
+        assert_eq!(
+            cost("{ courses(first: 1000) { edges { node { id } } } }").await,
+            cost("{ courses(first: 100) { edges { node { id } } } }").await
+        );
+        // An unpaged list counts UNPAGED_LIST_SIZE items: 1 + 10 * (1 + 1 + 10 * 1).
+        assert_eq!(
+            cost("{ frameworks { code levels { level } } }").await,
+            1 + UNPAGED_LIST_SIZE * (1 + 1 + UNPAGED_LIST_SIZE)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_catalogue_page_fits_the_limit_and_a_hundred_of_it_does_not() {
+        let page = cost(CATALOGUE).await;
+        assert!((7_000..9_000).contains(&page), "the catalogue costs {page}");
+        assert!(page <= MAX_COMPLEXITY);
+        let hundred = cost(&CATALOGUE.replace("first: 20", "first: 100")).await;
+        assert!(
+            hundred > MAX_COMPLEXITY,
+            "100 catalogue items cost {hundred}"
+        );
+    }
+
+    #[test]
+    fn cursors_read_back_what_they_hold() {
+        let id = Uuid::now_v7();
+        assert_eq!(parse_after::<Uuid>(Some(&cursor(id))).ok(), Some(Some(id)));
+        assert_eq!(
+            parse_after::<u64>(Some(&cursor(41_u64))).ok(),
+            Some(Some(41))
+        );
+        assert_eq!(parse_after::<u64>(None).ok(), Some(None));
+        // A row id is no ranking position, and neither is anything a client made up.
+        for foreign in [cursor(id), "not a cursor".to_owned(), String::new()] {
+            assert_eq!(
+                parse_after::<u64>(Some(&foreign))
+                    .err()
+                    .map(|err| err.field()),
+                Some(Some("after"))
+            );
+        }
     }
 }

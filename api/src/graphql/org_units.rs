@@ -5,10 +5,11 @@ use govskills_domain::{entities::org_unit, org};
 
 use super::{
     context::{actor, loader, services},
-    error::ApiResult,
+    id, list_cost,
     loaders::OrgUnitLoader,
     parse_id,
 };
+use crate::error::ApiResult;
 
 pub struct OrgUnit(pub org_unit::Model);
 
@@ -17,7 +18,7 @@ pub struct OrgUnit(pub org_unit::Model);
 #[Object]
 impl OrgUnit {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        id(self.0.id)
     }
 
     async fn name(&self) -> &str {
@@ -56,6 +57,7 @@ pub struct OrgUnitQuery;
 impl OrgUnitQuery {
     /// Every unit of your own authority and of those you hold a role in (all of them for a
     /// platform administrator), parents before their children.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn org_units(&self, ctx: &Context<'_>) -> ApiResult<Vec<OrgUnit>> {
         let actor = actor(ctx)?;
         let units = org::list_visible(&services(ctx)?.db, actor).await?;

@@ -4,7 +4,6 @@ use async_graphql::{
     Context, ID, Object, OutputType,
     connection::{Connection, Edge},
 };
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Utc;
 use govskills_domain::reports::{
     PageRequest, Scope,
@@ -15,13 +14,14 @@ use govskills_domain::reports::{
 
 use super::{
     context::{actor, loader, services},
-    error::{ApiError, ApiResult},
+    cursor,
     frameworks::{Competence, CompetenceFramework},
-    loaders::{CompetenceLoader, CourseLoader, OrgUnitLoader},
+    list_cost,
+    loaders::{CompetenceLoader, CourseLoader, LoadRequired, OrgUnitLoader},
     org_units::OrgUnit,
-    page_size, parse_id,
+    page_size, paged_cost, parse_after, parse_id,
 };
-use crate::graphql::courses::Course;
+use crate::{error::ApiResult, graphql::courses::Course};
 
 fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -71,6 +71,7 @@ impl SkillGapReport {
     }
 
     /// Per competence that a job role in scope requires, in no particular order.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceGap>> {
         Ok(self
             .aggregates(ctx)
@@ -84,6 +85,7 @@ impl SkillGapReport {
 
     /// The same per direct sub-unit (each with its whole subtree), by name; empty unless
     /// sub-units are included.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn subunits(&self, ctx: &Context<'_>) -> ApiResult<Vec<SubunitSkillGaps>> {
         Ok(self
             .aggregates(ctx)
@@ -97,6 +99,7 @@ impl SkillGapReport {
 
     /// The staff with the largest total gap, largest first. Shows names only (no contact
     /// details); every read is recorded in the audit log.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn staff(
         &self,
         ctx: &Context<'_>,
@@ -121,7 +124,7 @@ async fn ranked_page<T, N: OutputType>(
     fetch: impl AsyncFnOnce(PageRequest) -> govskills_domain::Result<Vec<T>>,
 ) -> ApiResult<Connection<String, N>> {
     let first = page_size(first)?;
-    let offset = after.as_deref().map(parse_cursor).transpose()?;
+    let offset: Option<u64> = parse_after(after.as_deref())?;
     let start = offset.map_or(0, |offset| offset + 1);
     let mut rows = fetch(PageRequest {
         first: first as u64 + 1,
@@ -139,19 +142,6 @@ async fn ranked_page<T, N: OutputType>(
     Ok(connection)
 }
 
-fn cursor(position: u64) -> String {
-    URL_SAFE_NO_PAD.encode(position.to_be_bytes())
-}
-
-fn parse_cursor(cursor: &str) -> ApiResult<u64> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
-        .map(u64::from_be_bytes)
-        .ok_or_else(|| ApiError::bad_input("after", "after is not a cursor from this list"))
-}
-
 /// One competence's figures over a group of staff.
 pub struct CompetenceGap(DomainCompetenceGap);
 
@@ -162,15 +152,9 @@ impl CompetenceGap {
     /// The competence.
     async fn competence(&self, ctx: &Context<'_>) -> ApiResult<Competence> {
         loader::<CompetenceLoader>(ctx)?
-            .load_one(self.0.competence_id)
-            .await?
+            .load_required(self.0.competence_id, "competence")
+            .await
             .map(Competence)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!(
-                    "competence {} is missing",
-                    self.0.competence_id
-                ))
-            })
     }
 
     /// Staff whose job role requires this competence.
@@ -180,6 +164,7 @@ impl CompetenceGap {
 
     /// How many of them are at each current level (level 0: no result), lowest level first;
     /// levels nobody is at are left out.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn level_distribution(&self) -> Vec<LevelCount> {
         self.0
             .levels
@@ -239,6 +224,7 @@ impl SubunitSkillGaps {
     }
 
     /// Per competence, as in the whole report; null when suppressed.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self) -> Option<Vec<CompetenceGap>> {
         self.0
             .competences
@@ -250,10 +236,9 @@ impl SubunitSkillGaps {
 /// The org unit a listed person works in.
 async fn org_unit(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<OrgUnit> {
     loader::<OrgUnitLoader>(ctx)?
-        .load_one(id)
-        .await?
+        .load_required(id, "org unit")
+        .await
         .map(OrgUnit)
-        .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("org unit {id} is missing")))
 }
 
 /// A person with a gap.
@@ -301,6 +286,7 @@ impl CompletionReport {
     }
 
     /// Per course (each version separately), by title.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn courses(&self) -> Vec<CourseCompletionRow> {
         self.0
             .courses
@@ -320,12 +306,9 @@ impl CourseCompletionRow {
     /// The course (this version).
     async fn course(&self, ctx: &Context<'_>) -> ApiResult<Course> {
         loader::<CourseLoader>(ctx)?
-            .load_one(self.0.course_id)
-            .await?
+            .load_required(self.0.course_id, "course")
+            .await
             .map(Course)
-            .ok_or_else(|| {
-                ApiError::internal(&anyhow::anyhow!("course {} is missing", self.0.course_id))
-            })
     }
 
     /// Staff taking it, by choice or assignment.
@@ -373,6 +356,7 @@ impl AiLiteracyReport {
     }
 
     /// The same per direct sub-unit, by name.
+    #[graphql(complexity = "list_cost(child_complexity)")]
     async fn subunits(&self) -> Vec<SubunitAiLiteracy> {
         self.0
             .subunits
@@ -384,6 +368,7 @@ impl AiLiteracyReport {
 
     /// The people using AI systems without a valid certificate: overdue first, then those with
     /// nothing under way, then those assigned; by name. Every read is recorded in the audit log.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn uncertified(
         &self,
         ctx: &Context<'_>,

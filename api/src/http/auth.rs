@@ -5,10 +5,8 @@ use std::net::IpAddr;
 
 use poem::{Request, http::header};
 
-use super::cookie::SESSION_COOKIE;
 use crate::{
-    graphql::{context::RequestContext, error::ApiError},
-    session::SessionToken,
+    context::RequestContext, cookie::SESSION_COOKIE, error::ApiError, session::SessionToken,
     state::AppState,
 };
 

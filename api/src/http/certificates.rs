@@ -22,7 +22,7 @@ use poem::{
 
 use super::{auth::client_ip, error_response, request_id};
 use crate::{
-    graphql::error::{ApiError, Code},
+    error::{ApiError, Code},
     state::AppState,
     verify_throttle,
 };

@@ -15,10 +15,7 @@ use poem::{
 use serde_json::json;
 
 use super::{MAX_BODY_BYTES, OperationSlot, auth::authenticate, request_id};
-use crate::{
-    graphql::{self, error::Code},
-    state::AppState,
-};
+use crate::{error::Code, graphql, state::AppState};
 
 pub struct GraphQLEndpoint {
     state: AppState,

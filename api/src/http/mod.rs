@@ -2,7 +2,6 @@
 
 mod auth;
 mod certificates;
-pub mod cookie;
 mod graphql;
 mod health;
 mod metrics;
@@ -23,7 +22,7 @@ use uuid::Uuid;
 
 pub use self::graphql::GraphQLEndpoint;
 use crate::{
-    graphql::error::{ApiError, Code},
+    error::{ApiError, Code},
     state::AppState,
 };
 

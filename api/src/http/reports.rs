@@ -39,7 +39,7 @@ use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::{auth::authenticate, error_response, request_id};
-use crate::{graphql::error::ApiError, state::AppState};
+use crate::{error::ApiError, state::AppState};
 
 /// Rows are sent to the client in chunks of about this many bytes.
 const CHUNK_BYTES: usize = 64 * 1024;

@@ -104,6 +104,22 @@ impl ApiError {
     }
 }
 
+/// For lookups whose answer to "no such row" is `null` rather than an error.
+pub trait OptionalExt<T> {
+    /// `NOT_FOUND` becomes `Ok(None)`; every other error stays what it was.
+    fn optional(self) -> ApiResult<Option<T>>;
+}
+
+impl<T, E: Into<ApiError>> OptionalExt<T> for Result<T, E> {
+    fn optional(self) -> ApiResult<Option<T>> {
+        match self.map_err(Into::into) {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if err.code == Code::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
         let message = err.to_string();
