@@ -178,7 +178,7 @@ impl JobRoleMutation {
     async fn create_job_role(
         &self,
         ctx: &Context<'_>,
-        input: CreateJobRoleInput,
+        #[graphql(desc = "The job role with its required levels.")] input: CreateJobRoleInput,
     ) -> ApiResult<JobRole> {
         let actor = actor(ctx)?;
         let new = NewJobRole {
@@ -200,7 +200,8 @@ impl JobRoleMutation {
     async fn update_job_role(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of the job role to change.")] id: ID,
+        #[graphql(desc = "The changes; fields left out stay as they are.")]
         input: UpdateJobRoleInput,
     ) -> ApiResult<JobRole> {
         let actor = actor(ctx)?;
@@ -221,7 +222,8 @@ impl JobRoleMutation {
     async fn assign_job_role(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        #[graphql(desc = "The id of the person whose job role is set.")] user_id: ID,
+        #[graphql(desc = "The id of the job role to give them; null clears their job role.")]
         job_role_id: Option<ID>,
     ) -> ApiResult<User> {
         let actor = actor(ctx)?;
