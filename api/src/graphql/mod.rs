@@ -22,6 +22,7 @@ pub mod assessments;
 pub mod certificates;
 pub mod context;
 pub mod courses;
+mod descriptions;
 pub mod error;
 pub mod frameworks;
 pub mod job_roles;
@@ -57,6 +58,8 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 /// Hard cap on `first` for every connection.
 pub const MAX_PAGE_SIZE: usize = 100;
 
+/// The entry points for reading. Most need a signed-in user (else `UNAUTHENTICATED`); `me`,
+/// `frameworks` and `verifyCertificate` do not.
 #[derive(MergedObject, Default)]
 pub struct Query(
     AccountQuery,
@@ -70,6 +73,8 @@ pub struct Query(
     CertificateQuery,
 );
 
+/// The entry points for changing data. All but `login` need a signed-in user (else
+/// `UNAUTHENTICATED`); each says which role it needs, and without it the error is `FORBIDDEN`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountMutation,
@@ -89,6 +94,7 @@ fn builder(production: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_directives(20);
+    let builder = descriptions::describe_generated_types(builder);
     if production {
         builder.disable_introspection().disable_suggestions()
     } else {
