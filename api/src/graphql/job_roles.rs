@@ -20,8 +20,8 @@ pub struct JobRole(pub job_role::Model);
 
 /// A job such as "Caseworker" or "Data steward": the competence levels it requires, and whether
 /// staff in it use AI systems. People's skill gaps are measured against their job role.
-/// A job role as the API shows it. (The doc comment on the `#[Object]` impl is what clients read:
-/// async-graphql takes an object's description from there, not from the struct.)
+// A job role as the API shows it. (The doc comment on the `#[Object]` impl is what clients read:
+// async-graphql takes an object's description from there, not from the struct.)
 #[Object]
 impl JobRole {
     /// The job role's id.
@@ -78,7 +78,7 @@ impl JobRole {
 pub struct RequiredLevel(pub job_role_requirement::Model);
 
 /// The level of one competence that a job role requires.
-/// A required level as the API shows it.
+// A required level as the API shows it.
 #[Object]
 impl RequiredLevel {
     /// The competence required.
