@@ -74,7 +74,8 @@ pub struct Query(
 );
 
 /// The entry points for changing data. All but `login` need a signed-in user (else
-/// `UNAUTHENTICATED`); each says which role it needs, and without it the error is `FORBIDDEN`.
+/// `UNAUTHENTICATED`); where one needs a role, its description names it, and without it the
+/// error is `FORBIDDEN`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountMutation,
