@@ -57,6 +57,7 @@ impl From<DbRole> for Role {
 /// Whether an account may sign in.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UserStatus {
+    /// Can sign in.
     Active,
     /// Cannot sign in; every session ended when the account was disabled.
     Disabled,
@@ -69,6 +70,7 @@ pub struct User(pub user::Model);
 /// A person with an account.
 #[Object]
 impl User {
+    /// The account's unique id.
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -78,10 +80,12 @@ impl User {
         &self.0.email
     }
 
+    /// The name shown for the person in the app and in reports (1 to 200 characters).
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
 
+    /// Whether the account may sign in.
     async fn status(&self) -> UserStatus {
         self.0.status.into()
     }
@@ -146,14 +150,21 @@ async fn load_grants(
 /// A role held at an org unit (covering its subtree), or platform-wide when `orgUnitId` is null.
 #[derive(SimpleObject)]
 pub struct RoleGrant {
+    /// The role granted: `TRAINER`, `HR` or `ADMIN` (`LEARNER` is held without a grant).
     pub role: Role,
+    /// The org unit where the role applies, together with its whole subtree; null for a
+    /// platform-wide grant (only `ADMIN` can be platform-wide).
     pub org_unit_id: Option<ID>,
 }
 
 /// A role to grant. Leave `orgUnitId` out for a platform-wide grant (platform administrators only).
 #[derive(InputObject)]
 pub struct RoleGrantInput {
+    /// `TRAINER`, `HR` or `ADMIN`; `LEARNER` is held by every account, and granting it gives
+    /// `BAD_USER_INPUT`.
     pub role: Role,
+    /// The org unit where the role applies, together with its subtree. Leave it out for a
+    /// platform-wide grant, which only `ADMIN` can be.
     pub org_unit_id: Option<ID>,
 }
 
@@ -163,6 +174,7 @@ pub struct AuthPayload {
     /// Send as `Authorization: Bearer <token>`. The same token is also set as an `HttpOnly`
     /// cookie for browsers.
     pub token: String,
+    /// The user now signed in.
     pub user: User,
     /// When the session ends at the latest, however active (it ends sooner when idle).
     pub expires_at: DateTime<Utc>,
@@ -173,6 +185,8 @@ pub struct AuthPayload {
 pub struct CreateUserInput {
     /// Unique regardless of case.
     pub email: String,
+    /// The name shown for the person: 1 to 200 characters after trimming, no control
+    /// characters.
     pub display_name: String,
     /// 12 to 128 characters.
     pub password: String,
@@ -183,6 +197,7 @@ pub struct CreateUserInput {
 /// Changes to an account; fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
+    /// A new display name: 1 to 200 characters after trimming, no control characters.
     pub display_name: Option<String>,
     /// Move the person to another org unit (you must administer both).
     pub org_unit_id: Option<ID>,
@@ -214,8 +229,9 @@ impl AccountMutation {
     async fn login(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The account's sign-in email; case and surrounding spaces are ignored.")]
         email: String,
-        password: String,
+        #[graphql(desc = "The account's password.")] password: String,
     ) -> ApiResult<AuthPayload> {
         let signed_in = sign_in(services(ctx)?, request(ctx)?.client_ip, &email, &password).await?;
         ctx.append_http_header("set-cookie", signed_in.set_cookie);
@@ -250,7 +266,12 @@ impl AccountMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The signed-in user's current password; a wrong one gives `BAD_USER_INPUT` \
+                    (field `currentPassword`)."
+        )]
         current_password: String,
+        #[graphql(desc = "The new password: 12 to 128 characters, with no composition rules.")]
         new_password: String,
     ) -> ApiResult<bool> {
         let actor = actor(ctx)?;
@@ -264,7 +285,11 @@ impl AccountMutation {
     }
 
     /// Opens an account (ADMIN of the account's org unit).
-    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> ApiResult<User> {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account.")] input: CreateUserInput,
+    ) -> ApiResult<User> {
         let actor = actor(ctx)?;
         let new_user = accounts::NewUser {
             org_unit_id: parse_id(&input.org_unit_id, "orgUnitId")?,
@@ -281,7 +306,11 @@ impl AccountMutation {
     async fn set_user_roles(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        #[graphql(desc = "The id of the user whose grants are replaced.")] user_id: ID,
+        #[graphql(
+            desc = "The complete new set of grants (at most 50; duplicates count once). An empty \
+                    list removes every grant."
+        )]
         grants: Vec<RoleGrantInput>,
     ) -> ApiResult<User> {
         let actor = actor(ctx)?;
@@ -316,8 +345,8 @@ impl AccountMutation {
     async fn update_user(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        input: UpdateUserInput,
+        #[graphql(desc = "The id of the user to change.")] user_id: ID,
+        #[graphql(desc = "The changes; fields left out stay as they are.")] input: UpdateUserInput,
     ) -> ApiResult<User> {
         let actor = actor(ctx)?;
         let services = services(ctx)?;

@@ -883,7 +883,12 @@ pub struct AssessmentQuery;
 #[Object]
 impl AssessmentQuery {
     /// A question you may use (trainers); null if it does not exist or is not yours to use.
-    async fn question(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Question>> {
+    async fn question(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The question's id; a malformed id, like an unknown one, gives null.")]
+        id: ID,
+    ) -> ApiResult<Option<Question>> {
         let actor = actor(ctx)?;
         let question_id = parse_id(&id, "id")?;
         Ok(
@@ -900,8 +905,11 @@ impl AssessmentQuery {
     async fn questions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only questions testing this competence; leave out for all.")]
         competence_id: Option<ID>,
-        level: Option<i32>,
+        #[graphql(desc = "Only questions testing this level; leave out for all.")] level: Option<
+            i32,
+        >,
     ) -> ApiResult<Vec<Question>> {
         let actor = actor(ctx)?;
         let competence_id = competence_id
@@ -918,7 +926,12 @@ impl AssessmentQuery {
     }
 
     /// An assessment you may take, or use as a trainer; null otherwise.
-    async fn assessment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Assessment>> {
+    async fn assessment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The assessment's id; a malformed id, like an unknown one, gives null.")]
+        id: ID,
+    ) -> ApiResult<Option<Assessment>> {
         let actor = actor(ctx)?;
         let assessment_id = parse_id(&id, "id")?;
         Ok(
@@ -944,7 +957,12 @@ impl AssessmentQuery {
 
     /// One of your attempts (scored first if its time has run out); null if it does not exist
     /// or is not yours.
-    async fn attempt(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Attempt>> {
+    async fn attempt(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The attempt's id; a malformed id, like an unknown one, gives null.")]
+        id: ID,
+    ) -> ApiResult<Option<Attempt>> {
         let actor = actor(ctx)?;
         let attempt_id = parse_id(&id, "id")?;
         Ok(
@@ -965,6 +983,7 @@ impl AssessmentMutation {
     async fn create_question(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The new question and the unit whose bank holds it.")]
         input: CreateQuestionInput,
     ) -> ApiResult<Question> {
         let actor = actor(ctx)?;
@@ -982,7 +1001,8 @@ impl AssessmentMutation {
     async fn update_question(
         &self,
         ctx: &Context<'_>,
-        question_id: ID,
+        #[graphql(desc = "The id of the question to edit.")] question_id: ID,
+        #[graphql(desc = "The question's complete new content, which replaces the current one.")]
         input: QuestionContentInput,
     ) -> ApiResult<Question> {
         let actor = actor(ctx)?;
@@ -1001,7 +1021,7 @@ impl AssessmentMutation {
     async fn create_assessment(
         &self,
         ctx: &Context<'_>,
-        input: CreateAssessmentInput,
+        #[graphql(desc = "The new assessment.")] input: CreateAssessmentInput,
     ) -> ApiResult<Assessment> {
         let actor = actor(ctx)?;
         let new = NewAssessment {
@@ -1038,7 +1058,11 @@ impl AssessmentMutation {
     /// Starts an attempt at an assessment you may take, or returns your open one. Its
     /// questions, their order and their options' order are fixed for the attempt. `CONFLICT`
     /// once you have used the maximum attempts.
-    async fn start_attempt(&self, ctx: &Context<'_>, assessment_id: ID) -> ApiResult<Attempt> {
+    async fn start_attempt(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of the assessment to take.")] assessment_id: ID,
+    ) -> ApiResult<Attempt> {
         let actor = actor(ctx)?;
         let assessment_id = parse_id(&assessment_id, "assessmentId")?;
         Ok(Attempt(
@@ -1059,8 +1083,16 @@ impl AssessmentMutation {
     async fn save_answer(
         &self,
         ctx: &Context<'_>,
-        attempt_id: ID,
+        #[graphql(desc = "The id of your open attempt.")] attempt_id: ID,
+        #[graphql(
+            desc = "The id of the question answered; one not in the attempt gives \
+                    `BAD_USER_INPUT`."
+        )]
         question_id: ID,
+        #[graphql(
+            desc = "The ids of the options chosen: at least one, each once, exactly one for \
+                    single choice and true/false; anything else gives `BAD_USER_INPUT`."
+        )]
         answer: Vec<String>,
     ) -> ApiResult<bool> {
         let actor = actor(ctx)?;
@@ -1080,7 +1112,11 @@ impl AssessmentMutation {
 
     /// Submits your attempt and returns its result. Scored once on the server: submitting
     /// again (or twice at once) returns the same result.
-    async fn submit_attempt(&self, ctx: &Context<'_>, attempt_id: ID) -> ApiResult<AttemptResult> {
+    async fn submit_attempt(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of your attempt; someone else's is `NOT_FOUND`.")] attempt_id: ID,
+    ) -> ApiResult<AttemptResult> {
         let actor = actor(ctx)?;
         let attempt_id = parse_id(&attempt_id, "attemptId")?;
         Ok(AttemptResult(

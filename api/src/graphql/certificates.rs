@@ -298,6 +298,7 @@ impl CertificateTemplate {
 /// An assessment to pass, with the least percent that counts.
 #[derive(InputObject)]
 pub struct AssessmentCriterionInput {
+    /// The assessment to pass; each assessment may be named once per template.
     pub assessment_id: ID,
     /// 0 to 100.
     pub min_percent: f64,
@@ -306,9 +307,12 @@ pub struct AssessmentCriterionInput {
 /// A competence to align to, by code: e.g. framework `DIGCOMP`, competence `4.2`.
 #[derive(InputObject)]
 pub struct CertificateAlignmentInput {
+    /// The framework's code, e.g. `DIGCOMP`; an unknown one gives `BAD_USER_INPUT`.
     pub framework_code: String,
     /// Needed only when the framework has several versions.
     pub framework_version: Option<String>,
+    /// The competence's code within the framework, e.g. `4.2`; an unknown one gives
+    /// `BAD_USER_INPUT`.
     pub competence_code: String,
 }
 
@@ -316,6 +320,7 @@ pub struct CertificateAlignmentInput {
 /// assessments passed with at least their minimum percent.
 #[derive(InputObject)]
 pub struct CreateCertificateTemplateInput {
+    /// The certificate's title: 1 to 200 characters after trimming, no control characters.
     pub title: String,
     /// What the certificate attests.
     pub description: String,
@@ -323,15 +328,22 @@ pub struct CreateCertificateTemplateInput {
     pub issuer_name: String,
     /// 1 to 120 months; leave out for certificates that do not expire.
     pub validity_months: Option<i32>,
+    /// Whether the certificate attests AI literacy (EU AI Act Art. 4), so that the AI-literacy
+    /// report counts its holders as certified; false when left out.
     #[graphql(default)]
     pub attests_ai_literacy: bool,
     /// Whose staff can earn it (a unit you administer); leave out for everyone (platform
     /// administrators only).
     pub org_unit_id: Option<ID>,
+    /// Courses that must all be completed; courses you cannot see give `BAD_USER_INPUT`. This
+    /// and `assessments` may not both be empty.
     #[graphql(default)]
     pub course_ids: Vec<ID>,
+    /// Assessments that must all be passed with at least their minimum percent.
     #[graphql(default)]
     pub assessments: Vec<AssessmentCriterionInput>,
+    /// The competences the certificate attests, as its credentials state them; none when left
+    /// out.
     #[graphql(default)]
     pub alignments: Vec<CertificateAlignmentInput>,
 }
@@ -358,7 +370,7 @@ impl CertificateQuery {
     async fn verify_certificate(
         &self,
         ctx: &Context<'_>,
-        code: String,
+        #[graphql(desc = "The verification code printed on the certificate.")] code: String,
     ) -> ApiResult<CertificateVerification> {
         let services = services(ctx)?;
         verify_throttle::check(
@@ -383,7 +395,7 @@ impl CertificateMutation {
     async fn create_certificate_template(
         &self,
         ctx: &Context<'_>,
-        input: CreateCertificateTemplateInput,
+        #[graphql(desc = "The template with its criteria.")] input: CreateCertificateTemplateInput,
     ) -> ApiResult<CertificateTemplate> {
         let actor = actor(ctx)?;
         let org_unit_id = input
@@ -433,7 +445,10 @@ impl CertificateMutation {
     async fn revoke_certificate(
         &self,
         ctx: &Context<'_>,
-        certificate_id: ID,
+        #[graphql(desc = "The id of the certificate to revoke.")] certificate_id: ID,
+        #[graphql(
+            desc = "Why it is revoked, for the record: 1 to 1000 characters after trimming."
+        )]
         reason: String,
     ) -> ApiResult<Certificate> {
         let actor = actor(ctx)?;

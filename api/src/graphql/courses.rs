@@ -75,14 +75,17 @@ pub struct Course(pub course::Model);
 /// A course: modules of lessons that develop competences up to target levels.
 #[Object]
 impl Course {
+    /// The course's unique id; each version of a course has its own.
     async fn id(&self) -> ID {
         id(self.0.id)
     }
 
+    /// The course's title (1 to 200 characters).
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// A short description for the catalogue (at most 2000 characters); may be empty.
     async fn summary(&self) -> &str {
         &self.0.summary
     }
@@ -92,10 +95,12 @@ impl Course {
         &self.0.language
     }
 
+    /// Where the course is in its life: draft, published or archived.
     async fn status(&self) -> CourseStatus {
         self.0.status.into()
     }
 
+    /// Who may find and take the course once it is published.
     async fn visibility(&self) -> CourseVisibility {
         self.0.visibility.into()
     }
@@ -110,10 +115,13 @@ impl Course {
         self.0.previous_version_id.map(id)
     }
 
+    /// When this version was published; null while it is a draft, or if it was archived without
+    /// ever being published.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
 
+    /// When the course, its modules or its lessons last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -234,10 +242,12 @@ pub struct CourseAuthor(User);
 /// An author of a course, as the catalogue shows them: name only.
 #[Object]
 impl CourseAuthor {
+    /// The author's user id.
     async fn id(&self) -> ID {
         id(self.0.0.id)
     }
 
+    /// The author's display name.
     async fn display_name(&self) -> &str {
         &self.0.0.display_name
     }
@@ -246,7 +256,10 @@ impl CourseAuthor {
 /// A competence a course develops, and the level it aims for.
 #[derive(SimpleObject)]
 pub struct CompetenceTarget {
+    /// The competence the course develops.
     pub competence: Competence,
+    /// The proficiency level the course aims for, within the competence's framework's range (1
+    /// to `levelCount`).
     pub target_level: i32,
 }
 
@@ -255,10 +268,12 @@ pub struct Module(pub course_module::Model);
 /// An ordered part of a course.
 #[Object]
 impl Module {
+    /// The module's unique id.
     async fn id(&self) -> ID {
         id(self.0.id)
     }
 
+    /// The module's title (1 to 200 characters).
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -286,14 +301,17 @@ pub struct Lesson(pub lesson::Model);
 /// A step of a module.
 #[Object]
 impl Lesson {
+    /// The lesson's unique id.
     async fn id(&self) -> ID {
         id(self.0.id)
     }
 
+    /// The lesson's title (1 to 200 characters).
     async fn title(&self) -> &str {
         &self.0.title
     }
 
+    /// What the lesson is; it decides which of `markdown`, `url` and `assessmentId` is set.
     async fn kind(&self) -> LessonKind {
         self.0.kind.into()
     }
@@ -303,6 +321,7 @@ impl Lesson {
         self.0.position
     }
 
+    /// How long the lesson takes, in minutes, as its author estimates it (0 to 600).
     async fn estimated_minutes(&self) -> i32 {
         self.0.estimated_minutes
     }
@@ -342,7 +361,8 @@ pub struct CourseFilter {
     pub max_level: Option<i32>,
     /// A BCP 47 tag; `de` also finds `de-AT`.
     pub language: Option<String>,
-    /// Words to find in the title or summary, ignoring case.
+    /// Text to find in the title or summary, ignoring case and accents ("uber" finds "Über"),
+    /// alike on every database.
     pub search: Option<String>,
     /// Default `PUBLISHED`. `DRAFT` and `ARCHIVED` list the courses you may edit.
     pub status: Option<CourseStatus>,
@@ -351,6 +371,7 @@ pub struct CourseFilter {
 /// A competence a course develops and the level it aims for.
 #[derive(InputObject)]
 pub struct CompetenceTargetInput {
+    /// A current (not archived) competence, each at most once per course.
     pub competence_id: ID,
     /// Within the competence's framework's level range.
     pub target_level: i32,
@@ -359,15 +380,20 @@ pub struct CompetenceTargetInput {
 /// A new course, created as a draft.
 #[derive(InputObject)]
 pub struct CreateCourseInput {
+    /// 1 to 200 characters after trimming, no control characters.
     pub title: String,
+    /// A short description for the catalogue, at most 2000 characters; empty when left out.
     #[graphql(default)]
     pub summary: String,
     /// BCP 47 language tag, e.g. `en`, `de-AT`.
     pub language: String,
     /// The owning unit; you must train or administer it.
     pub org_unit_id: ID,
+    /// Who may take the course once published; `ORG_UNIT` when left out.
     #[graphql(default_with = "CourseVisibility::OrgUnit")]
     pub visibility: CourseVisibility,
+    /// The competences the course develops and the level it aims for in each; none when left
+    /// out (publishing needs at least one).
     #[graphql(default)]
     pub competence_targets: Vec<CompetenceTargetInput>,
 }
@@ -375,22 +401,29 @@ pub struct CreateCourseInput {
 /// Changes to a draft; fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateCourseInput {
+    /// A new title: 1 to 200 characters after trimming, no control characters.
     pub title: Option<String>,
+    /// A new summary, at most 2000 characters (an empty string clears it).
     pub summary: Option<String>,
+    /// A new BCP 47 language tag, e.g. `en`, `de-AT`.
     pub language: Option<String>,
+    /// Who may take the course once published.
     pub visibility: Option<CourseVisibility>,
 }
 
 /// A new module, added at the end.
 #[derive(InputObject)]
 pub struct AddModuleInput {
+    /// 1 to 200 characters after trimming, no control characters.
     pub title: String,
 }
 
 /// A new lesson, added at the end of its module.
 #[derive(InputObject)]
 pub struct AddLessonInput {
+    /// 1 to 200 characters after trimming, no control characters.
     pub title: String,
+    /// What the lesson is; it decides which of `markdown`, `url` and `assessmentId` is needed.
     pub kind: LessonKind,
     /// Markdown, for `TEXT` lessons.
     pub markdown: Option<String>,
@@ -430,8 +463,17 @@ impl CourseQuery {
     async fn courses(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many courses to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Narrows the list; leave out for every published course you may see.")]
         filter: Option<CourseFilter>,
     ) -> ApiResult<Connection<String, Course>> {
         let actor = actor(ctx)?;
@@ -471,7 +513,12 @@ impl CourseQuery {
     }
 
     /// One course, if you may see it (drafts only for their editors).
-    async fn course(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Course>> {
+    async fn course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The course's id; a malformed id, like an unknown one, gives null.")]
+        id: ID,
+    ) -> ApiResult<Option<Course>> {
         let actor = actor(ctx)?;
         let course_id = parse_id(&id, "id")?;
         Ok(courses::load_visible(&services(ctx)?.db, actor, course_id)
@@ -490,7 +537,7 @@ impl CourseMutation {
     async fn create_course(
         &self,
         ctx: &Context<'_>,
-        input: CreateCourseInput,
+        #[graphql(desc = "The new course.")] input: CreateCourseInput,
     ) -> ApiResult<Course> {
         let actor = actor(ctx)?;
         let new = NewCourse {
@@ -510,7 +557,8 @@ impl CourseMutation {
     async fn update_course(
         &self,
         ctx: &Context<'_>,
-        course_id: ID,
+        #[graphql(desc = "The id of the draft to change.")] course_id: ID,
+        #[graphql(desc = "The changes; fields left out stay as they are.")]
         input: UpdateCourseInput,
     ) -> ApiResult<Course> {
         let actor = actor(ctx)?;
@@ -530,7 +578,11 @@ impl CourseMutation {
     async fn set_course_competences(
         &self,
         ctx: &Context<'_>,
-        course_id: ID,
+        #[graphql(desc = "The id of the draft to change.")] course_id: ID,
+        #[graphql(
+            desc = "The complete new list of targets, each competence at most once (an empty \
+                    list removes them all)."
+        )]
         targets: Vec<CompetenceTargetInput>,
     ) -> ApiResult<Course> {
         let actor = actor(ctx)?;
@@ -545,7 +597,11 @@ impl CourseMutation {
     async fn add_course_co_author(
         &self,
         ctx: &Context<'_>,
-        course_id: ID,
+        #[graphql(desc = "The id of the course.")] course_id: ID,
+        #[graphql(
+            desc = "The id of the user to add; they must hold `TRAINER`, or the error is \
+                    `BAD_USER_INPUT`. Adding an author again changes nothing."
+        )]
         user_id: ID,
     ) -> ApiResult<Course> {
         let actor = actor(ctx)?;
@@ -560,8 +616,8 @@ impl CourseMutation {
     async fn add_module(
         &self,
         ctx: &Context<'_>,
-        course_id: ID,
-        input: AddModuleInput,
+        #[graphql(desc = "The id of the draft to add the module to.")] course_id: ID,
+        #[graphql(desc = "The new module.")] input: AddModuleInput,
     ) -> ApiResult<Module> {
         let actor = actor(ctx)?;
         let course_id = parse_id(&course_id, "courseId")?;
@@ -574,8 +630,9 @@ impl CourseMutation {
     async fn add_lesson(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The id of the module to add the lesson to; its course must be a draft.")]
         module_id: ID,
-        input: AddLessonInput,
+        #[graphql(desc = "The new lesson.")] input: AddLessonInput,
     ) -> ApiResult<Lesson> {
         let actor = actor(ctx)?;
         let module_id = parse_id(&module_id, "moduleId")?;
@@ -600,7 +657,11 @@ impl CourseMutation {
     async fn reorder_modules(
         &self,
         ctx: &Context<'_>,
-        course_id: ID,
+        #[graphql(desc = "The id of the draft whose modules are reordered.")] course_id: ID,
+        #[graphql(
+            desc = "The ids of all the draft's modules, each exactly once, in the new order; \
+                    any other list gives `BAD_USER_INPUT`."
+        )]
         module_ids: Vec<ID>,
     ) -> ApiResult<Course> {
         let actor = actor(ctx)?;
@@ -615,7 +676,11 @@ impl CourseMutation {
     async fn reorder_lessons(
         &self,
         ctx: &Context<'_>,
-        module_id: ID,
+        #[graphql(desc = "The id of the module whose lessons are reordered.")] module_id: ID,
+        #[graphql(
+            desc = "The ids of all the module's lessons, each exactly once, in the new order; \
+                    any other list gives `BAD_USER_INPUT`."
+        )]
         lesson_ids: Vec<ID>,
     ) -> ApiResult<Module> {
         let actor = actor(ctx)?;
@@ -627,7 +692,12 @@ impl CourseMutation {
     }
 
     /// Removes a lesson from a draft.
-    async fn remove_lesson(&self, ctx: &Context<'_>, lesson_id: ID) -> ApiResult<bool> {
+    async fn remove_lesson(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of the lesson to remove; its course must be a draft.")]
+        lesson_id: ID,
+    ) -> ApiResult<bool> {
         let actor = actor(ctx)?;
         let lesson_id = parse_id(&lesson_id, "lessonId")?;
         courses::remove_lesson(&services(ctx)?.db, actor, lesson_id).await?;
@@ -636,7 +706,11 @@ impl CourseMutation {
 
     /// Publishes a complete draft; the error says what is missing otherwise. A new version
     /// replaces (archives) the version it was made from.
-    async fn publish_course(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Course> {
+    async fn publish_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of the draft to publish.")] course_id: ID,
+    ) -> ApiResult<Course> {
         let actor = actor(ctx)?;
         let course_id = parse_id(&course_id, "courseId")?;
         Ok(Course(
@@ -645,7 +719,12 @@ impl CourseMutation {
     }
 
     /// Takes a course out of the catalogue for good.
-    async fn archive_course(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Course> {
+    async fn archive_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of the course to archive; archiving it again changes nothing.")]
+        course_id: ID,
+    ) -> ApiResult<Course> {
         let actor = actor(ctx)?;
         let course_id = parse_id(&course_id, "courseId")?;
         Ok(Course(
@@ -654,7 +733,15 @@ impl CourseMutation {
     }
 
     /// Starts a new draft version of a published course, to change its structure.
-    async fn create_course_version(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Course> {
+    async fn create_course_version(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The id of the published course to copy; a course that already has a draft \
+                    version gives `CONFLICT`."
+        )]
+        course_id: ID,
+    ) -> ApiResult<Course> {
         let actor = actor(ctx)?;
         let course_id = parse_id(&course_id, "courseId")?;
         Ok(Course(

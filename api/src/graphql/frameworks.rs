@@ -22,6 +22,7 @@ pub struct CompetenceFramework(pub competence_framework::Model);
 /// A competence framework such as DigComp 2.2, versioned by code and version.
 #[Object]
 impl CompetenceFramework {
+    /// The framework's unique id.
     async fn id(&self) -> ID {
         id(self.0.id)
     }
@@ -36,10 +37,13 @@ impl CompetenceFramework {
         &self.0.version
     }
 
+    /// The framework's full name, e.g.
+    /// `DigComp 2.2: The Digital Competence Framework for Citizens`.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// What the framework covers; an empty string when it has no description.
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -82,11 +86,13 @@ impl CompetenceFramework {
 /// One proficiency level of a framework.
 #[derive(SimpleObject)]
 pub struct ProficiencyLevel {
+    /// The level's number, from 1 (lowest) to the framework's `levelCount`.
     pub level: i32,
     /// e.g. `Intermediate 3`.
     pub name: String,
     /// The group of levels, e.g. `Intermediate`.
     pub band: String,
+    /// What a person at this level can do; an empty string when the framework gives none.
     pub description: String,
 }
 
@@ -95,14 +101,17 @@ pub struct CompetenceArea(pub competence_area::Model);
 /// An area of a framework, e.g. DigComp's `1` *Information and data literacy*.
 #[Object]
 impl CompetenceArea {
+    /// The area's unique id.
     async fn id(&self) -> ID {
         id(self.0.id)
     }
 
+    /// The area's code, unique within its framework, e.g. `1`.
     async fn code(&self) -> &str {
         &self.0.code
     }
 
+    /// The area's name, e.g. `Information and data literacy`.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -126,18 +135,23 @@ pub struct Competence(pub competence::Model);
 /// digital content*.
 #[Object]
 impl Competence {
+    /// The competence's unique id; courses, questions and job roles refer to it by this id.
     async fn id(&self) -> ID {
         id(self.0.id)
     }
 
+    /// The competence's code, unique within its framework, e.g. `1.1`.
     async fn code(&self) -> &str {
         &self.0.code
     }
 
+    /// The competence's name, e.g. `Browsing, searching and filtering data, information and
+    /// digital content`.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// What the competence means; an empty string when the framework gives none.
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -147,6 +161,7 @@ impl Competence {
         self.0.archived_at.is_some()
     }
 
+    /// The area the competence belongs to.
     async fn area(&self, ctx: &Context<'_>) -> ApiResult<CompetenceArea> {
         loader::<AreaLoader>(ctx)?
             .load_required(self.0.area_id, "competence area")
@@ -154,6 +169,7 @@ impl Competence {
             .map(CompetenceArea)
     }
 
+    /// The framework the competence belongs to.
     async fn framework(&self, ctx: &Context<'_>) -> ApiResult<CompetenceFramework> {
         loader::<FrameworkLoader>(ctx)?
             .load_required(self.0.framework_id, "framework")
@@ -165,25 +181,35 @@ impl Competence {
 /// A proficiency level of a new framework.
 #[derive(InputObject)]
 pub struct ProficiencyLevelInput {
+    /// The level's name, e.g. `Intermediate 3`; surrounding spaces are trimmed.
     pub name: String,
+    /// The group the level belongs to, e.g. `Intermediate`; surrounding spaces are trimmed.
     pub band: String,
+    /// What a person at this level can do; empty when left out.
     #[graphql(default)]
     pub description: String,
 }
 
+/// A competence of a new framework's area.
 #[derive(InputObject)]
 pub struct CompetenceInput {
     /// Unique within the framework, e.g. `2.3`.
     pub code: String,
+    /// 1 to 200 characters after trimming, no control characters.
     pub name: String,
+    /// What the competence means; empty when left out.
     #[graphql(default)]
     pub description: String,
 }
 
+/// An area of a new framework, with its competences.
 #[derive(InputObject)]
 pub struct CompetenceAreaInput {
+    /// Unique within the framework, e.g. `1`: 1 to 20 letters, digits, `.`, `-` or `_`.
     pub code: String,
+    /// 1 to 200 characters after trimming, no control characters.
     pub name: String,
+    /// The area's competences in order; at least one.
     pub competences: Vec<CompetenceInput>,
 }
 
@@ -192,8 +218,11 @@ pub struct CompetenceAreaInput {
 pub struct CreateFrameworkInput {
     /// Letters, digits, `.`, `-`, `_`; stored in upper case. With `version`, unique.
     pub code: String,
+    /// The framework's version, e.g. `2.2`: 1 to 20 letters, digits, `.`, `-` or `_`.
     pub version: String,
+    /// The framework's full name: 1 to 200 characters after trimming, no control characters.
     pub name: String,
+    /// What the framework covers; empty when left out.
     #[graphql(default)]
     pub description: String,
     /// 1 to 20.
@@ -201,6 +230,8 @@ pub struct CreateFrameworkInput {
     /// Exactly `levelCount` levels, lowest first; leave out for "Level 1" and so on.
     #[graphql(default)]
     pub levels: Vec<ProficiencyLevelInput>,
+    /// The framework's areas in order; at least one, each with at least one competence.
+    /// Invalid or repeated area and competence codes give `BAD_USER_INPUT` (field `areas`).
     pub areas: Vec<CompetenceAreaInput>,
 }
 
@@ -227,6 +258,7 @@ impl FrameworkMutation {
     async fn create_framework(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The framework with its levels, areas and competences.")]
         input: CreateFrameworkInput,
     ) -> ApiResult<CompetenceFramework> {
         let actor = actor(ctx)?;
@@ -271,6 +303,9 @@ impl FrameworkMutation {
     async fn archive_competence(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The id of the competence to archive; archiving it again changes nothing."
+        )]
         competence_id: ID,
     ) -> ApiResult<Competence> {
         let actor = actor(ctx)?;

@@ -21,8 +21,8 @@ pub struct JobRole(pub job_role::Model);
 
 /// A job such as "Caseworker" or "Data steward": the competence levels it requires, and whether
 /// staff in it use AI systems. People's skill gaps are measured against their job role.
-/// A job role as the API shows it. (The doc comment on the `#[Object]` impl is what clients read:
-/// async-graphql takes an object's description from there, not from the struct.)
+// A job role as the API shows it. (The doc comment on the `#[Object]` impl is what clients read:
+// async-graphql takes an object's description from there, not from the struct.)
 #[Object]
 impl JobRole {
     /// The job role's id.
@@ -74,7 +74,7 @@ impl JobRole {
 pub struct RequiredLevel(pub job_role_requirement::Model);
 
 /// The level of one competence that a job role requires.
-/// A required level as the API shows it.
+// A required level as the API shows it.
 #[Object]
 impl RequiredLevel {
     /// The competence required.
@@ -168,7 +168,7 @@ impl JobRoleMutation {
     async fn create_job_role(
         &self,
         ctx: &Context<'_>,
-        input: CreateJobRoleInput,
+        #[graphql(desc = "The job role with its required levels.")] input: CreateJobRoleInput,
     ) -> ApiResult<JobRole> {
         let actor = actor(ctx)?;
         let new = NewJobRole {
@@ -190,7 +190,8 @@ impl JobRoleMutation {
     async fn update_job_role(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of the job role to change.")] id: ID,
+        #[graphql(desc = "The changes; fields left out stay as they are.")]
         input: UpdateJobRoleInput,
     ) -> ApiResult<JobRole> {
         let actor = actor(ctx)?;
@@ -211,7 +212,8 @@ impl JobRoleMutation {
     async fn assign_job_role(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
+        #[graphql(desc = "The id of the person whose job role is set.")] user_id: ID,
+        #[graphql(desc = "The id of the job role to give them; null clears their job role.")]
         job_role_id: Option<ID>,
     ) -> ApiResult<User> {
         let actor = actor(ctx)?;

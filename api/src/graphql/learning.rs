@@ -312,7 +312,15 @@ impl LearningQuery {
     async fn my_enrollments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many enrolments to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
         after: Option<String>,
     ) -> ApiResult<Connection<String, Enrollment>> {
         let actor = actor(ctx)?;
@@ -342,6 +350,10 @@ impl LearningQuery {
     async fn my_recommendations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many courses to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
         first: Option<i32>,
     ) -> ApiResult<Vec<Course>> {
         let actor = actor(ctx)?;
@@ -354,7 +366,12 @@ impl LearningQuery {
     }
 
     /// One of your enrolments; null if it does not exist or is not yours.
-    async fn enrollment(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Enrollment>> {
+    async fn enrollment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The enrolment's id; a malformed id, like an unknown one, gives null.")]
+        id: ID,
+    ) -> ApiResult<Option<Enrollment>> {
         let actor = actor(ctx)?;
         let enrollment_id = parse_id(&id, "id")?;
         Ok(
@@ -373,7 +390,15 @@ pub struct LearningMutation;
 impl LearningMutation {
     /// Enrols you in a published course you can see. Enrolling again returns the existing
     /// enrolment.
-    async fn enroll(&self, ctx: &Context<'_>, course_id: ID) -> ApiResult<Enrollment> {
+    async fn enroll(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The id of the course; one you cannot see is `NOT_FOUND`, one that is not \
+                    published is `CONFLICT`."
+        )]
+        course_id: ID,
+    ) -> ApiResult<Enrollment> {
         let actor = actor(ctx)?;
         let course_id = parse_id(&course_id, "courseId")?;
         Ok(Enrollment(
@@ -385,7 +410,11 @@ impl LearningMutation {
     /// done the enrolment completes. An assessment lesson is done by passing its assessment
     /// (`startAttempt`, `submitAttempt`), not here (`CONFLICT`). A lesson of a course you are
     /// not enrolled in is `NOT_FOUND`.
-    async fn complete_lesson(&self, ctx: &Context<'_>, lesson_id: ID) -> ApiResult<Enrollment> {
+    async fn complete_lesson(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of the lesson done.")] lesson_id: ID,
+    ) -> ApiResult<Enrollment> {
         let actor = actor(ctx)?;
         let lesson_id = parse_id(&lesson_id, "lessonId")?;
         let services = services(ctx)?;
@@ -408,8 +437,16 @@ impl LearningMutation {
     async fn assign_course(
         &self,
         ctx: &Context<'_>,
-        course_id: ID,
+        #[graphql(desc = "The id of the published course to assign.")] course_id: ID,
+        #[graphql(
+            desc = "The ids of the users to assign it to (duplicates count once); an unknown or \
+                    disabled user gives `BAD_USER_INPUT`."
+        )]
         user_ids: Vec<ID>,
+        #[graphql(
+            desc = "When the training is due; leave out for no due date. An active enrolment \
+                    past it shows as `overdue`."
+        )]
         due_at: Option<DateTime<Utc>>,
     ) -> ApiResult<Vec<Enrollment>> {
         let actor = actor(ctx)?;
@@ -433,8 +470,13 @@ impl LearningMutation {
     async fn assign_course_to_org_unit(
         &self,
         ctx: &Context<'_>,
-        course_id: ID,
+        #[graphql(desc = "The id of the published course to assign.")] course_id: ID,
+        #[graphql(desc = "The id of the org unit whose members (sub-units included) get it.")]
         org_unit_id: ID,
+        #[graphql(
+            desc = "When the training is due; leave out for no due date. An active enrolment \
+                    past it shows as `overdue`."
+        )]
         due_at: Option<DateTime<Utc>>,
     ) -> ApiResult<Vec<Enrollment>> {
         let actor = actor(ctx)?;
@@ -455,8 +497,12 @@ impl LearningMutation {
     async fn assign_course_to_job_role(
         &self,
         ctx: &Context<'_>,
-        course_id: ID,
-        job_role_id: ID,
+        #[graphql(desc = "The id of the published course to assign.")] course_id: ID,
+        #[graphql(desc = "The id of the job role whose holders get it.")] job_role_id: ID,
+        #[graphql(
+            desc = "When the training is due; leave out for no due date. An active enrolment \
+                    past it shows as `overdue`."
+        )]
         due_at: Option<DateTime<Utc>>,
     ) -> ApiResult<Vec<Enrollment>> {
         let actor = actor(ctx)?;
@@ -475,6 +521,10 @@ impl LearningMutation {
     async fn cancel_assignment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The id of the assigned enrolment. Cancelling it again changes nothing; a \
+                    self-chosen, completed or withdrawn enrolment gives `CONFLICT`."
+        )]
         enrollment_id: ID,
     ) -> ApiResult<Enrollment> {
         let actor = actor(ctx)?;
@@ -489,6 +539,10 @@ impl LearningMutation {
     async fn submit_self_assessment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Your ratings: at least one, each competence at most once, each level within \
+                    its framework's range."
+        )]
         ratings: Vec<SelfRatingInput>,
     ) -> ApiResult<CompetenceProfile> {
         let actor = actor(ctx)?;
@@ -505,6 +559,10 @@ impl LearningMutation {
     async fn withdraw_enrollment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The id of your enrolment. Withdrawing again changes nothing; an assignment \
+                    gives `FORBIDDEN`, a completed or cancelled enrolment `CONFLICT`."
+        )]
         enrollment_id: ID,
     ) -> ApiResult<Enrollment> {
         let actor = actor(ctx)?;

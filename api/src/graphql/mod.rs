@@ -22,6 +22,7 @@ pub mod assessments;
 pub mod certificates;
 pub mod context;
 pub mod courses;
+mod descriptions;
 pub mod frameworks;
 mod input_guard;
 pub mod job_roles;
@@ -83,6 +84,8 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 /// Hard cap on `first` for every connection.
 pub const MAX_PAGE_SIZE: usize = 100;
 
+/// The entry points for reading. Most need a signed-in user (else `UNAUTHENTICATED`); `me`,
+/// `frameworks` and `verifyCertificate` do not.
 #[derive(MergedObject, Default)]
 pub struct Query(
     AccountQuery,
@@ -96,6 +99,9 @@ pub struct Query(
     CertificateQuery,
 );
 
+/// The entry points for changing data. All but `login` need a signed-in user (else
+/// `UNAUTHENTICATED`); where one needs a role, its description names it, and without it the
+/// error is `FORBIDDEN`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountMutation,
@@ -118,6 +124,7 @@ fn builder(production: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription
         .extension(input_guard::InputGuard {
             introspection: !production,
         });
+    let builder = descriptions::describe_generated_types(builder);
     if production {
         builder.disable_introspection().disable_suggestions()
     } else {

@@ -17,10 +17,12 @@ pub struct OrgUnit(pub org_unit::Model);
 /// authorities sharing one deployment.
 #[Object]
 impl OrgUnit {
+    /// The unit's unique id.
     async fn id(&self) -> ID {
         id(self.0.id)
     }
 
+    /// The unit's name (1 to 200 characters), unique among its siblings regardless of case.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -45,6 +47,8 @@ impl OrgUnit {
 /// A new org unit.
 #[derive(InputObject)]
 pub struct CreateOrgUnitInput {
+    /// 1 to 200 characters after trimming, no control characters; a sibling with the same name
+    /// (ignoring case) gives `CONFLICT`.
     pub name: String,
     /// The unit to create it under; leave out to create a new authority (platform ADMIN only).
     pub parent_id: Option<ID>,
@@ -74,7 +78,7 @@ impl OrgUnitMutation {
     async fn create_org_unit(
         &self,
         ctx: &Context<'_>,
-        input: CreateOrgUnitInput,
+        #[graphql(desc = "The unit's name and parent.")] input: CreateOrgUnitInput,
     ) -> ApiResult<OrgUnit> {
         let actor = actor(ctx)?;
         let parent_id = input
@@ -89,7 +93,11 @@ impl OrgUnitMutation {
     async fn move_org_unit(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of the unit to move; its whole subtree moves with it.")] id: ID,
+        #[graphql(
+            desc = "The id of the unit to move it under; the unit itself or one of its own \
+                    sub-units gives `BAD_USER_INPUT`."
+        )]
         new_parent_id: ID,
     ) -> ApiResult<OrgUnit> {
         let actor = actor(ctx)?;

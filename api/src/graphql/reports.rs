@@ -103,7 +103,15 @@ impl SkillGapReport {
     async fn staff(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many staff members to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
         after: Option<String>,
     ) -> ApiResult<Connection<String, StaffGapEntry>> {
         let db = &services(ctx)?.db;
@@ -372,7 +380,15 @@ impl AiLiteracyReport {
     async fn uncertified(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many people to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
         after: Option<String>,
     ) -> ApiResult<Connection<String, UncertifiedEntry>> {
         let db = &services(ctx)?.db;
@@ -517,8 +533,18 @@ impl ReportQuery {
     async fn skill_gap_report(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The id of the org unit reported on; one your HR or ADMIN role does not \
+                    cover gives `FORBIDDEN`."
+        )]
         org_unit_id: ID,
-        #[graphql(default_with = "Some(true)")] include_subunits: Option<bool>,
+        #[graphql(
+            default_with = "Some(true)",
+            desc = "Whether to include the staff of the unit's whole subtree (true when left \
+                    out or null) or only the unit's own staff (false)."
+        )]
+        include_subunits: Option<bool>,
+        #[graphql(desc = "Only this framework's competences; leave out for every framework.")]
         framework_id: Option<ID>,
     ) -> ApiResult<SkillGapReport> {
         let actor = actor(ctx)?;
@@ -546,6 +572,10 @@ impl ReportQuery {
     async fn ai_literacy_report(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The id of the org unit whose whole subtree is reported on; one your HR or \
+                    ADMIN role does not cover gives `FORBIDDEN`."
+        )]
         org_unit_id: ID,
     ) -> ApiResult<AiLiteracyReport> {
         let actor = actor(ctx)?;
@@ -566,8 +596,17 @@ impl ReportQuery {
     async fn completion_report(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The id of the org unit reported on; one your HR or ADMIN role does not \
+                    cover gives `FORBIDDEN`."
+        )]
         org_unit_id: ID,
-        #[graphql(default_with = "Some(true)")] include_subunits: Option<bool>,
+        #[graphql(
+            default_with = "Some(true)",
+            desc = "Whether to include the staff of the unit's whole subtree (true when left \
+                    out or null) or only the unit's own staff (false)."
+        )]
+        include_subunits: Option<bool>,
     ) -> ApiResult<CompletionReport> {
         let actor = actor(ctx)?;
         let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
