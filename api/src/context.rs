@@ -6,7 +6,10 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 use govskills_domain::{auth::Actor, credentials::IssuerSource};
 use sea_orm::DatabaseConnection;
 
-use crate::session::{SessionStore, TokenHash};
+use crate::{
+    session::{SessionStore, TokenHash},
+    verify_throttle::VerifyThrottle,
+};
 
 /// Shared by all requests; attached to the schema once at start-up.
 #[derive(Clone)]
@@ -22,8 +25,8 @@ pub struct Services {
     pub report_min_group_size: u32,
     /// Signs certificates' credentials; knows the public base URL.
     pub issuer: Arc<IssuerSource>,
-    /// Certificate verifications allowed per client address per minute.
-    pub verify_rate_limit: u32,
+    /// Certificate verifications per client address (`GOVSKILLS_VERIFY_RATE_LIMIT` a minute).
+    pub verify_throttle: Arc<VerifyThrottle>,
 }
 
 /// This request: who is calling and from where.

@@ -30,6 +30,7 @@ use crate::{
     graphql, http,
     session::{MemoryStore, RedisStore, SessionPolicy, SessionStore},
     state::AppState,
+    verify_throttle::VerifyThrottle,
 };
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -126,6 +127,10 @@ impl Application {
                 Arc::new(MemoryStore::new(policy))
             }
         };
+        let verify_throttle = Arc::new(VerifyThrottle::new(
+            Arc::clone(&sessions),
+            config.verify_rate_limit,
+        ));
         let services = Services {
             db,
             sessions,
@@ -134,7 +139,7 @@ impl Application {
             batch_window: Duration::from_millis(config.dataloader_window_ms),
             report_min_group_size: config.report_min_group_size,
             issuer: Arc::new(issuer),
-            verify_rate_limit: config.verify_rate_limit,
+            verify_throttle,
         };
         let state = AppState {
             schema: graphql::schema(services.clone(), config.is_production()),

@@ -25,7 +25,7 @@ use super::{
     org_units::OrgUnit,
     parse_id,
 };
-use crate::{error::ApiResult, verify_throttle};
+use crate::error::ApiResult;
 
 /// A certificate's status.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -373,12 +373,10 @@ impl CertificateQuery {
         #[graphql(desc = "The verification code printed on the certificate.")] code: String,
     ) -> ApiResult<CertificateVerification> {
         let services = services(ctx)?;
-        verify_throttle::check(
-            services.sessions.as_ref(),
-            request(ctx)?.client_ip,
-            services.verify_rate_limit,
-        )
-        .await?;
+        services
+            .verify_throttle
+            .check(request(ctx)?.client_ip)
+            .await?;
         Ok(CertificateVerification(
             certificates::verify(&services.db, &code).await?,
         ))

@@ -24,7 +24,6 @@ use super::{auth::client_ip, error_response, request_id};
 use crate::{
     error::{ApiError, Code},
     state::AppState,
-    verify_throttle,
 };
 
 fn internal(err: govskills_domain::Error) -> Response {
@@ -51,13 +50,12 @@ pub async fn jwks(Data(state): Data<&AppState>) -> Response {
 
 /// Counts a verification; the refusal to send when over the limit.
 async fn throttled(req: &Request, state: &AppState) -> Option<ApiError> {
-    verify_throttle::check(
-        state.services.sessions.as_ref(),
-        client_ip(req, state.trust_forwarded_for),
-        state.services.verify_rate_limit,
-    )
-    .await
-    .err()
+    state
+        .services
+        .verify_throttle
+        .check(client_ip(req, state.trust_forwarded_for))
+        .await
+        .err()
 }
 
 fn wants_json(req: &Request) -> bool {

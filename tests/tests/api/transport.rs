@@ -379,3 +379,54 @@ async fn development_offers_graphiql_and_suggestions() {
         "{typo}"
     );
 }
+
+#[tokio::test]
+async fn certificate_verification_keeps_answering_while_the_session_store_is_down() {
+    let broken = spawn_app_with(|config| {
+        config.redis_url = Some(secrecy::SecretString::from(
+            "redis://127.0.0.1:1".to_owned(),
+        ));
+        config.verify_rate_limit = 3;
+    })
+    .await;
+    let code = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ23";
+
+    // The page, the GraphQL query and the download answer as they would with Redis up: this
+    // code is unknown.
+    let page = broken
+        .client
+        .get(broken.url(&format!("/verify/{code}")))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let query = broken
+        .gql(
+            "query($code: String!) { verifyCertificate(code: $code) { status } }",
+            json!({ "code": code }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        query["data"]["verifyCertificate"]["status"], "NOT_FOUND",
+        "{query}"
+    );
+    let download = broken
+        .client
+        .get(broken.url(&format!("/credentials/{code}")))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(download.status(), StatusCode::NOT_FOUND);
+    let body: Value = download.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "NOT_FOUND", "{body}");
+
+    // The limit still holds, counted in this process: the fourth check within the minute.
+    let fourth = broken
+        .client
+        .get(broken.url(&format!("/verify/{code}")))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(fourth.status(), StatusCode::TOO_MANY_REQUESTS);
+}
