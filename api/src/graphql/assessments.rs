@@ -886,7 +886,9 @@ impl AssessmentQuery {
     async fn question(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The question's id; a malformed id, like an unknown one, gives null.")]
+        #[graphql(
+            desc = "The question's id; an unknown one gives null, a malformed one `BAD_USER_INPUT` on `id`."
+        )]
         id: ID,
     ) -> ApiResult<Option<Question>> {
         let actor = actor(ctx)?;
@@ -929,7 +931,9 @@ impl AssessmentQuery {
     async fn assessment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The assessment's id; a malformed id, like an unknown one, gives null.")]
+        #[graphql(
+            desc = "The assessment's id; an unknown one gives null, a malformed one `BAD_USER_INPUT` on `id`."
+        )]
         id: ID,
     ) -> ApiResult<Option<Assessment>> {
         let actor = actor(ctx)?;
@@ -960,7 +964,9 @@ impl AssessmentQuery {
     async fn attempt(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The attempt's id; a malformed id, like an unknown one, gives null.")]
+        #[graphql(
+            desc = "The attempt's id; an unknown one gives null, a malformed one `BAD_USER_INPUT` on `id`."
+        )]
         id: ID,
     ) -> ApiResult<Option<Attempt>> {
         let actor = actor(ctx)?;

@@ -516,7 +516,9 @@ impl CourseQuery {
     async fn course(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The course's id; a malformed id, like an unknown one, gives null.")]
+        #[graphql(
+            desc = "The course's id; an unknown one gives null, a malformed one `BAD_USER_INPUT` on `id`."
+        )]
         id: ID,
     ) -> ApiResult<Option<Course>> {
         let actor = actor(ctx)?;

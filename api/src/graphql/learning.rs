@@ -369,7 +369,9 @@ impl LearningQuery {
     async fn enrollment(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The enrolment's id; a malformed id, like an unknown one, gives null.")]
+        #[graphql(
+            desc = "The enrolment's id; an unknown one gives null, a malformed one `BAD_USER_INPUT` on `id`."
+        )]
         id: ID,
     ) -> ApiResult<Option<Enrollment>> {
         let actor = actor(ctx)?;
