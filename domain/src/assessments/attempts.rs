@@ -14,10 +14,9 @@ use uuid::Uuid;
 
 use super::{
     AssessmentAccess,
-    authoring::{
-        current_versions, draw_pool, draw_rules_of, items_of, options_of_versions, versions_by_ids,
-    },
+    authoring::{draw_pool, draw_rules_of, items_of},
     load_assessment,
+    questions::{current_versions, options_of_versions, versions_by_ids},
     scoring::{self, DemonstratedLevel, ScoredItem},
 };
 use crate::{

@@ -29,10 +29,14 @@
 
 mod attempts;
 mod authoring;
+mod questions;
 pub mod scoring;
+mod stats;
 
 pub use attempts::*;
 pub use authoring::*;
+pub use questions::*;
+pub use stats::*;
 
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
