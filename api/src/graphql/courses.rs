@@ -214,16 +214,12 @@ impl Course {
             loader::<OrgUnitLoader>(ctx)?.load_one(self.0.org_unit_id),
         );
         let unit = unit?.ok_or_else(|| missing("org unit", self.0.org_unit_id))?;
-        let access = courses::CourseAccess {
-            course: self.0.clone(),
-            unit,
-            co_authors: co_authors?
-                .unwrap_or_default()
-                .into_iter()
-                .map(|author| author.user_id)
-                .collect(),
-        };
-        Ok(access.can_edit(actor))
+        let co_authors: Vec<Uuid> = co_authors?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|author| author.user_id)
+            .collect();
+        Ok(courses::may_edit(actor, &self.0, &unit, &co_authors))
     }
 }
 
@@ -485,7 +481,7 @@ impl CourseQuery {
             return Ok(None);
         };
         match courses::load_visible(&services(ctx)?.db, actor, course_id).await {
-            Ok(access) => Ok(Some(Course(access.course))),
+            Ok(access) => Ok(Some(Course(access.into_course()))),
             Err(govskills_domain::Error::NotFound(_)) => Ok(None),
             Err(err) => Err(err.into()),
         }
