@@ -4,16 +4,17 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, sea_query::OnConflict,
+    Set,
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use super::{Achievement, record_achievement};
 use crate::{
     Error, Result,
     audit::{self, Target},
     auth::Actor,
-    certificates, courses,
+    courses,
     credentials::Issuer,
     entities::{
         course::CourseStatus,
@@ -173,84 +174,23 @@ pub async fn complete_lesson(
         return Ok(enrollment);
     }
     let txn = crate::db::begin(db).await?;
-    let enrollment =
-        mark_lesson_done(&txn, issuer, actor.id(), &enrollment, lesson_id, Utc::now()).await?;
-    txn.commit().await?;
-    Ok(enrollment)
-}
-
-/// Records that a lesson of `enrollment` is done (idempotent) and completes the enrolment when
-/// every lesson of its course is done, with the audit event; the one place that does this, for
-/// `complete_lesson` and for a passed assessment lesson. Runs inside the caller's transaction
-/// `txn`; `actor_id` is who is recorded as doing it (the learner). Returns the enrolment as it
-/// now stands.
-pub(crate) async fn mark_lesson_done(
-    txn: &impl ConnectionTrait,
-    issuer: &Issuer,
-    actor_id: Uuid,
-    enrollment: &enrollment::Model,
-    lesson_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<enrollment::Model> {
-    lesson_progress::Entity::insert(lesson_progress::ActiveModel {
-        enrollment_id: Set(enrollment.id),
-        lesson_id: Set(lesson_id),
-        completed_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            lesson_progress::Column::EnrollmentId,
-            lesson_progress::Column::LessonId,
-        ])
-        .do_nothing()
-        .to_owned(),
+    let recorded = record_achievement(
+        &txn,
+        issuer,
+        actor.id(),
+        Achievement::LessonDone {
+            enrollment: &enrollment,
+            lesson_id,
+        },
+        Utc::now(),
     )
-    .exec_without_returning(txn)
     .await?;
-    // Touch the enrolment before reading its progress: the row lock orders two lessons done at
-    // the same moment (a text lesson and a passed test, say), so the second one reads the
-    // first one's progress and completes the course.
-    let mut enrollment = enrollment::ActiveModel {
-        id: Set(enrollment.id),
-        last_activity_at: Set(now),
-        ..Default::default()
-    }
-    .update(txn)
-    .await?;
-    let lessons = lesson::Entity::find()
-        .filter(lesson::Column::CourseId.eq(enrollment.course_id))
-        .all(txn)
-        .await?;
-    let done = lesson_progress::Entity::find()
-        .filter(lesson_progress::Column::EnrollmentId.eq(enrollment.id))
-        .all(txn)
-        .await?;
-    // Assessment lessons count like any other: their progress row is written when the
-    // learner passes the assessment.
-    let complete = enrollment.status == EnrollmentStatus::Active
-        && lessons
-            .iter()
-            .all(|l| done.iter().any(|d| d.lesson_id == l.id));
-    if complete {
-        enrollment = enrollment::ActiveModel {
-            id: Set(enrollment.id),
-            status: Set(EnrollmentStatus::Completed),
-            completed_at: Set(Some(now)),
-            ..Default::default()
-        }
-        .update(txn)
-        .await?;
-        audit::record(
-            txn,
-            Some(actor_id),
-            "enrollment.completed",
-            Target::Enrollment(enrollment.id),
-            json!({ "courseId": enrollment.course_id }),
-        )
-        .await?;
-        certificates::issue_due(txn, issuer, actor_id, now).await?;
-    }
-    Ok(enrollment)
+    txn.commit().await?;
+    recorded
+        .enrollments
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a lesson done left no enrolment")))
 }
 
 /// The actor's own enrolment by id; anyone else's is `NotFound`.

@@ -8,16 +8,21 @@
 //! - `HR` assigns a published course to users inside the subtrees their grants cover, and
 //!   cancels assignments of users they cover. One user outside refuses the whole call.
 //!
-//! A course completes when every lesson is done ([`mark_lesson_done`], the one place that
-//! records a lesson and completes the enrolment). Assessment lessons are done by passing their
-//! assessment: scoring a passed attempt marks the lesson done in the learner's active enrolment
-//! of each course that uses the assessment (see `assessments`).
+//! What a learner achieves counts through one path, `achievements::record_achievement`, called
+//! inside the transaction of the event: a lesson done (`complete_lesson`) and an attempt scored
+//! (`assessments`) both go through it. It records the results an attempt demonstrated, marks
+//! lessons done (an assessment lesson is done by passing its assessment, in the learner's
+//! active enrolment of each course that uses it), completes an enrolment when every lesson of
+//! its course is done, and then, if a course was completed or an assessment passed, asks for
+//! certificate issuance once.
 
+mod achievements;
 mod assignments;
 mod enrolments;
 mod profile;
 mod recommendations;
 
+pub(crate) use achievements::{Achievement, record_achievement};
 pub use assignments::*;
 pub use enrolments::*;
 pub use profile::*;
