@@ -9,8 +9,9 @@
 //!   is due, so a certificate exists exactly when its criteria are met.
 //! - An `ADMIN` covering the holder's unit revokes, with a reason. Another authority's
 //!   administrator is refused as they are for the holder's account (`Forbidden`).
-//! - Anyone verifies a code; the answer names only the holder's display name, the certificate,
-//!   its issuer and dates, and the status.
+//! - Anyone verifies a code; the answer names only the holder (by the name the certificate was
+//!   issued to, which a later rename does not change), the certificate, its issuer and dates,
+//!   and the status.
 //!
 //! When is a certificate due? When the person meets every criterion of a template that applies to
 //! their unit (every course completed, in that version or a later one; every assessment passed
@@ -577,6 +578,7 @@ pub fn sign(
         id: Uuid::now_v7(),
         template_id: template.id,
         user_id: holder.id,
+        holder_name: badge.holder_name.clone(),
         sequence,
         code: code.as_str().to_owned(),
         issued_at,
@@ -819,7 +821,8 @@ impl Status {
     }
 }
 
-/// What a verification shows: nothing about the holder but their display name.
+/// What a verification shows: nothing about the holder but the name the certificate was issued
+/// to.
 #[derive(Clone, Debug)]
 pub struct Verification {
     pub status: Status,
@@ -858,14 +861,12 @@ pub async fn verify(db: &impl ConnectionTrait, code: &str) -> Result<Verificatio
         .one(db)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("template of a certificate is missing")))?;
-    let holder = user::Entity::find_by_id(certificate.user_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("holder of a certificate is missing")))?;
     Ok(Verification {
         status: Status::of(&certificate, Utc::now()),
         code: Some(code),
-        holder_name: Some(holder.display_name),
+        // The name the credential attests, stored at issuance; never the account's current
+        // display name, which a rename changes.
+        holder_name: Some(certificate.holder_name),
         title: Some(template.title),
         issuer_name: Some(template.issuer_name),
         issued_at: Some(certificate.issued_at),
