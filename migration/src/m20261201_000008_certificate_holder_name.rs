@@ -155,15 +155,35 @@ mod tests {
         )
     }
 
+    /// A fresh database: on the PostgreSQL server `GOVSKILLS_TEST_DATABASE_URL` names when it is
+    /// set (as the black-box tests do), else SQLite in memory.
+    async fn fresh_database() -> sea_orm::DatabaseConnection {
+        use sea_orm::Database;
+
+        let url = match std::env::var("GOVSKILLS_TEST_DATABASE_URL") {
+            Ok(server) => {
+                let name = format!("govskills_test_{}", Uuid::now_v7().simple());
+                let admin = Database::connect(server.as_str())
+                    .await
+                    .expect("a reachable PostgreSQL server");
+                admin
+                    .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
+                    .await
+                    .expect("a test database");
+                admin.close().await.expect("closed");
+                let (base, _) = server.rsplit_once('/').expect("a URL ending in /DATABASE");
+                format!("{base}/{name}")
+            }
+            Err(_) => "sqlite::memory:".to_owned(),
+        };
+        Database::connect(url.as_str()).await.expect("connected")
+    }
+
     #[tokio::test]
     async fn existing_certificates_get_the_name_their_credential_attests() {
-        use sea_orm_migration::sea_orm::Database;
-
         use crate::{Migrator, MigratorTrait as _};
 
-        let db = Database::connect("sqlite::memory:")
-            .await
-            .expect("an in-memory database");
+        let db = fresh_database().await;
         Migrator::up(&db, Some(7)).await.expect("migrated to 7");
         let now = chrono::Utc::now();
         let (unit, user, template) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
