@@ -17,3 +17,26 @@ pub async fn begin<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr>
     })
     .await
 }
+
+/// Locks the `users` rows of `user_ids` until the transaction ends (`UPDATE users SET
+/// updated_at = updated_at WHERE id IN (..)`, which changes nothing), so that changes to one
+/// person's records run one at a time: on PostgreSQL a second transaction waits here, and the
+/// statements after it see what the first committed (read committed takes a new snapshot per
+/// statement). On SQLite, [`begin`] has already ordered the writers.
+pub async fn lock_users(
+    txn: &impl sea_orm::ConnectionTrait,
+    user_ids: impl IntoIterator<Item = uuid::Uuid>,
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, sea_query::Expr};
+
+    use crate::entities::user;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::UpdatedAt,
+            Expr::col(user::Column::UpdatedAt).into(),
+        )
+        .filter(user::Column::Id.is_in(user_ids))
+        .exec(txn)
+        .await?;
+    Ok(())
+}

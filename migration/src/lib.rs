@@ -11,6 +11,7 @@ mod m20261127_000004_learning;
 mod m20261127_000005_assessments;
 mod m20261127_000006_certificates;
 mod m20261127_000007_competence_levels;
+mod m20261201_000008_certificate_holder_name;
 mod m20261201_000009_course_search_text;
 
 /// Every migration of GovSkills, in order.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_assessments::Migration),
             Box::new(m20261127_000006_certificates::Migration),
             Box::new(m20261127_000007_competence_levels::Migration),
+            Box::new(m20261201_000008_certificate_holder_name::Migration),
             Box::new(m20261201_000009_course_search_text::Migration),
         ]
     }

@@ -227,59 +227,59 @@ pub struct Assessment(pub AssessmentAccess);
 impl Assessment {
     /// The assessment's id.
     async fn id(&self) -> ID {
-        id(self.0.assessment.id)
+        id(self.0.assessment().id)
     }
 
     /// Its title.
     async fn title(&self) -> &str {
-        &self.0.assessment.title
+        &self.0.assessment().title
     }
 
     /// What it is for (plain text).
     async fn description(&self) -> &str {
-        &self.0.assessment.description
+        &self.0.assessment().description
     }
 
     /// Who may take it on its own.
     async fn visibility(&self) -> AssessmentVisibility {
-        self.0.assessment.visibility.into()
+        self.0.assessment().visibility.into()
     }
 
     /// A fixed list of questions or a random draw.
     async fn selection(&self) -> QuestionSelection {
-        self.0.assessment.selection.into()
+        self.0.assessment().selection.into()
     }
 
     /// The percent of the maximum score that passes.
     async fn pass_mark_percent(&self) -> i32 {
-        self.0.assessment.pass_mark_percent
+        self.0.assessment().pass_mark_percent
     }
 
     /// The percent of a competence level's points that demonstrates that level.
     async fn mastery_threshold_percent(&self) -> i32 {
-        self.0.assessment.mastery_threshold_percent
+        self.0.assessment().mastery_threshold_percent
     }
 
     /// The time an attempt has, in seconds; null for no limit.
     async fn time_limit_seconds(&self) -> Option<i32> {
-        self.0.assessment.time_limit_seconds
+        self.0.assessment().time_limit_seconds
     }
 
     /// How many attempts a learner may make; null for no limit.
     async fn max_attempts(&self) -> Option<i32> {
-        self.0.assessment.max_attempts
+        self.0.assessment().max_attempts
     }
 
     /// The unit that owns the assessment.
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.0.unit.clone())
+        OrgUnit(self.0.unit().clone())
     }
 
     /// The draw rules of a random assessment, in order (empty for a fixed one).
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn draw_rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<DrawRule>> {
         Ok(loader::<DrawRuleLoader>(ctx)?
-            .load_one(DrawRulesOf(self.0.assessment.id))
+            .load_one(DrawRulesOf(self.0.assessment().id))
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -291,15 +291,9 @@ impl Assessment {
     /// trainers who may use the assessment; `FORBIDDEN` for anyone else.
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Question>> {
-        let actor = actor(ctx)?;
-        if !self.0.can_use(actor) {
-            return Err(govskills_domain::Error::forbidden(
-                "only trainers who may use this assessment see its questions",
-            )
-            .into());
-        }
+        assessments::require_answer_key(actor(ctx)?, &self.0)?;
         let items = loader::<ItemLoader>(ctx)?
-            .load_one(ItemsOf(self.0.assessment.id))
+            .load_one(ItemsOf(self.0.assessment().id))
             .await?
             .unwrap_or_default();
         let questions = loader::<QuestionLoader>(ctx)?
@@ -333,7 +327,7 @@ impl Assessment {
             &services(ctx)?.db,
             issuer(ctx).await?,
             actor,
-            self.0.assessment.id,
+            self.0.assessment().id,
         )
         .await?
         .into_iter()
@@ -897,7 +891,7 @@ impl AssessmentQuery {
             assessments::find_question(&services(ctx)?.db, actor, question_id)
                 .await
                 .optional()?
-                .map(|access| Question(access.question)),
+                .map(|access| Question(access.into_question())),
         )
     }
 

@@ -224,16 +224,12 @@ impl Course {
             loader::<OrgUnitLoader>(ctx)?.load_one(self.0.org_unit_id),
         );
         let unit = unit?.ok_or_else(|| missing("org unit", self.0.org_unit_id))?;
-        let access = courses::CourseAccess {
-            course: self.0.clone(),
-            unit,
-            co_authors: co_authors?
-                .unwrap_or_default()
-                .into_iter()
-                .map(|author| author.user_id)
-                .collect(),
-        };
-        Ok(access.can_edit(actor))
+        let co_authors: Vec<Uuid> = co_authors?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|author| author.user_id)
+            .collect();
+        Ok(courses::may_edit(actor, &self.0, &unit, &co_authors))
     }
 }
 
@@ -526,7 +522,7 @@ impl CourseQuery {
         Ok(courses::load_visible(&services(ctx)?.db, actor, course_id)
             .await
             .optional()?
-            .map(|access| Course(access.course)))
+            .map(|access| Course(access.into_course())))
     }
 }
 

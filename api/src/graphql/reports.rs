@@ -52,12 +52,12 @@ impl SkillGapReport {
 impl SkillGapReport {
     /// The org unit reported on.
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.report.scope.unit.clone())
+        OrgUnit(self.report.scope.unit().clone())
     }
 
     /// Whether the staff of its sub-units are included.
     async fn include_subunits(&self) -> bool {
-        self.report.scope.include_subunits
+        self.report.scope.include_subunits()
     }
 
     /// The framework the report is limited to; null: every framework.
@@ -285,12 +285,12 @@ pub struct CompletionReport(DomainCompletionReport);
 impl CompletionReport {
     /// The org unit reported on.
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.0.scope.unit.clone())
+        OrgUnit(self.0.scope.unit().clone())
     }
 
     /// Whether the staff of its sub-units are included.
     async fn include_subunits(&self) -> bool {
-        self.0.scope.include_subunits
+        self.0.scope.include_subunits()
     }
 
     /// Per course (each version separately), by title.
@@ -355,7 +355,7 @@ pub struct AiLiteracyReport(ai_literacy::AiLiteracyReport);
 impl AiLiteracyReport {
     /// The org unit reported on.
     async fn org_unit(&self) -> OrgUnit {
-        OrgUnit(self.0.scope.unit.clone())
+        OrgUnit(self.0.scope.unit().clone())
     }
 
     /// The counts over the whole subtree.

@@ -14,29 +14,26 @@ use uuid::Uuid;
 
 use super::{
     AssessmentAccess,
-    authoring::{
-        current_versions, draw_pool, draw_rules_of, items_of, options_of_versions, versions_by_ids,
-    },
+    authoring::{draw_pool, draw_rules_of, items_of},
     load_assessment,
+    questions::{current_versions, options_of_versions, versions_by_ids},
     scoring::{self, DemonstratedLevel, ScoredItem},
 };
 use crate::{
     Error, Result,
     audit::{self, Target},
     auth::Actor,
-    certificates,
     credentials::Issuer,
     entities::{
         assessment::Selection,
         attempt::{self, ClosedBy},
         attempt_question,
-        competence_result::ResultSource,
         enrollment::{self, EnrollmentStatus},
         lesson::{self, LessonKind},
         question_option,
         question_version::{self, QuestionKind},
     },
-    learning,
+    learning::{self, Achievement},
 };
 
 /// A question as an attempt holds it: the exact version, and its options in the attempt's
@@ -617,9 +614,10 @@ pub async fn my_attempts(
 /// The transaction opens with `UPDATE attempts SET submitted_at = .. WHERE id = .. AND
 /// submitted_at IS NULL`. Of two concurrent calls, one updates the row and scores; the other
 /// waits for its lock (PostgreSQL's row lock, SQLite's write lock), then updates nothing and
-/// leaves, writing nothing. Scores, demonstrated levels (as verified competence results),
-/// course progress for a passed assessment lesson and the audit event are written in the same
-/// transaction.
+/// leaves, writing nothing. Scores and the audit event are written in the same transaction, and
+/// so is what the attempt achieved, through `learning::record_achievement`: demonstrated levels
+/// (as verified competence results), course progress for a passed assessment lesson, and the
+/// certificates that earns.
 async fn score(
     db: &DatabaseConnection,
     issuer: &Issuer,
@@ -686,15 +684,6 @@ async fn score(
     .filter(|level| level.level > 0)
     .collect();
     let results: Vec<(Uuid, i32)> = levels.iter().map(|l| (l.competence_id, l.level)).collect();
-    learning::record_results(
-        &txn,
-        attempt.user_id,
-        &results,
-        ResultSource::Assessment,
-        Some(attempt.id),
-        now,
-    )
-    .await?;
     audit::record(
         &txn,
         Some(attempt.user_id),
@@ -710,46 +699,20 @@ async fn score(
         }),
     )
     .await?;
-    if passed {
-        pass_assessment_lessons(&txn, issuer, attempt.user_id, attempt.assessment_id, now).await?;
-    }
-    // Whatever this attempt earns (a passed assessment criterion, or a course it completed),
-    // issued in this same transaction.
-    certificates::issue_due(&txn, issuer, attempt.user_id, now).await?;
+    // What the attempt achieved (results, assessment lessons done, courses completed, and the
+    // certificates that earns) counts through learning's one path, in this same transaction.
+    learning::record_achievement(
+        &txn,
+        issuer,
+        attempt.user_id,
+        Achievement::AttemptScored {
+            attempt,
+            levels: &results,
+            passed,
+        },
+        now,
+    )
+    .await?;
     txn.commit().await?;
-    Ok(())
-}
-
-/// Marks every lesson that uses the assessment done in the learner's active enrolment of its
-/// course (which may complete the course).
-async fn pass_assessment_lessons(
-    txn: &impl ConnectionTrait,
-    issuer: &Issuer,
-    user_id: Uuid,
-    assessment_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let lessons = lesson::Entity::find()
-        .filter(lesson::Column::AssessmentId.eq(assessment_id))
-        .filter(lesson::Column::Kind.eq(LessonKind::Assessment))
-        .all(txn)
-        .await?;
-    if lessons.is_empty() {
-        return Ok(());
-    }
-    let enrollments = enrollment::Entity::find()
-        .filter(enrollment::Column::UserId.eq(user_id))
-        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Active))
-        .filter(enrollment::Column::CourseId.is_in(lessons.iter().map(|l| l.course_id)))
-        .all(txn)
-        .await?;
-    for mut enrollment in enrollments {
-        let course_id = enrollment.course_id;
-        for lesson in lessons.iter().filter(|l| l.course_id == course_id) {
-            enrollment =
-                learning::mark_lesson_done(txn, issuer, user_id, &enrollment, lesson.id, now)
-                    .await?;
-        }
-    }
     Ok(())
 }

@@ -29,10 +29,14 @@
 
 mod attempts;
 mod authoring;
+mod questions;
 pub mod scoring;
+mod stats;
 
 pub use attempts::*;
 pub use authoring::*;
+pub use questions::*;
+pub use stats::*;
 
 use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
@@ -66,14 +70,27 @@ fn can_edit_owned(actor: &Actor, owner_id: Uuid, path: &str) -> bool {
     (owner_id == actor.id() && actor.holds(Role::Trainer)) || actor.covers(Role::Admin, path)
 }
 
-/// A question with what decides access to it.
+/// A question with what decides access to it. Only `domain` builds one (its fields are
+/// private), so holding one means the question was loaded here, as it is.
 #[derive(Clone, Debug)]
 pub struct QuestionAccess {
-    pub question: question::Model,
-    pub unit: org_unit::Model,
+    pub(crate) question: question::Model,
+    pub(crate) unit: org_unit::Model,
 }
 
 impl QuestionAccess {
+    pub fn question(&self) -> &question::Model {
+        &self.question
+    }
+
+    pub fn into_question(self) -> question::Model {
+        self.question
+    }
+
+    pub fn unit(&self) -> &org_unit::Model {
+        &self.unit
+    }
+
     pub fn can_edit(&self, actor: &Actor) -> bool {
         can_edit_owned(actor, self.question.owner_id, &self.unit.path)
     }
@@ -83,14 +100,24 @@ impl QuestionAccess {
     }
 }
 
-/// An assessment with what decides access to it.
+/// An assessment with what decides access to it. Only `domain` builds one (its fields are
+/// private), so a resolver cannot make up an assessment, or change its owner or unit, to pass a
+/// check.
 #[derive(Clone, Debug)]
 pub struct AssessmentAccess {
-    pub assessment: assessment::Model,
-    pub unit: org_unit::Model,
+    pub(crate) assessment: assessment::Model,
+    pub(crate) unit: org_unit::Model,
 }
 
 impl AssessmentAccess {
+    pub fn assessment(&self) -> &assessment::Model {
+        &self.assessment
+    }
+
+    pub fn unit(&self) -> &org_unit::Model {
+        &self.unit
+    }
+
     /// The owner (holding `TRAINER`) or an `ADMIN` covering its unit.
     pub fn can_edit(&self, actor: &Actor) -> bool {
         can_edit_owned(actor, self.assessment.owner_id, &self.unit.path)
@@ -109,6 +136,19 @@ impl AssessmentAccess {
             V::OrgUnit => actor.org_path.starts_with(&self.unit.path),
             V::LessonsOnly => false,
         }
+    }
+}
+
+/// Decides whether `actor` may see the answer key of an assessment (already loaded and visible
+/// to them): its questions with their correct options and explanations. Trainers who may use
+/// it may; anyone else, a learner taking it above all, is `Forbidden`.
+pub fn require_answer_key(actor: &Actor, access: &AssessmentAccess) -> Result<()> {
+    if access.can_use(actor) {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "only trainers who may use this assessment see its questions",
+        ))
     }
 }
 

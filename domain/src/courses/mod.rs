@@ -36,20 +36,33 @@ use crate::{
     types::Role,
 };
 
-/// A course with what is needed to decide access to it.
+/// A course with what is needed to decide access to it. Only `domain` builds one (its fields
+/// are private), so a resolver cannot make up a course, or add itself as a co-author, to pass a
+/// check; [`may_edit`] answers for a course already loaded.
 #[derive(Clone, Debug)]
 pub struct CourseAccess {
-    pub course: course::Model,
-    pub unit: org_unit::Model,
-    pub co_authors: Vec<Uuid>,
+    pub(crate) course: course::Model,
+    pub(crate) unit: org_unit::Model,
+    pub(crate) co_authors: Vec<Uuid>,
 }
 
 impl CourseAccess {
+    pub fn course(&self) -> &course::Model {
+        &self.course
+    }
+
+    pub fn into_course(self) -> course::Model {
+        self.course
+    }
+
+    pub fn unit(&self) -> &org_unit::Model {
+        &self.unit
+    }
+
     /// Whether `actor` may edit the course: an owner or co-author who holds `TRAINER`, or an
     /// `ADMIN` covering the course's unit.
     pub fn can_edit(&self, actor: &Actor) -> bool {
-        let author = self.course.owner_id == actor.id() || self.co_authors.contains(&actor.id());
-        (author && actor.holds(Role::Trainer)) || actor.covers(Role::Admin, &self.unit.path)
+        editable_by(actor, &self.course, &self.unit.path, &self.co_authors)
     }
 
     /// Whether `actor` may see the course at all.
@@ -61,6 +74,31 @@ impl CourseAccess {
                     Visibility::OrgUnit => actor.org_path.starts_with(&self.unit.path),
                 })
     }
+}
+
+/// Whether `actor` may edit a course, from the rows that decide it (the course, its unit, its
+/// co-authors' ids), for a caller that batch-loaded them (the API's `Course.canEdit`). The rule
+/// is [`CourseAccess::can_edit`]'s.
+pub fn may_edit(
+    actor: &Actor,
+    course: &course::Model,
+    unit: &org_unit::Model,
+    co_authors: &[Uuid],
+) -> bool {
+    // Rows that do not belong together decide nothing.
+    unit.id == course.org_unit_id && editable_by(actor, course, &unit.path, co_authors)
+}
+
+/// The editing rule: an owner or co-author who holds `TRAINER`, or an `ADMIN` covering the
+/// course's unit (at `unit_path`).
+fn editable_by(
+    actor: &Actor,
+    course: &course::Model,
+    unit_path: &str,
+    co_authors: &[Uuid],
+) -> bool {
+    let author = course.owner_id == actor.id() || co_authors.contains(&actor.id());
+    (author && actor.holds(Role::Trainer)) || actor.covers(Role::Admin, unit_path)
 }
 
 /// Loads a course for `actor`; a course they may not see is `NotFound`, as if it did not exist.

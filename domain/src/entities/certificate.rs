@@ -9,6 +9,9 @@ pub struct Model {
     pub id: Uuid,
     pub template_id: Uuid,
     pub user_id: Uuid,
+    /// The holder's name as the credential attests it, fixed at issuance: a later rename of
+    /// the account does not change what the certificate says.
+    pub holder_name: String,
     /// 1 for the first of this template and person, one more per renewal.
     pub sequence: i32,
     /// Canonical verification code (see `credentials::VerificationCode`).

@@ -35,14 +35,24 @@ use crate::{
 /// Length of one path segment: a simple-form UUID and its slash.
 const SEGMENT: usize = 33;
 
-/// Which staff a report covers.
+/// Which staff a report covers. It is the proof that the actor may read the unit's reports:
+/// only [`Scope::load`] builds one (its fields are private), so a caller cannot make one up
+/// for a unit it does not cover.
 #[derive(Clone, Debug)]
 pub struct Scope {
-    pub unit: org_unit::Model,
-    pub include_subunits: bool,
+    pub(crate) unit: org_unit::Model,
+    pub(crate) include_subunits: bool,
 }
 
 impl Scope {
+    pub fn unit(&self) -> &org_unit::Model {
+        &self.unit
+    }
+
+    pub fn include_subunits(&self) -> bool {
+        self.include_subunits
+    }
+
     /// Checks that the actor may read reports of the unit (`HR` or `ADMIN` covering it) and
     /// loads it.
     pub async fn load(

@@ -583,6 +583,61 @@ async fn the_verify_page_escapes_a_display_name_containing_html() {
 }
 
 #[tokio::test]
+async fn renaming_the_holder_does_not_change_the_name_a_certificate_shows() {
+    // Arrange: a certificate issued to the learner under their name at the time.
+    let app = spawn_app().await;
+    let (learner, admin, certificate) = certified(&app, None).await;
+    let code = certificate["code"].as_str().expect("code");
+    let jwt = certificate["credential"].as_str().expect("credential");
+    let jwks: Jwks = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("a JWKS");
+    let attested = credentials::verify(jwt, &jwks, Utc::now())
+        .expect("the credential verifies")
+        .credential["credentialSubject"]["identifier"][0]["identityHash"]
+        .as_str()
+        .expect("the credential names the holder")
+        .to_owned();
+    assert_eq!(verify(&app, code).await["holderName"], attested.as_str());
+    let user_id = app.me(&learner).await["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+
+    // Act: an administrator renames the holder.
+    let renamed = app
+        .gql(
+            "mutation($id: ID!, $input: UpdateUserInput!) {
+                updateUser(userId: $id, input: $input) { displayName } }",
+            json!({ "id": user_id, "input": { "displayName": "Lena Renamed" } }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        renamed["data"]["updateUser"]["displayName"], "Lena Renamed",
+        "{renamed}"
+    );
+
+    // Assert: both verification paths still show the name the credential attests.
+    assert_eq!(verify(&app, code).await["holderName"], attested.as_str());
+    let (status, html) = page(&app, code).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&attested), "{html}");
+    assert!(!html.contains("Lena Renamed"), "{html}");
+    assert_eq!(
+        mine(&app, &learner).await[0]["credential"].as_str(),
+        Some(jwt),
+        "the stored credential is unchanged"
+    );
+}
+
+#[tokio::test]
 async fn verification_shows_nothing_personal_beyond_the_listed_fields() {
     let app = spawn_app().await;
     let (learner, _, certificate) = certified(&app, Some(12)).await;

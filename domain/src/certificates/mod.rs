@@ -9,15 +9,18 @@
 //!   is due, so a certificate exists exactly when its criteria are met.
 //! - An `ADMIN` covering the holder's unit revokes, with a reason. Another authority's
 //!   administrator is refused as they are for the holder's account (`Forbidden`).
-//! - Anyone verifies a code; the answer names only the holder's display name, the certificate,
-//!   its issuer and dates, and the status.
+//! - Anyone verifies a code; the answer names only the holder (by the name the certificate was
+//!   issued to, which a later rename does not change), the certificate, its issuer and dates,
+//!   and the status.
 //!
 //! When is a certificate due? When the person meets every criterion of a template that applies to
 //! their unit (every course completed, in that version or a later one; every assessment passed
 //! with at least its minimum percent), and holds no valid certificate of it. A renewal (after
 //! expiry, or after revocation) needs fresh evidence: at least one criterion met after the
 //! previous certificate ended. Otherwise any later course completion would silently renew an
-//! expired certificate, and a validity period would mean nothing.
+//! expired certificate, and a validity period would mean nothing. [`issue_due`] gathers the
+//! facts in a fixed handful of statements; the pure function [`due::due`] decides, and is
+//! tested case by case.
 //!
 //! No double issuance, and no missed one, under concurrency: [`issue_due`] first locks the
 //! person's `users` row (an `UPDATE` that changes nothing), so issuance for one person runs one
@@ -27,17 +30,20 @@
 //! second, which sees both completions. Behind the lock, the unique index on (template, person,
 //! sequence) with `ON CONFLICT DO NOTHING` makes a second insert of the same certificate a no-op.
 
-use std::collections::{HashMap, HashSet};
+pub mod due;
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Months, SubsecRound as _, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
-    sea_query::{Expr, OnConflict},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, OnConflict, Query},
 };
 use serde_json::json;
 use uuid::Uuid;
 
+use self::due::{Criteria, Due, Evidence, Held, PassedAttempt};
 use crate::{
     Error, Result,
     audit::{self, Target},
@@ -317,6 +323,18 @@ pub fn is_valid(certificate: &certificate::Model, now: DateTime<Utc>) -> bool {
     Status::of(certificate, now) == Status::Valid
 }
 
+/// Everything the issuance rule needs about one person: gathered in a fixed handful of
+/// statements, whatever the number of templates (the walk back through course versions adds
+/// one per version level, and versions are few).
+struct Facts {
+    holder: user::Model,
+    evidence: Evidence,
+    /// The templates with at least one criterion the person has met, each with its criteria.
+    templates: Vec<(certificate_template::Model, Criteria)>,
+    /// The person's certificates of those templates.
+    held: Vec<certificate::Model>,
+}
+
 /// The courses a person has completed, each mapped to when: the completed course itself and
 /// every earlier version of it (a template names one version; a later one counts too).
 async fn completed_courses(
@@ -357,151 +375,160 @@ async fn completed_courses(
     Ok(done)
 }
 
-/// Issues every certificate now due to `user_id` (see the module docs), inside `txn`, the
-/// transaction of the event that may have completed the criteria. Returns what it issued.
+/// Gathers the [`Facts`] of `user_id`, after locking their `users` row (see the module docs).
+/// `None` if no template has a criterion they met.
+async fn gather(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Facts>> {
+    // One issuance per person at a time; see the module docs.
+    crate::db::lock_users(txn, [user_id]).await?;
+    let holder = user::Entity::find_by_id(user_id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let courses_done = completed_courses(txn, user_id).await?;
+    let passed: Vec<PassedAttempt> = attempt::Entity::find()
+        .filter(attempt::Column::UserId.eq(user_id))
+        .filter(attempt::Column::SubmittedAt.is_not_null())
+        .filter(attempt::Column::Passed.eq(true))
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            Some(PassedAttempt {
+                assessment_id: a.assessment_id,
+                percent: a.percent?,
+                submitted_at: a.submitted_at?,
+            })
+        })
+        .collect();
+    if courses_done.is_empty() && passed.is_empty() {
+        return Ok(None);
+    }
+
+    // Templates with at least one criterion the person has met, in one statement.
+    let mut met = Condition::any();
+    if !courses_done.is_empty() {
+        met = met.add(
+            certificate_template::Column::Id.in_subquery(
+                Query::select()
+                    .column(certificate_template_course::Column::TemplateId)
+                    .from(certificate_template_course::Entity)
+                    .and_where(
+                        certificate_template_course::Column::CourseId
+                            .is_in(courses_done.keys().copied()),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    if !passed.is_empty() {
+        met = met.add(
+            certificate_template::Column::Id.in_subquery(
+                Query::select()
+                    .column(certificate_template_assessment::Column::TemplateId)
+                    .from(certificate_template_assessment::Entity)
+                    .and_where(
+                        certificate_template_assessment::Column::AssessmentId
+                            .is_in(passed.iter().map(|a| a.assessment_id)),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    let templates = certificate_template::Entity::find()
+        .filter(met)
+        .order_by_asc(certificate_template::Column::Id)
+        .all(txn)
+        .await?;
+    if templates.is_empty() {
+        return Ok(None);
+    }
+    let template_ids: Vec<Uuid> = templates.iter().map(|t| t.id).collect();
+    let course_criteria = course_criteria_of(txn, &template_ids).await?;
+    let assessment_criteria = assessment_criteria_of(txn, &template_ids).await?;
+    let held = certificate::Entity::find()
+        .filter(certificate::Column::UserId.eq(user_id))
+        .filter(certificate::Column::TemplateId.is_in(template_ids.iter().copied()))
+        .all(txn)
+        .await?;
+    let mut unit_ids: Vec<Uuid> = templates.iter().filter_map(|t| t.org_unit_id).collect();
+    unit_ids.push(holder.org_unit_id);
+    let units: HashMap<Uuid, String> = org::find_many(txn, &unit_ids)
+        .await?
+        .into_iter()
+        .map(|unit| (unit.id, unit.path))
+        .collect();
+    let holder_path = units
+        .get(&holder.org_unit_id)
+        .cloned()
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("the holder's org unit is missing")))?;
+
+    let templates = templates
+        .into_iter()
+        .filter_map(|template| {
+            // A template's unit cannot vanish (the foreign key restricts deletion); if it
+            // did, the template would apply to nobody.
+            let unit_path = match template.org_unit_id {
+                Some(unit_id) => Some(units.get(&unit_id)?.clone()),
+                None => None,
+            };
+            let criteria = Criteria {
+                unit_path,
+                courses: course_criteria
+                    .iter()
+                    .filter(|c| c.template_id == template.id)
+                    .map(|c| c.course_id)
+                    .collect(),
+                assessments: assessment_criteria
+                    .iter()
+                    .filter(|c| c.template_id == template.id)
+                    .map(|c| (c.assessment_id, c.min_percent))
+                    .collect(),
+            };
+            Some((template, criteria))
+        })
+        .collect();
+    Ok(Some(Facts {
+        holder,
+        evidence: Evidence {
+            holder_path,
+            courses_done,
+            passed,
+        },
+        templates,
+        held,
+    }))
+}
+
+/// Issues every certificate now due to `user_id`, inside `txn`, the transaction of the event
+/// that may have completed the criteria. Returns what it issued. The facts are gathered first
+/// ([`gather`]); whether each template is due is [`due::due`]'s to decide.
 pub async fn issue_due(
     txn: &impl ConnectionTrait,
     issuer: &Issuer,
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Vec<certificate::Model>> {
-    // One issuance per person at a time; see the module docs.
-    user::Entity::update_many()
-        .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(txn)
-        .await?;
-    let holder = user::Entity::find_by_id(user_id)
-        .one(txn)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
-    let courses_done = completed_courses(txn, user_id).await?;
-    let passed = attempt::Entity::find()
-        .filter(attempt::Column::UserId.eq(user_id))
-        .filter(attempt::Column::SubmittedAt.is_not_null())
-        .filter(attempt::Column::Passed.eq(true))
-        .all(txn)
-        .await?;
-
-    // Templates with at least one criterion the person has met.
-    let mut candidates: HashSet<Uuid> = HashSet::new();
-    if !courses_done.is_empty() {
-        candidates.extend(
-            certificate_template_course::Entity::find()
-                .filter(
-                    certificate_template_course::Column::CourseId
-                        .is_in(courses_done.keys().copied()),
-                )
-                .all(txn)
-                .await?
-                .into_iter()
-                .map(|row| row.template_id),
-        );
-    }
-    if !passed.is_empty() {
-        candidates.extend(
-            certificate_template_assessment::Entity::find()
-                .filter(
-                    certificate_template_assessment::Column::AssessmentId
-                        .is_in(passed.iter().map(|a| a.assessment_id)),
-                )
-                .all(txn)
-                .await?
-                .into_iter()
-                .map(|row| row.template_id),
-        );
-    }
-    if candidates.is_empty() {
+    let Some(facts) = gather(txn, user_id).await? else {
         return Ok(Vec::new());
-    }
-    let mut candidates: Vec<Uuid> = candidates.into_iter().collect();
-    candidates.sort();
-    let templates = certificate_template::Entity::find()
-        .filter(certificate_template::Column::Id.is_in(candidates.iter().copied()))
-        .order_by_asc(certificate_template::Column::Id)
-        .all(txn)
-        .await?;
-    let course_criteria = certificate_template_course::Entity::find()
-        .filter(certificate_template_course::Column::TemplateId.is_in(candidates.iter().copied()))
-        .all(txn)
-        .await?;
-    let assessment_criteria = certificate_template_assessment::Entity::find()
-        .filter(
-            certificate_template_assessment::Column::TemplateId.is_in(candidates.iter().copied()),
-        )
-        .all(txn)
-        .await?;
-    let held = certificate::Entity::find()
-        .filter(certificate::Column::UserId.eq(user_id))
-        .filter(certificate::Column::TemplateId.is_in(candidates.iter().copied()))
-        .all(txn)
-        .await?;
-    let holder_unit = org::find(txn, holder.org_unit_id).await?;
-    let template_units = org::find_many(
-        txn,
-        &templates
-            .iter()
-            .filter_map(|t| t.org_unit_id)
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-
+    };
     let mut issued = Vec::new();
-    for template in &templates {
-        if let Some(unit_id) = template.org_unit_id {
-            let applies = template_units
-                .iter()
-                .any(|u| u.id == unit_id && holder_unit.path.starts_with(&u.path));
-            if !applies {
-                continue;
-            }
-        }
-        // When each criterion was met; a criterion not met leaves the template out.
-        let mut met_at: Vec<Option<DateTime<Utc>>> = Vec::new();
-        for criterion in course_criteria
+    for (template, criteria) in &facts.templates {
+        let held: Vec<Held> = facts
+            .held
             .iter()
             .filter(|c| c.template_id == template.id)
-        {
-            met_at.push(courses_done.get(&criterion.course_id).copied());
-        }
-        for criterion in assessment_criteria
-            .iter()
-            .filter(|c| c.template_id == template.id)
-        {
-            met_at.push(
-                passed
-                    .iter()
-                    .filter(|a| {
-                        a.assessment_id == criterion.assessment_id
-                            && a.percent.is_some_and(|p| p >= criterion.min_percent)
-                    })
-                    .filter_map(|a| a.submitted_at)
-                    .max(),
-            );
-        }
-        let Some(evidence) = met_at
-            .iter()
-            .copied()
-            .collect::<Option<Vec<_>>>()
-            .and_then(|times| times.into_iter().max())
-        else {
+            .map(|c| Held {
+                sequence: c.sequence,
+                expires_at: c.expires_at,
+                revoked_at: c.revoked_at,
+            })
+            .collect();
+        let Due::Issue { sequence } = due::due(criteria, &facts.evidence, &held, now) else {
             continue;
         };
-        let previous = held
-            .iter()
-            .filter(|c| c.template_id == template.id)
-            .max_by_key(|c| c.sequence);
-        if let Some(previous) = previous {
-            if is_valid(previous, now) {
-                continue;
-            }
-            let ended = previous.revoked_at.or(previous.expires_at);
-            if ended.is_some_and(|ended| evidence <= ended) {
-                continue;
-            }
-        }
-        let sequence = previous.map_or(1, |p| p.sequence + 1);
-        if let Some(certificate) = issue(txn, issuer, &holder, template, sequence, now).await? {
+        if let Some(certificate) =
+            issue(txn, issuer, &facts.holder, template, sequence, now).await?
+        {
             issued.push(certificate);
         }
     }
@@ -547,6 +574,7 @@ pub fn sign(
         id: Uuid::now_v7(),
         template_id: template.id,
         user_id: holder.id,
+        holder_name: badge.holder_name.clone(),
         sequence,
         code: code.as_str().to_owned(),
         issued_at,
@@ -789,7 +817,8 @@ impl Status {
     }
 }
 
-/// What a verification shows: nothing about the holder but their display name.
+/// What a verification shows: nothing about the holder but the name the certificate was issued
+/// to.
 #[derive(Clone, Debug)]
 pub struct Verification {
     pub status: Status,
@@ -828,14 +857,12 @@ pub async fn verify(db: &impl ConnectionTrait, code: &str) -> Result<Verificatio
         .one(db)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("template of a certificate is missing")))?;
-    let holder = user::Entity::find_by_id(certificate.user_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("holder of a certificate is missing")))?;
     Ok(Verification {
         status: Status::of(&certificate, Utc::now()),
         code: Some(code),
-        holder_name: Some(holder.display_name),
+        // The name the credential attests, stored at issuance; never the account's current
+        // display name, which a rename changes.
+        holder_name: Some(certificate.holder_name),
         title: Some(template.title),
         issuer_name: Some(template.issuer_name),
         issued_at: Some(certificate.issued_at),

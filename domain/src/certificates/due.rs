@@ -1,0 +1,394 @@
+//! When a certificate is due, as a pure function of facts gathered beforehand (see
+//! [`super::issue_due`]). Nothing here reads the database, so the rule is tested as a table.
+//!
+//! A certificate of a template is due to a person when:
+//! - the template applies to them: it is for everyone, or for the subtree of a unit their own
+//!   unit lies in;
+//! - they meet every criterion: each course completed (in that version or a later one), each
+//!   assessment passed with at least its minimum percent;
+//! - they hold no valid certificate of it (neither revoked nor expired);
+//! - and, for a renewal (after expiry or revocation), at least one criterion was met after the
+//!   previous certificate ended. Otherwise any later event would silently renew an expired
+//!   certificate on old evidence, and a validity period would mean nothing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// What a person has done that a criterion can name.
+#[derive(Clone, Debug, Default)]
+pub struct Evidence {
+    /// The materialised path of the person's org unit.
+    pub holder_path: String,
+    /// Courses completed, each with when; an earlier version of a completed course counts as
+    /// completed then too.
+    pub courses_done: HashMap<Uuid, DateTime<Utc>>,
+    /// Passed attempts.
+    pub passed: Vec<PassedAttempt>,
+}
+
+/// A passed, scored attempt.
+#[derive(Clone, Copy, Debug)]
+pub struct PassedAttempt {
+    pub assessment_id: Uuid,
+    pub percent: f64,
+    pub submitted_at: DateTime<Utc>,
+}
+
+/// A template's criteria and whom it is for.
+#[derive(Clone, Debug, Default)]
+pub struct Criteria {
+    /// The path of the unit whose staff may earn it; `None`: everyone.
+    pub unit_path: Option<String>,
+    /// Courses to complete.
+    pub courses: Vec<Uuid>,
+    /// Assessments to pass, each with its minimum percent.
+    pub assessments: Vec<(Uuid, f64)>,
+}
+
+/// A certificate of the template the person already holds (or held).
+#[derive(Clone, Copy, Debug)]
+pub struct Held {
+    pub sequence: i32,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Held {
+    /// When it stopped counting, if it has: revoked, else expired.
+    fn ended(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.revoked_at
+            .or(self.expires_at.filter(|expires_at| *expires_at <= now))
+    }
+}
+
+/// The rule's answer for one template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// Issue the certificate with this sequence number (1 for the first, one more per renewal).
+    Issue { sequence: i32 },
+    /// The template is for another unit's staff.
+    NotForHolder,
+    /// A criterion is not met (or the template names none).
+    NotMet,
+    /// The person holds a valid certificate of it.
+    StillValid,
+    /// The previous certificate ended, and no criterion was met since.
+    NoFreshEvidence,
+}
+
+/// Decides whether a certificate of a template with `criteria` is due to a person with
+/// `evidence`, who holds the certificates `held` of it, at `now` (see the module docs).
+pub fn due(criteria: &Criteria, evidence: &Evidence, held: &[Held], now: DateTime<Utc>) -> Due {
+    if let Some(unit_path) = &criteria.unit_path
+        && !evidence.holder_path.starts_with(unit_path.as_str())
+    {
+        return Due::NotForHolder;
+    }
+    let Some(met_at) = met_at(criteria, evidence) else {
+        return Due::NotMet;
+    };
+    let Some(previous) = held.iter().max_by_key(|held| held.sequence) else {
+        return Due::Issue { sequence: 1 };
+    };
+    match previous.ended(now) {
+        None => Due::StillValid,
+        Some(ended) if met_at <= ended => Due::NoFreshEvidence,
+        Some(_) => Due::Issue {
+            sequence: previous.sequence + 1,
+        },
+    }
+}
+
+/// When the last criterion was met, if every one is (and there is one at all).
+fn met_at(criteria: &Criteria, evidence: &Evidence) -> Option<DateTime<Utc>> {
+    let courses = criteria
+        .courses
+        .iter()
+        .map(|course_id| evidence.courses_done.get(course_id).copied());
+    let assessments = criteria
+        .assessments
+        .iter()
+        .map(|(assessment_id, min_percent)| {
+            evidence
+                .passed
+                .iter()
+                .filter(|a| a.assessment_id == *assessment_id && a.percent >= *min_percent)
+                .map(|a| a.submitted_at)
+                .max()
+        });
+    courses
+        .chain(assessments)
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone as _};
+
+    use super::*;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    /// Day `n` of a fixed calendar, so every case reads as a timeline.
+    fn day(n: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
+            .single()
+            .expect("a valid date")
+            + Duration::days(n)
+    }
+
+    const COURSE_A: u128 = 1;
+    const COURSE_B: u128 = 2;
+    const TEST: u128 = 10;
+    const NOW: i64 = 100;
+
+    struct Case {
+        name: &'static str,
+        criteria: Criteria,
+        /// Courses done: (course, day).
+        courses_done: &'static [(u128, i64)],
+        /// Passed attempts: (assessment, percent, day).
+        passed: &'static [(u128, f64, i64)],
+        /// Held certificates: (sequence, expires on day, revoked on day).
+        held: &'static [(i32, Option<i64>, Option<i64>)],
+        expected: Due,
+    }
+
+    fn courses(ids: &[u128]) -> Criteria {
+        Criteria {
+            courses: ids.iter().copied().map(id).collect(),
+            ..Criteria::default()
+        }
+    }
+
+    fn assessment(min_percent: f64) -> Criteria {
+        Criteria {
+            assessments: vec![(id(TEST), min_percent)],
+            ..Criteria::default()
+        }
+    }
+
+    #[test]
+    fn the_issuance_rule_holds_for_every_case_in_the_table() {
+        let cases = [
+            Case {
+                name: "first issuance: the only course completed",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 90)],
+                passed: &[],
+                held: &[],
+                expected: Due::Issue { sequence: 1 },
+            },
+            Case {
+                name: "criteria half met: one of two courses completed",
+                criteria: courses(&[COURSE_A, COURSE_B]),
+                courses_done: &[(COURSE_A, 90)],
+                passed: &[],
+                held: &[],
+                expected: Due::NotMet,
+            },
+            Case {
+                name: "criteria fully met: both courses completed",
+                criteria: courses(&[COURSE_A, COURSE_B]),
+                courses_done: &[(COURSE_A, 90), (COURSE_B, 95)],
+                passed: &[],
+                held: &[],
+                expected: Due::Issue { sequence: 1 },
+            },
+            Case {
+                name: "a course and an assessment: the assessment not passed",
+                criteria: Criteria {
+                    courses: vec![id(COURSE_A)],
+                    assessments: vec![(id(TEST), 70.0)],
+                    ..Criteria::default()
+                },
+                courses_done: &[(COURSE_A, 90)],
+                passed: &[],
+                held: &[],
+                expected: Due::NotMet,
+            },
+            Case {
+                name: "only an assessment criterion, passed above the minimum",
+                criteria: assessment(80.0),
+                courses_done: &[],
+                passed: &[(TEST, 90.0, 90)],
+                held: &[],
+                expected: Due::Issue { sequence: 1 },
+            },
+            Case {
+                name: "minimum percent not reached (passed, but below the template's minimum)",
+                criteria: assessment(80.0),
+                courses_done: &[],
+                passed: &[(TEST, 79.9, 90)],
+                held: &[],
+                expected: Due::NotMet,
+            },
+            Case {
+                name: "minimum percent reached exactly",
+                criteria: assessment(80.0),
+                courses_done: &[],
+                passed: &[(TEST, 80.0, 90)],
+                held: &[],
+                expected: Due::Issue { sequence: 1 },
+            },
+            Case {
+                name: "another assessment passed does not count",
+                criteria: assessment(0.0),
+                courses_done: &[],
+                passed: &[(TEST + 1, 100.0, 90)],
+                held: &[],
+                expected: Due::NotMet,
+            },
+            Case {
+                name: "a template with no criteria is never due",
+                criteria: Criteria::default(),
+                courses_done: &[(COURSE_A, 90)],
+                passed: &[(TEST, 100.0, 90)],
+                held: &[],
+                expected: Due::NotMet,
+            },
+            Case {
+                name: "a valid certificate is held: nothing more",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 99)],
+                passed: &[],
+                held: &[(1, Some(NOW + 300), None)],
+                expected: Due::StillValid,
+            },
+            Case {
+                name: "a certificate without expiry stays valid",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 99)],
+                passed: &[],
+                held: &[(1, None, None)],
+                expected: Due::StillValid,
+            },
+            Case {
+                name: "renewal after expiry: a criterion met after it expired",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, Some(90), None)],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "no renewal after expiry on evidence from before it ended",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 50)],
+                passed: &[],
+                held: &[(1, Some(90), None)],
+                expected: Due::NoFreshEvidence,
+            },
+            Case {
+                name: "no renewal on evidence from the very moment it ended",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 90)],
+                passed: &[],
+                held: &[(1, Some(90), None)],
+                expected: Due::NoFreshEvidence,
+            },
+            Case {
+                name: "renewal after revocation: a criterion met after the revocation",
+                criteria: assessment(70.0),
+                courses_done: &[],
+                passed: &[(TEST, 75.0, 60), (TEST, 85.0, 95)],
+                held: &[(1, None, Some(90))],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "no renewal after revocation on evidence from before it",
+                criteria: assessment(70.0),
+                courses_done: &[],
+                passed: &[(TEST, 85.0, 60)],
+                held: &[(1, None, Some(90))],
+                expected: Due::NoFreshEvidence,
+            },
+            Case {
+                name: "a revoked certificate ended when revoked, though its expiry is later",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, Some(NOW + 300), Some(90))],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "one fresh criterion of two is enough for a renewal",
+                criteria: courses(&[COURSE_A, COURSE_B]),
+                courses_done: &[(COURSE_A, 10), (COURSE_B, 95)],
+                passed: &[],
+                held: &[(1, Some(90), None)],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "the latest certificate decides, and the sequence follows it",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(2, Some(90), None), (1, Some(40), None)],
+                expected: Due::Issue { sequence: 3 },
+            },
+            Case {
+                name: "a template of the holder's own unit applies",
+                criteria: Criteria {
+                    unit_path: Some("/root/ministry/".into()),
+                    ..courses(&[COURSE_A])
+                },
+                courses_done: &[(COURSE_A, 90)],
+                passed: &[],
+                held: &[],
+                expected: Due::Issue { sequence: 1 },
+            },
+            Case {
+                name: "a template of another unit does not",
+                criteria: Criteria {
+                    unit_path: Some("/root/other/".into()),
+                    ..courses(&[COURSE_A])
+                },
+                courses_done: &[(COURSE_A, 90)],
+                passed: &[],
+                held: &[],
+                expected: Due::NotForHolder,
+            },
+        ];
+        for case in cases {
+            let evidence = Evidence {
+                holder_path: "/root/ministry/department/".into(),
+                courses_done: case
+                    .courses_done
+                    .iter()
+                    .map(|&(course, on)| (id(course), day(on)))
+                    .collect(),
+                passed: case
+                    .passed
+                    .iter()
+                    .map(|&(assessment, percent, on)| PassedAttempt {
+                        assessment_id: id(assessment),
+                        percent,
+                        submitted_at: day(on),
+                    })
+                    .collect(),
+            };
+            let held: Vec<Held> = case
+                .held
+                .iter()
+                .map(|&(sequence, expires, revoked)| Held {
+                    sequence,
+                    expires_at: expires.map(day),
+                    revoked_at: revoked.map(day),
+                })
+                .collect();
+            assert_eq!(
+                due(&case.criteria, &evidence, &held, day(NOW)),
+                case.expected,
+                "{}",
+                case.name
+            );
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The competence profile (current and required levels, gaps), self-assessment, and the one
+//! writer of results and current levels, `record_results`.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, OnConflict, Query},
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{
+    Error, Result,
+    audit::{self, Target},
+    auth::Actor,
+    competences,
+    entities::{
+        competence, competence_level,
+        competence_result::{self, ResultSource},
+    },
+    job_roles,
+};
+
+/// One competence of a learner's profile.
+#[derive(Clone, Debug)]
+pub struct ProfileEntry {
+    pub competence: competence::Model,
+    /// The latest verified result, else the latest self-assessment.
+    pub current: Option<competence_result::Model>,
+    /// What the learner's job role requires.
+    pub required: Option<i32>,
+}
+
+impl ProfileEntry {
+    /// The current level (0 without one).
+    pub fn current_level(&self) -> i32 {
+        self.current.as_ref().map_or(0, |result| result.level)
+    }
+
+    /// How far the current level falls short of the required one (never negative).
+    pub fn gap(&self) -> i32 {
+        (self.required.unwrap_or(0) - self.current_level()).max(0)
+    }
+}
+
+/// The actor's competence profile: every competence of the frameworks in use (those the
+/// actor's job role requires, and those the actor has results for), with the current level,
+/// the required level and the gap, in framework order.
+pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ProfileEntry>> {
+    let job_roles = job_roles::job_roles_of_users(db, &[actor.id()]).await?;
+    let role_ids: Vec<Uuid> = job_roles.iter().map(|role| role.job_role_id).collect();
+    let requirements = job_roles::requirements_of(db, &role_ids).await?;
+    // The current result of each competence, as `competence_levels` holds it (see
+    // `record_results`), rather than the whole history ranked again here.
+    let results = competence_result::Entity::find()
+        .filter(
+            competence_result::Column::Id.in_subquery(
+                Query::select()
+                    .column(competence_level::Column::ResultId)
+                    .from(competence_level::Entity)
+                    .and_where(competence_level::Column::UserId.eq(actor.id()))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    let mut used: Vec<Uuid> = requirements
+        .iter()
+        .map(|r| r.competence_id)
+        .chain(results.iter().map(|r| r.competence_id))
+        .collect();
+    used.sort();
+    used.dedup();
+    let used = competences::competences_by_ids(db, &used).await?;
+    let area_ids: Vec<Uuid> = used.iter().map(|c| c.area_id).collect();
+    let areas = competences::areas_by_ids(db, &area_ids).await?;
+    let mut framework_ids: Vec<Uuid> = areas.iter().map(|a| a.framework_id).collect();
+    framework_ids.sort();
+    framework_ids.dedup();
+    let all_areas = competences::areas_of(db, &framework_ids).await?;
+    let all_area_ids: Vec<Uuid> = all_areas.iter().map(|a| a.id).collect();
+    let all = competences::competences_of(db, &all_area_ids).await?;
+    let mut entries: Vec<ProfileEntry> = all
+        .into_iter()
+        .map(|competence| {
+            let current = results
+                .iter()
+                .find(|r| r.competence_id == competence.id)
+                .cloned();
+            let required = requirements
+                .iter()
+                .filter(|r| r.competence_id == competence.id)
+                .map(|r| r.level)
+                .max();
+            ProfileEntry {
+                competence,
+                current,
+                required,
+            }
+        })
+        .collect();
+    // Areas in framework order, competences in area order.
+    entries.sort_by_key(|entry| {
+        all_areas
+            .iter()
+            .position(|area| area.id == entry.competence.area_id)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(entries)
+}
+
+/// Records results of one user (each a competence and a level) from one source (with the
+/// attempt they come from, for assessment results), and updates
+/// their current levels (`competence_levels`): a verified result always becomes current; a
+/// self-assessment only where nothing verified is current. Every writer of results goes
+/// through here, so the current levels never disagree with the history. Call it inside the
+/// transaction of the change that produced the results.
+pub async fn record_results(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    results: &[(Uuid, i32)],
+    source: ResultSource,
+    attempt_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<competence_result::ActiveModel> = results
+        .iter()
+        .map(|(competence_id, level)| competence_result::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id),
+            competence_id: Set(*competence_id),
+            level: Set(*level),
+            source: Set(source),
+            attempt_id: Set(attempt_id),
+            created_at: Set(now),
+        })
+        .collect();
+    let verified = source != ResultSource::SelfAssessed;
+    let levels = rows.iter().map(|row| competence_level::ActiveModel {
+        user_id: row.user_id.clone(),
+        competence_id: row.competence_id.clone(),
+        level: row.level.clone(),
+        verified: Set(verified),
+        result_id: row.id.clone(),
+        updated_at: Set(now),
+    });
+    let levels: Vec<_> = levels.collect();
+    competence_result::Entity::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    competence_level::Entity::insert_many(levels)
+        .on_conflict(
+            OnConflict::columns([
+                competence_level::Column::UserId,
+                competence_level::Column::CompetenceId,
+            ])
+            .update_columns([
+                competence_level::Column::Level,
+                competence_level::Column::Verified,
+                competence_level::Column::ResultId,
+                competence_level::Column::UpdatedAt,
+            ])
+            // A self-assessment never replaces a verified level.
+            .action_and_where(Expr::cust(
+                "excluded.verified OR NOT competence_levels.verified",
+            ))
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// Derives the current level of every (user, competence) that has results but no current
+/// level yet, from the history: for bulk loads (`scale`), which write results directly.
+pub async fn derive_missing_levels(txn: &impl ConnectionTrait) -> Result<()> {
+    txn.execute_unprepared(
+        "INSERT INTO competence_levels \
+           (user_id, competence_id, level, verified, result_id, updated_at) \
+         SELECT user_id, competence_id, level, verified, id, created_at FROM ( \
+           SELECT r.id, r.user_id, r.competence_id, r.level, r.created_at, \
+             r.source <> 'self_assessed' AS verified, \
+             ROW_NUMBER() OVER ( \
+               PARTITION BY r.user_id, r.competence_id \
+               ORDER BY CASE WHEN r.source = 'self_assessed' THEN 0 ELSE 1 END DESC, \
+                 r.created_at DESC, r.id DESC \
+             ) AS rn \
+           FROM competence_results r \
+           WHERE NOT EXISTS (SELECT 1 FROM competence_levels l \
+             WHERE l.user_id = r.user_id AND l.competence_id = r.competence_id) \
+         ) ranked WHERE rn = 1",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records the actor's own ratings (each within its framework's level range) and returns the
+/// updated profile. Self-ratings count only where no verified result exists.
+pub async fn submit_self_assessment(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ratings: Vec<(Uuid, i32)>,
+) -> Result<Vec<ProfileEntry>> {
+    if ratings.is_empty() {
+        return Err(Error::invalid("ratings", "rate at least one competence"));
+    }
+    competences::check_levels(db, "ratings", &ratings).await?;
+    let now = Utc::now();
+    let txn = crate::db::begin(db).await?;
+    record_results(
+        &txn,
+        actor.id(),
+        &ratings,
+        ResultSource::SelfAssessed,
+        None,
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "competence.self_assessed",
+        Target::User(actor.id()),
+        json!({ "ratings": ratings.iter().map(|(id, level)| json!({ "competenceId": id, "level": level })).collect::<Vec<_>>() }),
+    )
+    .await?;
+    txn.commit().await?;
+    profile(db, actor).await
+}
