@@ -391,7 +391,7 @@ async fn keep_a_platform_admin(
     role_grant::Entity::update_many()
         .col_expr(
             role_grant::Column::Role,
-            Expr::col(role_grant::Column::Role).into(),
+            Expr::col(role_grant::Column::Role),
         )
         .filter(platform_admins())
         .exec(txn)

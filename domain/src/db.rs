@@ -31,10 +31,7 @@ pub async fn lock_users(
 
     use crate::entities::user;
     user::Entity::update_many()
-        .col_expr(
-            user::Column::UpdatedAt,
-            Expr::col(user::Column::UpdatedAt).into(),
-        )
+        .col_expr(user::Column::UpdatedAt, Expr::col(user::Column::UpdatedAt))
         .filter(user::Column::Id.is_in(user_ids))
         .exec(txn)
         .await?;
