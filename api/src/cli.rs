@@ -197,6 +197,19 @@ async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
         println!(
             "Demo certificate (earned by completing the demo course and passing its final test): {certificate}"
         );
+        let issuer = app
+            .issuer()
+            .get(app.db())
+            .await
+            .context("failed to load the certificate issuer's key")?;
+        demo::seed_story(app.db(), issuer)
+            .await
+            .context("failed to load what the demo people have done")?;
+        println!(
+            "Demo story: learner1 (Caseworker) is assigned the demo course, due in 30 days, one \
+             lesson done; learner2 (Data analyst, uses AI systems) is a week overdue and has \
+             rated themselves"
+        );
     }
     let host = config
         .listen

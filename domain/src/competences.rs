@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -31,6 +32,23 @@ pub async fn list_frameworks(
         .order_by_asc(competence_framework::Column::Code)
         .order_by_asc(competence_framework::Column::Version)
         .all(db)
+        .await?)
+}
+
+/// The platform's default framework, DigComp 2.2 (code and version), shipped by the
+/// migrations: every competence profile shows it, so a learner with no job role and no results
+/// still sees what they could rate themselves on.
+pub const DEFAULT_FRAMEWORK: (&str, &str) = ("DIGCOMP", "2.2");
+
+/// The default framework ([`DEFAULT_FRAMEWORK`]); `None` only if someone removed it.
+pub async fn default_framework(
+    db: &impl ConnectionTrait,
+) -> Result<Option<competence_framework::Model>> {
+    let (code, version) = DEFAULT_FRAMEWORK;
+    Ok(competence_framework::Entity::find()
+        .filter(competence_framework::Column::Code.eq(code))
+        .filter(competence_framework::Column::Version.eq(version))
+        .one(db)
         .await?)
 }
 

@@ -1,9 +1,10 @@
 //! Demo data for `govskills serve --demo`: a ministry with two departments, the five demo
 //! accounts of DESIGN.md section 4, a published DigComp-aligned course with a final test, next to
 //! a stand-alone DigComp placement test, and the *AI Certificate for Public Servants* over the
-//! course and its final test. Loading it twice changes nothing.
+//! course and its final test, and what the demo people have done so far (job roles, assignments,
+//! progress, a self-assessment: [`seed_story`]). Loading it twice changes nothing.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::{
     Result,
@@ -462,4 +463,159 @@ pub async fn seed_certificate(db: &DatabaseConnection) -> Result<String> {
     )
     .await?;
     Ok(CERTIFICATE_TITLE.to_owned())
+}
+
+/// The demo's job roles: name, whether its staff use AI systems, and the DigComp levels it
+/// requires.
+const JOB_ROLES: [(&str, bool, &[(&str, i32)]); 2] = [
+    (
+        "Caseworker (demo)",
+        false,
+        &[("1.1", 3), ("1.2", 4), ("2.1", 3), ("4.2", 4)],
+    ),
+    (
+        "Data analyst (demo)",
+        true,
+        &[("1.1", 4), ("1.2", 5), ("1.3", 5), ("5.2", 4)],
+    ),
+];
+
+/// What the demo learners have done, so every account shows something on the first day: both
+/// learners hold a job role with required DigComp levels (learner2's uses AI systems); learner1
+/// is assigned the demo course, due in 30 days, with its first lesson done; learner2 is assigned
+/// it too, overdue by a week, and has rated themselves. Each step goes through the same services
+/// a client's request does, as the demo administrator, HR officer or learner, and is skipped
+/// when it was done before, so loading the demo again changes nothing. Needs [`seed_course`].
+pub async fn seed_story(
+    db: &DatabaseConnection,
+    issuer: &crate::credentials::Issuer,
+) -> Result<()> {
+    use chrono::{Duration, Utc};
+
+    use crate::{
+        entities::{competence_result, enrollment, job_role, lesson},
+        job_roles, learning,
+    };
+
+    let actor = |email: &'static str| async move {
+        let user = accounts::find_by_email(db, &Email::parse(email)?)
+            .await?
+            .ok_or(crate::Error::NotFound("demo account"))?;
+        auth::load_actor(db, user.id)
+            .await?
+            .ok_or(crate::Error::NotFound("demo account"))
+    };
+    let admin = actor("admin@demo.govskills.test").await?;
+    let hr = actor("hr@demo.govskills.test").await?;
+    let ministry = org::find_or_create_authority(db, Name::parse(MINISTRY, "name")?).await?;
+    let framework = crate::competences::default_framework(db)
+        .await?
+        .ok_or(crate::Error::NotFound("DigComp 2.2"))?;
+    let competence_id = |code: &'static str| {
+        let framework = framework.id;
+        async move {
+            competence::Entity::find()
+                .filter(competence::Column::FrameworkId.eq(framework))
+                .filter(competence::Column::Code.eq(code))
+                .one(db)
+                .await?
+                .map(|c| c.id)
+                .ok_or(crate::Error::NotFound("DigComp competence"))
+        }
+    };
+
+    let mut roles = Vec::new();
+    for (name, uses_ai_systems, levels) in JOB_ROLES {
+        let existing = job_role::Entity::find()
+            .filter(job_role::Column::Name.eq(name))
+            .one(db)
+            .await?;
+        let role = match existing {
+            Some(role) => role,
+            None => {
+                let mut requirements = Vec::new();
+                for (code, level) in levels {
+                    requirements.push(job_roles::Requirement {
+                        competence_id: competence_id(code).await?,
+                        level: *level,
+                    });
+                }
+                job_roles::create(
+                    db,
+                    &admin,
+                    job_roles::NewJobRole {
+                        name: name.to_owned(),
+                        description: String::new(),
+                        uses_ai_systems,
+                        org_unit_id: Some(ministry.id),
+                        requirements,
+                    },
+                )
+                .await?
+            }
+        };
+        roles.push(role);
+    }
+
+    let course = course::Entity::find()
+        .filter(course::Column::Title.eq(COURSE_TITLE))
+        .filter(course::Column::Status.eq(course::CourseStatus::Published))
+        .one(db)
+        .await?
+        .ok_or(crate::Error::NotFound("demo course"))?;
+    let now = Utc::now();
+    let learners = [
+        ("learner1@demo.govskills.test", now + Duration::days(30)),
+        ("learner2@demo.govskills.test", now - Duration::days(7)),
+    ];
+    for ((email, due_at), role) in learners.into_iter().zip(&roles) {
+        let learner = actor(email).await?;
+        if job_roles::job_roles_of_users(db, &[learner.id()])
+            .await?
+            .is_empty()
+        {
+            job_roles::assign(db, &admin, learner.id(), Some(role.id)).await?;
+        }
+        let enrolled = enrollment::Entity::find()
+            .filter(enrollment::Column::UserId.eq(learner.id()))
+            .filter(enrollment::Column::CourseId.eq(course.id))
+            .one(db)
+            .await?
+            .is_some();
+        if !enrolled {
+            learning::assign(db, &hr, course.id, vec![learner.id()], Some(due_at)).await?;
+        }
+    }
+
+    // learner1 has made a start: the first lesson of the course.
+    let learner1 = actor("learner1@demo.govskills.test").await?;
+    let first_lesson = lesson::Entity::find()
+        .filter(lesson::Column::CourseId.eq(course.id))
+        .filter(lesson::Column::Kind.eq(LessonKind::Text))
+        .order_by_asc(lesson::Column::Id)
+        .one(db)
+        .await?
+        .ok_or(crate::Error::NotFound("demo lesson"))?;
+    learning::complete_lesson(db, issuer, &learner1, first_lesson.id).await?;
+
+    // learner2 has rated themselves, once.
+    let learner2 = actor("learner2@demo.govskills.test").await?;
+    let rated = competence_result::Entity::find()
+        .filter(competence_result::Column::UserId.eq(learner2.id()))
+        .one(db)
+        .await?
+        .is_some();
+    if !rated {
+        learning::submit_self_assessment(
+            db,
+            &learner2,
+            vec![
+                (competence_id("1.1").await?, 3),
+                (competence_id("1.2").await?, 3),
+                (competence_id("1.3").await?, 2),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
 }

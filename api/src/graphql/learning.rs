@@ -232,8 +232,9 @@ pub struct CompetenceProfile(Vec<learning::ProfileEntry>);
 /// Your competences: where you are, where your job role needs you, and the gap.
 #[Object]
 impl CompetenceProfile {
-    /// Every competence of the frameworks in use (those your job role requires and those you
-    /// have results for), in framework order.
+    /// Every competence of the frameworks in use, in framework order: the platform's default
+    /// framework (DigComp 2.2, all 21 competences) for everyone, even without a job role or any
+    /// result, plus those your job role requires and those you have results for.
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self) -> Vec<CompetenceLevel> {
         self.0.iter().cloned().map(CompetenceLevel).collect()

@@ -43,9 +43,10 @@ impl ProfileEntry {
     }
 }
 
-/// The actor's competence profile: every competence of the frameworks in use (those the
-/// actor's job role requires, and those the actor has results for), with the current level,
-/// the required level and the gap, in framework order.
+/// The actor's competence profile: every competence of the frameworks in use (the platform's
+/// default framework, DigComp 2.2, for everyone; those the actor's job role requires; those the
+/// actor has results for), with the current level, the required level and the gap, in
+/// framework order.
 pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ProfileEntry>> {
     let job_roles = job_roles::job_roles_of_users(db, &[actor.id()]).await?;
     let role_ids: Vec<Uuid> = job_roles.iter().map(|role| role.job_role_id).collect();
@@ -75,6 +76,9 @@ pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Pro
     let area_ids: Vec<Uuid> = used.iter().map(|c| c.area_id).collect();
     let areas = competences::areas_by_ids(db, &area_ids).await?;
     let mut framework_ids: Vec<Uuid> = areas.iter().map(|a| a.framework_id).collect();
+    if let Some(default) = competences::default_framework(db).await? {
+        framework_ids.push(default.id);
+    }
     framework_ids.sort();
     framework_ids.dedup();
     let all_areas = competences::areas_of(db, &framework_ids).await?;

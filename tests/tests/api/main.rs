@@ -5,6 +5,7 @@ mod accounts;
 mod assessments;
 mod certificates;
 mod courses;
+mod demo;
 mod frameworks;
 mod hardening;
 mod helpers;

@@ -1,0 +1,181 @@
+//! The first day: what a new learner and the people of `serve --demo` see before they have done
+//! anything themselves.
+
+use govskills_domain::demo;
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TestApp, spawn_app};
+
+const PROFILE: &str = "{ myCompetenceProfile { totalGap competences {
+    competence { code } currentLevel requiredLevel gap selfAssessed } } }";
+
+/// Loads the rest of the demo as `serve --demo` does.
+async fn load_demo(app: &TestApp) {
+    demo::seed_course(&app.db).await.expect("demo course");
+    demo::seed_certificate(&app.db)
+        .await
+        .expect("demo template");
+    let issuer = govskills_domain::credentials::Issuer::load(&app.db, None, "http://127.0.0.1")
+        .await
+        .expect("issuer");
+    demo::seed_story(&app.db, &issuer)
+        .await
+        .expect("demo story");
+}
+
+fn entry<'a>(profile: &'a Value, code: &str) -> &'a Value {
+    profile["myCompetenceProfile"]["competences"]
+        .as_array()
+        .expect("competences")
+        .iter()
+        .find(|entry| entry["competence"]["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {profile}"))
+}
+
+#[tokio::test]
+async fn a_new_learner_without_a_job_role_sees_every_digcomp_competence_to_rate() {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let unit = app
+        .org_unit_id(&admin, "Department of Citizen Services")
+        .await;
+    app.create_user(&admin, "new.learner@demo.govskills.test", &unit)
+        .await;
+    let learner = app
+        .login("new.learner@demo.govskills.test", "a long enough password")
+        .await;
+
+    let profile = app.ok(PROFILE, json!({}), &learner).await;
+
+    let competences = profile["myCompetenceProfile"]["competences"]
+        .as_array()
+        .expect("competences");
+    assert_eq!(competences.len(), 21, "{profile}");
+    assert_eq!(competences[0]["competence"]["code"], "1.1");
+    assert_eq!(competences[20]["competence"]["code"], "5.4");
+    assert!(
+        competences
+            .iter()
+            .all(|c| c["requiredLevel"].is_null() && c["currentLevel"].is_null() && c["gap"] == 0),
+        "{profile}"
+    );
+    assert_eq!(profile["myCompetenceProfile"]["totalGap"], 0);
+}
+
+#[tokio::test]
+async fn the_demo_learners_see_gaps_assignments_and_recommendations_on_the_first_day() {
+    let app = spawn_app().await;
+    load_demo(&app).await;
+
+    // learner1: a caseworker with required levels, assigned the demo course with a start made.
+    let learner1 = app.login(LEARNER1, PASSWORD).await;
+    let profile = app.ok(PROFILE, json!({}), &learner1).await;
+    assert_eq!(
+        profile["myCompetenceProfile"]["competences"]
+            .as_array()
+            .expect("competences")
+            .len(),
+        21
+    );
+    assert_eq!(entry(&profile, "1.2")["requiredLevel"], 4);
+    assert_eq!(entry(&profile, "1.2")["gap"], 4);
+    let recommended = app
+        .ok(
+            "{ myRecommendations(first: 5) { title } }",
+            json!({}),
+            &learner1,
+        )
+        .await;
+    assert_eq!(
+        recommended["myRecommendations"][0]["title"],
+        demo::COURSE_TITLE,
+        "{recommended}"
+    );
+    let enrollments = app
+        .ok(
+            "{ myEnrollments { nodes { source overdue dueAt progress { done total } course { title } } } }",
+            json!({}),
+            &learner1,
+        )
+        .await;
+    let enrolment = &enrollments["myEnrollments"]["nodes"][0];
+    assert_eq!(enrolment["source"], "ASSIGNED", "{enrollments}");
+    assert_eq!(enrolment["overdue"], false);
+    assert_eq!(enrolment["progress"]["done"], 1);
+
+    // learner2: uses AI systems, overdue, and has rated themselves.
+    let learner2 = app.login(LEARNER2, PASSWORD).await;
+    let profile = app.ok(PROFILE, json!({}), &learner2).await;
+    assert_eq!(entry(&profile, "1.1")["currentLevel"], 3);
+    assert_eq!(entry(&profile, "1.1")["selfAssessed"], true);
+    assert_eq!(entry(&profile, "1.1")["gap"], 1);
+    let enrollments = app
+        .ok(
+            "{ myEnrollments { nodes { overdue } } }",
+            json!({}),
+            &learner2,
+        )
+        .await;
+    assert_eq!(enrollments["myEnrollments"]["nodes"][0]["overdue"], true);
+
+    // HR sees both of them in the reports.
+    let hr = app.login(HR, PASSWORD).await;
+    let ministry = app
+        .org_unit_id(&hr, "Ministry of Digital Affairs (demo)")
+        .await;
+    let reports = app
+        .ok(
+            "query($unit: ID!) {
+                skillGapReport(orgUnitId: $unit) { staff(first: 10) { nodes { displayName totalGap } } }
+                aiLiteracyReport(orgUnitId: $unit) { totals { staffUsingAiSystems overdue } }
+            }",
+            json!({ "unit": ministry }),
+            &hr,
+        )
+        .await;
+    let staff: Vec<&str> = reports["skillGapReport"]["staff"]["nodes"]
+        .as_array()
+        .expect("staff")
+        .iter()
+        .filter_map(|person| person["displayName"].as_str())
+        .collect();
+    assert!(
+        staff.contains(&"Lena Learner") && staff.contains(&"Luis Learner"),
+        "{reports}"
+    );
+    assert_eq!(
+        reports["aiLiteracyReport"]["totals"]["staffUsingAiSystems"],
+        1
+    );
+    assert_eq!(reports["aiLiteracyReport"]["totals"]["overdue"], 1);
+}
+
+#[tokio::test]
+async fn loading_the_demo_twice_changes_nothing() {
+    let app = spawn_app().await;
+    load_demo(&app).await;
+    let tables = [
+        "users",
+        "job_roles",
+        "job_role_requirements",
+        "courses",
+        "enrollments",
+        "lesson_progress",
+        "user_job_roles",
+        "competence_results",
+        "certificate_templates",
+        "audit_events",
+    ];
+    let mut before = Vec::new();
+    for table in tables {
+        before.push(app.count(table).await);
+    }
+
+    load_demo(&app).await;
+
+    let mut after = Vec::new();
+    for table in tables {
+        after.push(app.count(table).await);
+    }
+    assert_eq!(after, before, "{tables:?}");
+}
