@@ -4,24 +4,10 @@
 use govskills_domain::demo;
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TestApp, spawn_app};
+use crate::helpers::{ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, spawn_app};
 
 const PROFILE: &str = "{ myCompetenceProfile { totalGap competences {
     competence { code } currentLevel requiredLevel gap selfAssessed } } }";
-
-/// Loads the rest of the demo as `serve --demo` does.
-async fn load_demo(app: &TestApp) {
-    demo::seed_course(&app.db).await.expect("demo course");
-    demo::seed_certificate(&app.db)
-        .await
-        .expect("demo template");
-    let issuer = govskills_domain::credentials::Issuer::load(&app.db, None, "http://127.0.0.1")
-        .await
-        .expect("issuer");
-    demo::seed_story(&app.db, &issuer)
-        .await
-        .expect("demo story");
-}
 
 fn entry<'a>(profile: &'a Value, code: &str) -> &'a Value {
     profile["myCompetenceProfile"]["competences"]
@@ -65,7 +51,7 @@ async fn a_new_learner_without_a_job_role_sees_every_digcomp_competence_to_rate(
 #[tokio::test]
 async fn the_demo_learners_see_gaps_assignments_and_recommendations_on_the_first_day() {
     let app = spawn_app().await;
-    load_demo(&app).await;
+    app.load_full_demo().await;
 
     // learner1: a caseworker with required levels, assigned the demo course with a start made.
     let learner1 = app.login(LEARNER1, PASSWORD).await;
@@ -153,7 +139,7 @@ async fn the_demo_learners_see_gaps_assignments_and_recommendations_on_the_first
 #[tokio::test]
 async fn loading_the_demo_twice_changes_nothing() {
     let app = spawn_app().await;
-    load_demo(&app).await;
+    app.load_full_demo().await;
     let tables = [
         "users",
         "job_roles",
@@ -171,7 +157,7 @@ async fn loading_the_demo_twice_changes_nothing() {
         before.push(app.count(table).await);
     }
 
-    load_demo(&app).await;
+    app.load_full_demo().await;
 
     let mut after = Vec::new();
     for table in tables {

@@ -151,6 +151,21 @@ impl TestApp {
         serve(app, config, None)
     }
 
+    /// Loads the rest of the demo as `serve --demo` does (the tests start from the demo
+    /// organisation and accounts only): the course, the certificate template and the story.
+    pub async fn load_full_demo(&self) {
+        demo::seed_course(&self.db).await.expect("demo course");
+        demo::seed_certificate(&self.db)
+            .await
+            .expect("demo template");
+        let issuer = govskills_domain::credentials::Issuer::load(&self.db, None, &self.address)
+            .await
+            .expect("issuer");
+        demo::seed_story(&self.db, &issuer)
+            .await
+            .expect("demo story");
+    }
+
     /// Sends the server its shutdown signal and waits until it has stopped: in-flight requests
     /// finished, the database pool closed (so `self.db` no longer works; see
     /// [`TestApp::reconnect`]). Returns what `run_with_shutdown` returned.

@@ -16,6 +16,7 @@ mod lookups;
 mod operations;
 mod org_units;
 mod query_cost;
+mod readme;
 mod redis_tls;
 mod reports;
 mod schema;
