@@ -30,7 +30,6 @@ fn count(n: i64) -> i32 {
 /// The skill-gap report of an org unit; its figures are computed when first asked for, once.
 pub struct SkillGapReport {
     report: skill_gaps::SkillGapReport,
-    min_group_size: u32,
     aggregates: tokio::sync::OnceCell<Aggregates>,
 }
 
@@ -39,7 +38,7 @@ impl SkillGapReport {
         self.aggregates
             .get_or_try_init(|| async {
                 let db = &services(ctx)?.db;
-                Ok(skill_gaps::aggregates(db, &self.report, self.min_group_size).await?)
+                Ok(skill_gaps::aggregates(db, &self.report).await?)
             })
             .await
     }
@@ -561,8 +560,13 @@ impl ReportQuery {
         )
         .await?;
         Ok(SkillGapReport {
-            report: skill_gaps::SkillGapReport::new(&services.db, scope, framework_id).await?,
-            min_group_size: services.report_min_group_size,
+            report: skill_gaps::SkillGapReport::new(
+                &services.db,
+                scope,
+                framework_id,
+                services.report_min_group_size,
+            )
+            .await?,
             aggregates: tokio::sync::OnceCell::new(),
         })
     }

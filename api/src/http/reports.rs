@@ -240,7 +240,13 @@ pub async fn skill_gaps_csv(
         let framework_id = parse_uuid(params.framework_id.as_deref(), "frameworkId")?;
         let subunits = params.include_subunits()?;
         let (actor, scope) = authorise(state, req, &params, subunits).await?;
-        let report = SkillGapReport::new(&state.services.db, scope, framework_id).await?;
+        let report = SkillGapReport::new(
+            &state.services.db,
+            scope,
+            framework_id,
+            state.services.report_min_group_size,
+        )
+        .await?;
         Ok::<_, ApiError>((actor, report))
     }
     .await;
@@ -297,7 +303,10 @@ pub async fn ai_literacy_csv(
         Err(err) => return error_response(&err, &request_id),
     };
     let db = state.services.db.clone();
-    let report = match ai_literacy::report(&db, scope, Utc::now(), 0).await {
+    // The export names people: those of sub-units whose counts are suppressed are left out, as
+    // in the query's list.
+    let min_group_size = state.services.report_min_group_size;
+    let report = match ai_literacy::report(&db, scope, Utc::now(), min_group_size).await {
         Ok(report) => report,
         Err(err) => return error_response(&err.into(), &request_id),
     };

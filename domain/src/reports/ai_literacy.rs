@@ -242,7 +242,14 @@ pub async fn report(
 /// The people of the report, with `page` one page of the uncertified, else everyone (for the
 /// export); overdue first, then missing, then assigned, then certified; by name.
 fn people_sql(report: &AiLiteracyReport, page: Option<PageRequest>) -> (String, Vec<Value>) {
-    let (cte, mut values) = status_cte(&report.scope, report.now);
+    // Members of sub-units whose counts are suppressed are not named either.
+    let small = report
+        .subunits
+        .iter()
+        .filter(|subunit| subunit.counts.shown().is_none())
+        .map(|subunit| subunit.unit.path.clone())
+        .collect();
+    let (cte, mut values) = status_cte(&report.scope.naming_people(small), report.now);
     let (filter, limit) = match page {
         Some(page) => {
             let at = values.len() + 1;

@@ -42,6 +42,9 @@ const SEGMENT: usize = 33;
 pub struct Scope {
     pub(crate) unit: org_unit::Model,
     pub(crate) include_subunits: bool,
+    /// Paths of direct sub-units whose members lists of named people leave out (see
+    /// [`Scope::naming_people`]); empty for the figures, which count everyone.
+    hidden: Vec<String>,
 }
 
 impl Scope {
@@ -73,7 +76,19 @@ impl Scope {
         Ok(Self {
             unit,
             include_subunits,
+            hidden: Vec::new(),
         })
+    }
+
+    /// This scope for a list that names people, under the minimum group size: the members of
+    /// direct sub-units whose figures are suppressed (`small`, their paths) are left out, or the
+    /// list would name the very people the suppression hides, one query away. The staff of the
+    /// unit itself and of larger sub-units stay listed.
+    pub(crate) fn naming_people(&self, small: Vec<String>) -> Self {
+        Self {
+            hidden: small,
+            ..self.clone()
+        }
     }
 
     /// The bounds of the paths in scope: `[lower, upper)`. Paths hold only `[0-9a-f/]`, so
@@ -111,18 +126,50 @@ impl Scope {
 }
 
 /// A `WITH` clause whose `staff (user_id, org_unit_id, path)` lists the active accounts in
-/// scope; its parameters are `$1` and `$2`.
+/// scope; its parameters are `$1` and `$2`. The subtrees of hidden sub-units are left out by
+/// literal path ranges (so callers' parameter numbers stay fixed); paths hold only
+/// `[0-9a-f/]`, and quotes are doubled all the same.
 fn staff_cte(scope: &Scope) -> (String, Vec<Value>) {
     let (lower, upper) = scope.path_range();
+    let hidden: String = scope
+        .hidden
+        .iter()
+        .map(|path| {
+            let path = path.replace('\'', "''");
+            format!(
+                " AND NOT (o.path >= '{path}' AND o.path < '{}0')",
+                path.trim_end_matches('/')
+            )
+        })
+        .collect();
     (
-        "WITH staff AS ( \
-           SELECT u.id AS user_id, u.org_unit_id AS org_unit_id, o.path AS path \
-           FROM users u JOIN org_units o ON o.id = u.org_unit_id \
-           WHERE u.status = 'active' AND o.path >= $1 AND o.path < $2 \
-         )"
-        .to_owned(),
+        format!(
+            "WITH staff AS ( \
+               SELECT u.id AS user_id, u.org_unit_id AS org_unit_id, o.path AS path \
+               FROM users u JOIN org_units o ON o.id = u.org_unit_id \
+               WHERE u.status = 'active' AND o.path >= $1 AND o.path < $2{hidden} \
+             )"
+        ),
         vec![lower.into(), upper.into()],
     )
+}
+
+/// The direct sub-units with fewer staff than `min_group_size` (0: none), by path: those whose
+/// figures [`Group`] suppresses in the skill-gap and completion reports.
+async fn small_subunits(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    min_group_size: u32,
+) -> Result<Vec<String>> {
+    if min_group_size == 0 || !scope.include_subunits {
+        return Ok(Vec::new());
+    }
+    Ok(headcounts(db, scope)
+        .await?
+        .into_iter()
+        .filter(|(path, staff)| *path != scope.unit.path && *staff < i64::from(min_group_size))
+        .map(|(path, _)| path)
+        .collect())
 }
 
 fn statement(db: &impl ConnectionTrait, sql: String, values: Vec<Value>) -> Statement {

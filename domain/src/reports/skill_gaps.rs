@@ -15,7 +15,9 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Group, PageRequest, Scope, find_framework, headcounts, staff_cte, statement};
+use super::{
+    Group, PageRequest, Scope, find_framework, headcounts, small_subunits, staff_cte, statement,
+};
 use crate::{
     Result,
     audit::{self, Target},
@@ -69,6 +71,8 @@ pub struct SubunitGaps {
 pub struct SkillGapReport {
     pub scope: Scope,
     pub framework: Option<competence_framework::Model>,
+    /// Sub-units with fewer staff show no figures and none of their members by name (0: off).
+    pub min_group_size: u32,
 }
 
 impl SkillGapReport {
@@ -77,11 +81,19 @@ impl SkillGapReport {
         db: &impl ConnectionTrait,
         scope: Scope,
         framework_id: Option<Uuid>,
+        min_group_size: u32,
     ) -> Result<Self> {
         Ok(Self {
             scope,
             framework: find_framework(db, framework_id).await?,
+            min_group_size,
         })
+    }
+
+    /// The scope of the lists that name people: without the members of suppressed sub-units.
+    async fn naming_people(&self, db: &impl ConnectionTrait) -> Result<Scope> {
+        let small = small_subunits(db, &self.scope, self.min_group_size).await?;
+        Ok(self.scope.naming_people(small))
     }
 
     fn framework_id(&self) -> Option<Uuid> {
@@ -168,13 +180,10 @@ fn gaps_cte(scope: &Scope, framework_id: Option<Uuid>) -> (String, Vec<Value>) {
     (sql, values)
 }
 
-/// The figures of the skill-gap report (three statements, whatever the staff count).
-/// `min_group_size` suppresses sub-units with fewer staff (0: never).
-pub async fn aggregates(
-    db: &impl ConnectionTrait,
-    report: &SkillGapReport,
-    min_group_size: u32,
-) -> Result<Aggregates> {
+/// The figures of the skill-gap report (three statements, whatever the staff count). The
+/// report's `min_group_size` suppresses sub-units with fewer staff (0: never).
+pub async fn aggregates(db: &impl ConnectionTrait, report: &SkillGapReport) -> Result<Aggregates> {
+    let min_group_size = report.min_group_size;
     let scope = &report.scope;
     let (cte, mut values) = gaps_cte(scope, report.framework_id());
     let prefix = format!("${}", values.len() + 1);
@@ -232,8 +241,9 @@ pub async fn aggregates(
     })
 }
 
-/// The staff with the largest total gaps, largest first (ties by name), one page. This names
-/// people, so the read is recorded as an audit event.
+/// The staff with the largest total gaps, largest first (ties by name), one page; members of
+/// suppressed sub-units are not listed. This names people, so the read is recorded as an audit
+/// event.
 pub async fn largest_gaps(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -241,7 +251,7 @@ pub async fn largest_gaps(
     page: PageRequest,
 ) -> Result<Vec<StaffGap>> {
     let framework_id = report.framework_id();
-    let (cte, mut values) = gaps_cte(&report.scope, framework_id);
+    let (cte, mut values) = gaps_cte(&report.naming_people(db).await?, framework_id);
     let limit = values.len() + 1;
     values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
     values.push(i64::try_from(page.offset).unwrap_or(i64::MAX).into());
@@ -279,7 +289,8 @@ pub async fn largest_gaps(
 }
 
 /// Every person's gap in every required competence, for the CSV export, ordered by unit, name
-/// and competence. A stream, so the export never holds the whole report in memory.
+/// and competence; members of suppressed sub-units are left out, as in [`largest_gaps`]. A
+/// stream, so the export never holds the whole report in memory.
 pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
     db: &'a C,
     actor: &Actor,
@@ -287,7 +298,7 @@ pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
 ) -> Result<impl futures_util::Stream<Item = Result<StaffCompetenceGap, sea_orm::DbErr>> + Send + 'a>
 {
     let (scope, framework_id) = (&report.scope, report.framework_id());
-    let (cte, values) = gaps_cte(scope, framework_id);
+    let (cte, values) = gaps_cte(&report.naming_people(db).await?, framework_id);
     let sql = format!(
         "{cte} SELECT u.display_name, o.name AS org_unit_name, c.code AS competence_code, \
            c.name AS competence_name, g.required, g.current_level, \
