@@ -68,6 +68,22 @@ impl Actor {
             .any(|grant| grant.role == role && grant.scope.covers(path))
     }
 
+    /// A condition on `org_units` that holds for the units a grant of `role` covers: every
+    /// unit for a platform grant, the subtrees of unit grants, none without a grant.
+    pub fn covered_units(&self, role: Role) -> sea_orm::Condition {
+        if self.is_platform(role) {
+            return sea_orm::Condition::all();
+        }
+        self.grants
+            .iter()
+            .filter(|grant| grant.role == role)
+            .filter_map(|grant| match &grant.scope {
+                Scope::Unit { path, .. } => Some(crate::org::in_subtree(path)),
+                Scope::Platform => None,
+            })
+            .fold(sea_orm::Condition::any(), sea_orm::Condition::add)
+    }
+
     pub fn holds(&self, role: Role) -> bool {
         self.grants.iter().any(|grant| grant.role == role)
     }

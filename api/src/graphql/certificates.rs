@@ -11,21 +11,36 @@ use govskills_domain::{
 };
 use uuid::Uuid;
 
-use super::id;
+use async_graphql::connection::{Connection, Edge};
+
 use super::{
+    accounts::User,
     context::{actor, loader, request, services},
     courses::Course,
+    cursor,
     frameworks::Competence,
-    list_cost,
+    id, list_cost,
     loaders::{
         CertificateTemplateLoader, CompetenceLoader, CourseLoader, LoadRequired,
         TemplateAlignmentLoader, TemplateAlignmentsOf, TemplateAssessmentLoader,
-        TemplateAssessmentsOf, TemplateCourseLoader, TemplateCoursesOf,
+        TemplateAssessmentsOf, TemplateCourseLoader, TemplateCoursesOf, UserLoader,
     },
     org_units::OrgUnit,
-    parse_id,
+    page_size, paged_cost, parse_after, parse_id,
 };
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+
+/// Narrows the certificate list; every field is optional.
+#[derive(InputObject, Default)]
+pub struct CertificateFilter {
+    /// Only certificates issued from this template.
+    pub template_id: Option<ID>,
+    /// Only this person's certificates.
+    pub holder_id: Option<ID>,
+    /// Only certificates with this status now: `VALID`, `EXPIRED` or `REVOKED` (`NOT_FOUND`
+    /// gives `BAD_USER_INPUT`).
+    pub status: Option<CertificateStatus>,
+}
 
 /// A certificate's status.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,16 +55,11 @@ pub enum CertificateStatus {
     NotFound,
 }
 
-impl From<Status> for CertificateStatus {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Valid => Self::Valid,
-            Status::Expired => Self::Expired,
-            Status::Revoked => Self::Revoked,
-            Status::NotFound => Self::NotFound,
-        }
-    }
-}
+mirror!(
+    CertificateStatus,
+    Status,
+    [Valid, Expired, Revoked, NotFound]
+);
 
 /// What anyone may learn from a verification code: the status, and for a known code the
 /// holder's display name, the certificate, its issuer and dates. Nothing else about the holder.
@@ -120,6 +130,20 @@ impl Certificate {
     /// The verification code, grouped as people type it (`XXXX-XXXX-...`).
     async fn code(&self) -> String {
         self.verification_code().grouped()
+    }
+
+    /// The name the certificate was issued to, as its signed credential attests it (a later
+    /// rename of the account does not change it).
+    async fn holder_name(&self) -> &str {
+        &self.0.holder_name
+    }
+
+    /// The holder's account (you see your own; an administrator those they cover).
+    async fn holder(&self, ctx: &Context<'_>) -> ApiResult<User> {
+        loader::<UserLoader>(ctx)?
+            .load_required(self.0.user_id, "user")
+            .await
+            .map(User)
     }
 
     /// The template it was issued from.
@@ -362,6 +386,69 @@ impl CertificateQuery {
             .into_iter()
             .map(Certificate)
             .collect())
+    }
+
+    /// The certificates of the people you administer (`ADMIN`; a platform administrator:
+    /// everyone's), newest first, so one can be found and revoked without asking its holder.
+    /// `FORBIDDEN` for anyone else. A filter naming a person or template outside your units
+    /// gives an empty page, like one that matches nothing.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
+    async fn certificates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many certificates to return: 20 when left out, at most 100; a negative \
+                    or larger number gives `BAD_USER_INPUT`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Narrows the list; leave out for every certificate you may see.")]
+        filter: Option<CertificateFilter>,
+    ) -> ApiResult<Connection<String, Certificate>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        let after = parse_after(after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let status = match filter.status {
+            Some(CertificateStatus::NotFound) => {
+                return Err(ApiError::bad_input(
+                    "status",
+                    "status is VALID, EXPIRED or REVOKED",
+                ));
+            }
+            other => other.map(Status::from),
+        };
+        let filter = certificates::CertificateFilter {
+            template_id: filter
+                .template_id
+                .map(|id| parse_id(&id, "templateId"))
+                .transpose()?,
+            holder_id: filter
+                .holder_id
+                .map(|id| parse_id(&id, "holderId"))
+                .transpose()?,
+            status,
+        };
+        let page = certificates::list(
+            &services(ctx)?.db,
+            actor,
+            &filter,
+            after,
+            u64::try_from(first).unwrap_or(u64::MAX),
+            Utc::now(),
+        )
+        .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        connection.edges.extend(
+            page.certificates
+                .into_iter()
+                .map(|certificate| Edge::new(cursor(certificate.id), Certificate(certificate))),
+        );
+        Ok(connection)
     }
 
     /// Checks a verification code (public; no sign-in needed). Tolerant of case, spaces and

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Mutation, Query,
+    certificates::Certificate,
     courses::Course,
     learning::Enrollment,
     reports::{StaffGapEntry, UncertifiedEntry},
@@ -53,5 +54,11 @@ pub fn describe_generated_types(
         )
         .override_output_type_description::<Edge<String, UncertifiedEntry, EmptyFields>>(
             "A person using AI systems without a valid certificate, with their cursor.",
+        )
+        .override_output_type_description::<Connection<String, Certificate>>(
+            "One page of the certificates of the people you administer, newest first.",
+        )
+        .override_output_type_description::<Edge<String, Certificate, EmptyFields>>(
+            "A certificate on a page of the administration list, with its cursor.",
         )
 }

@@ -31,6 +31,9 @@
 //! sequence) with `ON CONFLICT DO NOTHING` makes a second insert of the same certificate a no-op.
 
 pub mod due;
+mod list;
+
+pub use list::{CertificateFilter, CertificatePage, list};
 
 use std::collections::HashMap;
 

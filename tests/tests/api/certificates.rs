@@ -72,12 +72,17 @@ fn template_input(courses: &[&str], validity: Option<i32>) -> Value {
     })
 }
 
-async fn template(app: &TestApp, admin: &str, courses: &[&str], validity: Option<i32>) -> String {
+pub(crate) async fn template(
+    app: &TestApp,
+    admin: &str,
+    courses: &[&str],
+    validity: Option<i32>,
+) -> String {
     let response = try_template(app, admin, template_input(courses, validity)).await;
     id_of(&response, "createCertificateTemplate")
 }
 
-async fn enroll(app: &TestApp, token: &str, course: &str) {
+pub(crate) async fn enroll(app: &TestApp, token: &str, course: &str) {
     app.ok(
         "mutation($c: ID!) { enroll(courseId: $c) { id } }",
         json!({ "c": course }),
@@ -86,7 +91,7 @@ async fn enroll(app: &TestApp, token: &str, course: &str) {
     .await;
 }
 
-async fn complete(app: &TestApp, token: &str, lesson: &str) -> Value {
+pub(crate) async fn complete(app: &TestApp, token: &str, lesson: &str) -> Value {
     app.gql(
         "mutation($l: ID!) { completeLesson(lessonId: $l) { status } }",
         json!({ "l": lesson }),

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod assessments;
+mod certificate_admin;
 mod certificates;
 mod courses;
 mod demo;
