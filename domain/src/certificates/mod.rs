@@ -21,7 +21,9 @@
 //! with at least its minimum percent), and holds no valid certificate of it. A renewal (after
 //! expiry, or after revocation) needs fresh evidence: at least one criterion met after the
 //! previous certificate ended. Otherwise any later course completion would silently renew an
-//! expired certificate, and a validity period would mean nothing. [`issue_due`] gathers the
+//! expired certificate, and a validity period would mean nothing. The exception is a
+//! certificate revoked because its signing key was compromised, which was not the holder's
+//! doing: it is re-issued on the old evidence, with the old expiry. [`issue_due`] gathers the
 //! facts in a fixed handful of statements; the pure function [`due::due`] decides, and is
 //! tested case by case.
 //!
@@ -1001,6 +1003,7 @@ pub async fn revoke_signed_by(
         .order_by_asc(certificate::Column::Id)
         .all(&txn)
         .await?;
+    // Ordered by holder above, so each holder once.
     let mut holders: Vec<Uuid> = signed.iter().map(|c| c.user_id).collect();
     holders.dedup();
     crate::db::lock_users(&txn, holders.iter().copied()).await?;
@@ -1018,7 +1021,10 @@ pub async fn revoke_signed_by(
     }
     let mut reissued = 0_u64;
     for holder in &holders {
-        reissued += issue_due(&txn, issuer, *holder, now).await?.len() as u64;
+        // A holder whose criteria no longer hold (moved to a unit the template is not for, say)
+        // gets nothing; `due` decides, as for any issuance.
+        let issued = issue_due(&txn, issuer, *holder, now).await?;
+        reissued += u64::try_from(issued.len()).unwrap_or(u64::MAX);
     }
     audit::record(
         &txn,
