@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `create-admin`, `export-schema`,
-//! `seed-scale`, `generate-issuer-key`, `verify-credential`.
+//! `seed-scale`, `generate-issuer-key`, `verify-credential`, `revoke-key`.
 
 use std::{
     io::{BufRead as _, IsTerminal as _, Read as _},
@@ -9,7 +9,7 @@ use std::{
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use govskills_domain::{
-    accounts,
+    accounts, certificates,
     credentials::{self, IssuerSource},
     demo, org, scale,
     types::Name,
@@ -84,6 +84,17 @@ pub enum Command {
         #[arg(long)]
         jwks: String,
     },
+    /// Revoke every still-valid certificate signed by a compromised issuer key, and re-issue
+    /// under the configured (new) key each one whose holder still meets its criteria; audited.
+    /// Rotate first: the configured key must be the newest one, and not KID.
+    RevokeKey {
+        /// The compromised key's id (`kid`), as `/.well-known/jwks.json` and the credentials'
+        /// JWS headers name it.
+        kid: String,
+        /// Why, for the record and for the certificates' revocation reason.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Default, Args)]
@@ -115,6 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::SeedScale { staff, name, seed } => seed_scale(&config, staff, name, seed).await,
         Command::VerifyCredential { file, jwks } => verify_credential(&file, &jwks).await,
+        Command::RevokeKey { kid, reason } => revoke_key(&config, &kid, &reason).await,
         Command::GenerateIssuerKey => {
             let key = credentials::IssuerKey::generate()?;
             print!("{}", key.to_pkcs8_pem()?);
@@ -299,6 +311,35 @@ async fn seed_scale(
         "HR officer for it: {} (password: {})",
         generated.hr_email,
         scale::PASSWORD
+    );
+    Ok(())
+}
+
+/// `revoke-key`: revokes what a compromised key signed and re-issues under the configured key,
+/// loaded as `serve` and `seed-scale` load it (which records it, and retires the keys before
+/// it).
+async fn revoke_key(config: &Config, kid: &str, reason: &str) -> anyhow::Result<()> {
+    config.validate()?;
+    let db = connect_database(config).await?;
+    // Where a Job migrates (every replica in compose and Kubernetes), the operator's shell does
+    // not either: the schema is the Job's business.
+    if !config.skip_migrations {
+        migrate(&db).await?;
+    }
+    let issuer = IssuerSource::new(config.configured_issuer_key()?, &config.public_url());
+    let done = certificates::revoke_signed_by(
+        &db,
+        certificates::KeyRevoker::Operator,
+        kid,
+        reason,
+        &issuer,
+    )
+    .await
+    .map_err(anyhow::Error::new)
+    .with_context(|| format!("failed to revoke the certificates of key {kid}"))?;
+    println!(
+        "Revoked {} certificate(s) signed by key {}; re-issued {} under key {}.",
+        done.revoked, done.kid, done.reissued, done.current_kid
     );
     Ok(())
 }

@@ -21,23 +21,26 @@ pub enum Target {
     Attempt(Uuid),
     CertificateTemplate(Uuid),
     Certificate(Uuid),
+    /// One of the issuer's signing keys, named by `kid` in the details (a key has no UUID).
+    IssuerKey,
 }
 
 impl Target {
-    fn parts(self) -> (&'static str, Uuid) {
+    fn parts(self) -> (&'static str, Option<Uuid>) {
         match self {
-            Self::User(id) => ("user", id),
-            Self::OrgUnit(id) => ("org_unit", id),
-            Self::Framework(id) => ("competence_framework", id),
-            Self::Competence(id) => ("competence", id),
-            Self::JobRole(id) => ("job_role", id),
-            Self::Course(id) => ("course", id),
-            Self::Enrollment(id) => ("enrollment", id),
-            Self::Question(id) => ("question", id),
-            Self::Assessment(id) => ("assessment", id),
-            Self::Attempt(id) => ("attempt", id),
-            Self::CertificateTemplate(id) => ("certificate_template", id),
-            Self::Certificate(id) => ("certificate", id),
+            Self::User(id) => ("user", Some(id)),
+            Self::OrgUnit(id) => ("org_unit", Some(id)),
+            Self::Framework(id) => ("competence_framework", Some(id)),
+            Self::Competence(id) => ("competence", Some(id)),
+            Self::JobRole(id) => ("job_role", Some(id)),
+            Self::Course(id) => ("course", Some(id)),
+            Self::Enrollment(id) => ("enrollment", Some(id)),
+            Self::Question(id) => ("question", Some(id)),
+            Self::Assessment(id) => ("assessment", Some(id)),
+            Self::Attempt(id) => ("attempt", Some(id)),
+            Self::CertificateTemplate(id) => ("certificate_template", Some(id)),
+            Self::Certificate(id) => ("certificate", Some(id)),
+            Self::IssuerKey => ("issuer_key", None),
         }
     }
 }
@@ -56,7 +59,7 @@ pub async fn record(
         actor_id: Set(actor),
         action: Set(action.to_owned()),
         target_type: Set(target_type.to_owned()),
-        target_id: Set(Some(target_id)),
+        target_id: Set(target_id),
         details: Set(details),
         created_at: Set(Utc::now()),
     }

@@ -356,6 +356,7 @@ pub async fn generate(
                 certificate.revoked_at = Some(issued_at + Duration::days(1));
                 certificate.revoked_reason = Some("generated".to_owned());
                 certificate.revoked_by = Some(hr_id);
+                certificate.revocation_kind = Some(certificate::RevocationKind::Withdrawn);
             }
             certificates.push(certificate::ActiveModel::from(certificate));
         } else if ai_staff && rng.random_bool(0.5) {

@@ -13,6 +13,7 @@ mod m20261127_000006_certificates;
 mod m20261127_000007_competence_levels;
 mod m20261201_000008_certificate_holder_name;
 mod m20261201_000009_course_search_text;
+mod m20261201_000010_certificate_signing_kid;
 
 /// Every migration of GovSkills, in order.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_competence_levels::Migration),
             Box::new(m20261201_000008_certificate_holder_name::Migration),
             Box::new(m20261201_000009_course_search_text::Migration),
+            Box::new(m20261201_000010_certificate_signing_kid::Migration),
         ]
     }
 }

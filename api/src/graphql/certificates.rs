@@ -1,6 +1,6 @@
 //! Certificates: templates (`createCertificateTemplate`), the learner's own certificates
-//! (`myCertificates`), revocation (`revokeCertificate`) and public verification
-//! (`verifyCertificate`).
+//! (`myCertificates`), revocation (`revokeCertificate`, and `revokeCertificatesSignedBy` for a
+//! compromised signing key) and public verification (`verifyCertificate`).
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -372,6 +372,35 @@ pub struct CreateCertificateTemplateInput {
     pub alignments: Vec<CertificateAlignmentInput>,
 }
 
+/// What revoking the certificates of a compromised signing key did.
+pub struct KeyRevocation(certificates::KeyRevocation);
+
+/// What revoking the certificates of a compromised signing key did.
+#[Object]
+impl KeyRevocation {
+    /// The compromised key's id, as given.
+    async fn kid(&self) -> &str {
+        &self.0.kid
+    }
+
+    /// The current signing key's id, which signed the re-issued certificates.
+    async fn current_kid(&self) -> &str {
+        &self.0.current_kid
+    }
+
+    /// How many certificates were revoked: those the key signed that were still valid (expired
+    /// and already revoked ones are left as they were).
+    async fn revoked(&self) -> u64 {
+        self.0.revoked
+    }
+
+    /// How many certificates were issued in their place under the current key, to holders who
+    /// still meet the criteria; they keep the expiry of the certificate they replace.
+    async fn reissued(&self) -> u64 {
+        self.0.reissued
+    }
+}
+
 #[derive(Default)]
 pub struct CertificateQuery;
 
@@ -540,6 +569,37 @@ impl CertificateMutation {
         let certificate_id = parse_id(&certificate_id, "certificateId")?;
         Ok(Certificate(
             certificates::revoke(&services(ctx)?.db, actor, certificate_id, &reason).await?,
+        ))
+    }
+
+    /// Revokes every still-valid certificate whose credential was signed with a compromised
+    /// issuer key, and re-issues under the current key each one whose holder still meets its
+    /// criteria (no fresh evidence needed: a compromised key is not the holder's fault).
+    /// Platform `ADMIN` only (`FORBIDDEN` for anyone else). Rotate the key first: the current
+    /// signing key is refused (`CONFLICT` on `kid`). All or nothing; audited.
+    async fn revoke_certificates_signed_by(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The compromised key's id (`kid`), as `/.well-known/jwks.json` and the credentials' JWS headers name it; a key the issuer never had is `NOT_FOUND`."
+        )]
+        kid: String,
+        #[graphql(
+            desc = "Why, for the record and as each certificate's revocation reason: 1 to 1000 characters after trimming."
+        )]
+        reason: String,
+    ) -> ApiResult<KeyRevocation> {
+        let actor = actor(ctx)?;
+        let services = services(ctx)?;
+        Ok(KeyRevocation(
+            certificates::revoke_signed_by(
+                &services.db,
+                certificates::KeyRevoker::Admin(actor),
+                &kid,
+                &reason,
+                &services.issuer,
+            )
+            .await?,
         ))
     }
 }

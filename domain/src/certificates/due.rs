@@ -10,11 +10,19 @@
 //! - and, for a renewal (after expiry or revocation), at least one criterion was met after the
 //!   previous certificate ended. Otherwise any later event would silently renew an expired
 //!   certificate on old evidence, and a validity period would mean nothing.
+//!
+//! One exception: a certificate revoked because the key that signed it was compromised
+//! ([`RevocationKind::KeyCompromise`]) was not the holder's fault, so it is re-issued on the
+//! evidence it was issued for, without fresh evidence ([`Due::Reissue`]). The re-issue keeps the
+//! revoked certificate's expiry: a new signature is not a new validity period. Once that expiry
+//! has passed, the ordinary renewal rule applies again.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
+
+use crate::entities::certificate::RevocationKind;
 
 /// What a person has done that a criterion can name.
 #[derive(Clone, Debug, Default)]
@@ -53,6 +61,8 @@ pub struct Held {
     pub sequence: i32,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Why it was revoked, if it was.
+    pub revocation_kind: Option<RevocationKind>,
 }
 
 impl Held {
@@ -61,6 +71,14 @@ impl Held {
         self.revoked_at
             .or(self.expires_at.filter(|expires_at| *expires_at <= now))
     }
+
+    /// Whether it was revoked through no fault of the holder and would still be valid at `now`
+    /// had it not been: then it is re-issued without fresh evidence.
+    fn reissuable(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_some()
+            && self.revocation_kind == Some(RevocationKind::KeyCompromise)
+            && self.expires_at.is_none_or(|expires_at| expires_at > now)
+    }
 }
 
 /// The rule's answer for one template.
@@ -68,6 +86,12 @@ impl Held {
 pub enum Due {
     /// Issue the certificate with this sequence number (1 for the first, one more per renewal).
     Issue { sequence: i32 },
+    /// Re-issue a certificate revoked through no fault of the holder (its key was compromised)
+    /// with this sequence number, expiring when the revoked one would have.
+    Reissue {
+        sequence: i32,
+        expires_at: Option<DateTime<Utc>>,
+    },
     /// The template is for another unit's staff.
     NotForHolder,
     /// A criterion is not met (or the template names none).
@@ -94,10 +118,15 @@ pub fn due(criteria: &Criteria, evidence: &Evidence, held: &[Held], now: DateTim
     };
     match previous.ended(now) {
         None => Due::StillValid,
-        Some(ended) if met_at <= ended => Due::NoFreshEvidence,
-        Some(_) => Due::Issue {
+        // Fresh evidence earns a full validity period, whatever ended the previous one.
+        Some(ended) if met_at > ended => Due::Issue {
             sequence: previous.sequence + 1,
         },
+        Some(_) if previous.reissuable(now) => Due::Reissue {
+            sequence: previous.sequence + 1,
+            expires_at: previous.expires_at,
+        },
+        Some(_) => Due::NoFreshEvidence,
     }
 }
 
@@ -157,6 +186,9 @@ mod tests {
         passed: &'static [(u128, f64, i64)],
         /// Held certificates: (sequence, expires on day, revoked on day).
         held: &'static [(i32, Option<i64>, Option<i64>)],
+        /// The sequences of the held certificates revoked because their key was compromised
+        /// (any other revoked one was withdrawn by an administrator).
+        compromised: &'static [i32],
         expected: Due,
     }
 
@@ -183,6 +215,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 90)],
                 passed: &[],
                 held: &[],
+                compromised: &[],
                 expected: Due::Issue { sequence: 1 },
             },
             Case {
@@ -191,6 +224,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 90)],
                 passed: &[],
                 held: &[],
+                compromised: &[],
                 expected: Due::NotMet,
             },
             Case {
@@ -199,6 +233,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 90), (COURSE_B, 95)],
                 passed: &[],
                 held: &[],
+                compromised: &[],
                 expected: Due::Issue { sequence: 1 },
             },
             Case {
@@ -211,6 +246,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 90)],
                 passed: &[],
                 held: &[],
+                compromised: &[],
                 expected: Due::NotMet,
             },
             Case {
@@ -219,6 +255,7 @@ mod tests {
                 courses_done: &[],
                 passed: &[(TEST, 90.0, 90)],
                 held: &[],
+                compromised: &[],
                 expected: Due::Issue { sequence: 1 },
             },
             Case {
@@ -227,6 +264,7 @@ mod tests {
                 courses_done: &[],
                 passed: &[(TEST, 79.9, 90)],
                 held: &[],
+                compromised: &[],
                 expected: Due::NotMet,
             },
             Case {
@@ -235,6 +273,7 @@ mod tests {
                 courses_done: &[],
                 passed: &[(TEST, 80.0, 90)],
                 held: &[],
+                compromised: &[],
                 expected: Due::Issue { sequence: 1 },
             },
             Case {
@@ -243,6 +282,7 @@ mod tests {
                 courses_done: &[],
                 passed: &[(TEST + 1, 100.0, 90)],
                 held: &[],
+                compromised: &[],
                 expected: Due::NotMet,
             },
             Case {
@@ -251,6 +291,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 90)],
                 passed: &[(TEST, 100.0, 90)],
                 held: &[],
+                compromised: &[],
                 expected: Due::NotMet,
             },
             Case {
@@ -259,6 +300,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 99)],
                 passed: &[],
                 held: &[(1, Some(NOW + 300), None)],
+                compromised: &[],
                 expected: Due::StillValid,
             },
             Case {
@@ -267,6 +309,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 99)],
                 passed: &[],
                 held: &[(1, None, None)],
+                compromised: &[],
                 expected: Due::StillValid,
             },
             Case {
@@ -275,6 +318,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 95)],
                 passed: &[],
                 held: &[(1, Some(90), None)],
+                compromised: &[],
                 expected: Due::Issue { sequence: 2 },
             },
             Case {
@@ -283,6 +327,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 50)],
                 passed: &[],
                 held: &[(1, Some(90), None)],
+                compromised: &[],
                 expected: Due::NoFreshEvidence,
             },
             Case {
@@ -291,6 +336,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 90)],
                 passed: &[],
                 held: &[(1, Some(90), None)],
+                compromised: &[],
                 expected: Due::NoFreshEvidence,
             },
             Case {
@@ -299,6 +345,7 @@ mod tests {
                 courses_done: &[],
                 passed: &[(TEST, 75.0, 60), (TEST, 85.0, 95)],
                 held: &[(1, None, Some(90))],
+                compromised: &[],
                 expected: Due::Issue { sequence: 2 },
             },
             Case {
@@ -307,6 +354,7 @@ mod tests {
                 courses_done: &[],
                 passed: &[(TEST, 85.0, 60)],
                 held: &[(1, None, Some(90))],
+                compromised: &[],
                 expected: Due::NoFreshEvidence,
             },
             Case {
@@ -315,6 +363,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 95)],
                 passed: &[],
                 held: &[(1, Some(NOW + 300), Some(90))],
+                compromised: &[],
                 expected: Due::Issue { sequence: 2 },
             },
             Case {
@@ -323,6 +372,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 10), (COURSE_B, 95)],
                 passed: &[],
                 held: &[(1, Some(90), None)],
+                compromised: &[],
                 expected: Due::Issue { sequence: 2 },
             },
             Case {
@@ -331,6 +381,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 95)],
                 passed: &[],
                 held: &[(2, Some(90), None), (1, Some(40), None)],
+                compromised: &[],
                 expected: Due::Issue { sequence: 3 },
             },
             Case {
@@ -342,6 +393,7 @@ mod tests {
                 courses_done: &[(COURSE_A, 90)],
                 passed: &[],
                 held: &[],
+                compromised: &[],
                 expected: Due::Issue { sequence: 1 },
             },
             Case {
@@ -353,7 +405,68 @@ mod tests {
                 courses_done: &[(COURSE_A, 90)],
                 passed: &[],
                 held: &[],
+                compromised: &[],
                 expected: Due::NotForHolder,
+            },
+            Case {
+                name: "a key compromise is not the holder's fault: re-issued without fresh evidence, same expiry",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 50)],
+                passed: &[],
+                held: &[(1, Some(NOW + 300), Some(NOW))],
+                compromised: &[1],
+                expected: Due::Reissue {
+                    sequence: 2,
+                    expires_at: Some(day(NOW + 300)),
+                },
+            },
+            Case {
+                name: "a certificate without expiry is re-issued without expiry after a key compromise",
+                criteria: assessment(70.0),
+                courses_done: &[],
+                passed: &[(TEST, 85.0, 60)],
+                held: &[(1, None, Some(90))],
+                compromised: &[1],
+                expected: Due::Reissue {
+                    sequence: 2,
+                    expires_at: None,
+                },
+            },
+            Case {
+                name: "no re-issue after a key compromise once the revoked certificate would have expired",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 50)],
+                passed: &[],
+                held: &[(1, Some(95), Some(90))],
+                compromised: &[1],
+                expected: Due::NoFreshEvidence,
+            },
+            Case {
+                name: "fresh evidence after a key compromise earns a full renewal",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, Some(NOW + 300), Some(90))],
+                compromised: &[1],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "criteria that no longer hold are not re-issued after a key compromise",
+                criteria: courses(&[COURSE_A, COURSE_B]),
+                courses_done: &[(COURSE_A, 50)],
+                passed: &[],
+                held: &[(1, None, Some(90))],
+                compromised: &[1],
+                expected: Due::NotMet,
+            },
+            Case {
+                name: "a re-issued certificate that is valid is held: nothing more",
+                criteria: courses(&[COURSE_A]),
+                courses_done: &[(COURSE_A, 50)],
+                passed: &[],
+                held: &[(1, None, Some(90)), (2, None, None)],
+                compromised: &[1],
+                expected: Due::StillValid,
             },
         ];
         for case in cases {
@@ -381,6 +494,13 @@ mod tests {
                     sequence,
                     expires_at: expires.map(day),
                     revoked_at: revoked.map(day),
+                    revocation_kind: revoked.map(|_| {
+                        if case.compromised.contains(&sequence) {
+                            RevocationKind::KeyCompromise
+                        } else {
+                            RevocationKind::Withdrawn
+                        }
+                    }),
                 })
                 .collect();
             assert_eq!(

@@ -9,6 +9,9 @@
 //!   is due, so a certificate exists exactly when its criteria are met.
 //! - An `ADMIN` covering the holder's unit revokes, with a reason. Another authority's
 //!   administrator is refused as they are for the holder's account (`Forbidden`).
+//! - A platform `ADMIN`, or the operator's command line, revokes every certificate a
+//!   compromised signing key signed ([`revoke_signed_by`]); those whose criteria still hold are
+//!   re-issued under the current key at once.
 //! - Anyone verifies a code; the answer names only the holder (by the name the certificate was
 //!   issued to, which a later rename does not change), the certificate, its issuer and dates,
 //!   and the status.
@@ -18,7 +21,9 @@
 //! with at least its minimum percent), and holds no valid certificate of it. A renewal (after
 //! expiry, or after revocation) needs fresh evidence: at least one criterion met after the
 //! previous certificate ended. Otherwise any later course completion would silently renew an
-//! expired certificate, and a validity period would mean nothing. [`issue_due`] gathers the
+//! expired certificate, and a validity period would mean nothing. The exception is a
+//! certificate revoked because its signing key was compromised, which was not the holder's
+//! doing: it is re-issued on the old evidence, with the old expiry. [`issue_due`] gathers the
 //! facts in a fixed handful of statements; the pure function [`due::due`] decides, and is
 //! tested case by case.
 //!
@@ -47,18 +52,19 @@ use serde_json::json;
 use uuid::Uuid;
 
 use self::due::{Criteria, Due, Evidence, Held, PassedAttempt};
+pub use crate::entities::certificate::RevocationKind;
 use crate::{
     Error, Result,
     audit::{self, Target},
     auth::Actor,
     courses,
-    credentials::{Alignment, Badge, Issuer, VerificationCode},
+    credentials::{Alignment, Badge, Issuer, IssuerSource, VerificationCode},
     entities::{
         assessment, attempt, certificate, certificate_template, certificate_template_assessment,
         certificate_template_competence, certificate_template_course, competence,
         competence_framework,
         enrollment::{self, EnrollmentStatus},
-        user,
+        issuer_key, user,
     },
     org,
     types::{Name, Role},
@@ -524,18 +530,33 @@ pub async fn issue_due(
                 sequence: c.sequence,
                 expires_at: c.expires_at,
                 revoked_at: c.revoked_at,
+                revocation_kind: c.revocation_kind,
             })
             .collect();
-        let Due::Issue { sequence } = due::due(criteria, &facts.evidence, &held, now) else {
-            continue;
+        let (sequence, expiry) = match due::due(criteria, &facts.evidence, &held, now) {
+            Due::Issue { sequence } => (sequence, Expiry::Template),
+            Due::Reissue {
+                sequence,
+                expires_at,
+            } => (sequence, Expiry::At(expires_at)),
+            Due::NotForHolder | Due::NotMet | Due::StillValid | Due::NoFreshEvidence => continue,
         };
         if let Some(certificate) =
-            issue(txn, issuer, &facts.holder, template, sequence, now).await?
+            issue(txn, issuer, &facts.holder, template, sequence, expiry, now).await?
         {
             issued.push(certificate);
         }
     }
     Ok(issued)
+}
+
+/// When a new certificate expires.
+#[derive(Clone, Copy, Debug)]
+enum Expiry {
+    /// The template's validity period from the issue date: a first issuance or a renewal.
+    Template,
+    /// Then (`None`: never): a re-issue keeps the expiry of the certificate it replaces.
+    At(Option<DateTime<Utc>>),
 }
 
 /// A certificate of `template` for `holder`, issued at `now` (to the second) with a fresh code,
@@ -550,15 +571,42 @@ pub fn sign(
     sequence: i32,
     now: DateTime<Utc>,
 ) -> Result<certificate::Model> {
+    sign_until(
+        issuer,
+        holder,
+        template,
+        criteria,
+        alignments,
+        sequence,
+        now,
+        Expiry::Template,
+    )
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "sign's arguments and the expiry; a struct would only rename them"
+)]
+fn sign_until(
+    issuer: &Issuer,
+    holder: &user::Model,
+    template: &certificate_template::Model,
+    criteria: String,
+    alignments: Vec<Alignment>,
+    sequence: i32,
+    now: DateTime<Utc>,
+    expiry: Expiry,
+) -> Result<certificate::Model> {
     let code = VerificationCode::generate()?;
     let issued_at = now.trunc_subsecs(0);
-    let expires_at = match template.validity_months {
-        Some(months) => Some(
+    let expires_at = match (expiry, template.validity_months) {
+        (Expiry::At(at), _) => at,
+        (Expiry::Template, Some(months)) => Some(
             issued_at
                 .checked_add_months(Months::new(u32::try_from(months).unwrap_or(0)))
                 .ok_or_else(|| Error::Internal(anyhow::anyhow!("expiry out of range")))?,
         ),
-        None => None,
+        (Expiry::Template, None) => None,
     };
     let badge = Badge {
         id: issuer.credential_url(&code),
@@ -585,6 +633,9 @@ pub fn sign(
         revoked_at: None,
         revoked_reason: None,
         revoked_by: None,
+        revocation_kind: None,
+        // The key that signs the credential below, whose `kid` its JWS header names.
+        signing_kid: issuer.key().kid().to_owned(),
         credential: badge.sign(issuer.key()),
     })
 }
@@ -596,9 +647,10 @@ async fn issue(
     holder: &user::Model,
     template: &certificate_template::Model,
     sequence: i32,
+    expiry: Expiry,
     now: DateTime<Utc>,
 ) -> Result<Option<certificate::Model>> {
-    let model = sign(
+    let model = sign_until(
         issuer,
         holder,
         template,
@@ -606,6 +658,7 @@ async fn issue(
         alignments_of(txn, template.id).await?,
         sequence,
         now,
+        expiry,
     )?;
     let inserted = certificate::Entity::insert(certificate::ActiveModel::from(model.clone()))
         .on_conflict(
@@ -632,6 +685,8 @@ async fn issue(
             "userId": holder.id,
             "sequence": sequence,
             "expiresAt": model.expires_at,
+            "reissue": matches!(expiry, Expiry::At(_)),
+            "signingKid": model.signing_kid,
         }),
     )
     .await?;
@@ -725,19 +780,7 @@ pub async fn revoke(
     reason: &str,
 ) -> Result<certificate::Model> {
     actor.require_role(Role::Admin)?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(Error::invalid(
-            "reason",
-            "say why the certificate is revoked",
-        ));
-    }
-    if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(Error::invalid(
-            "reason",
-            format!("reason must be at most {MAX_REASON_CHARS} characters"),
-        ));
-    }
+    let reason = parse_reason(reason)?;
     let certificate = certificate::Entity::find_by_id(certificate_id)
         .one(db)
         .await?
@@ -751,41 +794,268 @@ pub async fn revoke(
     // Microseconds, what both engines store, so the model returned below is the row as read.
     let now = Utc::now().trunc_subsecs(6);
     let txn = crate::db::begin(db).await?;
-    // Conditional, so an earlier revocation, or two at once, record one.
-    let updated = certificate::Entity::update_many()
-        .col_expr(certificate::Column::RevokedAt, Expr::value(Some(now)))
-        .col_expr(
-            certificate::Column::RevokedReason,
-            Expr::value(Some(reason.to_owned())),
-        )
-        .col_expr(
-            certificate::Column::RevokedBy,
-            Expr::value(Some(actor.id())),
-        )
-        .filter(certificate::Column::Id.eq(certificate.id))
-        .filter(certificate::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
+    let revocation = Revocation {
+        by: Some(actor.id()),
+        reason,
+        kind: RevocationKind::Withdrawn,
+        at: now,
+    };
+    if !revocation.apply(&txn, &certificate).await? {
         return Err(Error::Conflict {
             field: "certificateId",
             message: "the certificate is already revoked".into(),
         });
     }
-    audit::record(
-        &txn,
-        Some(actor.id()),
-        "certificate.revoked",
-        Target::Certificate(certificate.id),
-        json!({ "userId": certificate.user_id, "templateId": certificate.template_id, "reason": reason }),
-    )
-    .await?;
     txn.commit().await?;
     Ok(certificate::Model {
         revoked_at: Some(now),
-        revoked_reason: Some(reason.to_owned()),
+        revoked_reason: Some(revocation.reason.to_owned()),
         revoked_by: Some(actor.id()),
+        revocation_kind: Some(revocation.kind),
         ..certificate
+    })
+}
+
+/// A revocation reason: trimmed, 1 to [`MAX_REASON_CHARS`] characters (field `reason`).
+fn parse_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid(
+            "reason",
+            "say why the certificate is revoked",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(Error::invalid(
+            "reason",
+            format!("reason must be at most {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(reason)
+}
+
+/// One revocation, as both paths ([`revoke`] and [`revoke_signed_by`]) write it.
+struct Revocation<'a> {
+    /// Who revoked (`None`: the operator's command line).
+    by: Option<Uuid>,
+    reason: &'a str,
+    kind: RevocationKind,
+    at: DateTime<Utc>,
+}
+
+impl Revocation<'_> {
+    /// Revokes `certificate` inside `txn` and records `certificate.revoked`; `false` (and
+    /// nothing written) if it was revoked already. The `UPDATE` is conditional, so an earlier
+    /// revocation, or two at once, record one.
+    async fn apply(
+        &self,
+        txn: &impl ConnectionTrait,
+        certificate: &certificate::Model,
+    ) -> Result<bool> {
+        let updated = certificate::Entity::update_many()
+            .col_expr(certificate::Column::RevokedAt, Expr::value(Some(self.at)))
+            .col_expr(
+                certificate::Column::RevokedReason,
+                Expr::value(Some(self.reason.to_owned())),
+            )
+            .col_expr(certificate::Column::RevokedBy, Expr::value(self.by))
+            .col_expr(
+                certificate::Column::RevocationKind,
+                Expr::value(Some(self.kind)),
+            )
+            .filter(certificate::Column::Id.eq(certificate.id))
+            .filter(certificate::Column::RevokedAt.is_null())
+            .exec(txn)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Ok(false);
+        }
+        let kind = match self.kind {
+            RevocationKind::Withdrawn => "withdrawn",
+            RevocationKind::KeyCompromise => "keyCompromise",
+        };
+        audit::record(
+            txn,
+            self.by,
+            "certificate.revoked",
+            Target::Certificate(certificate.id),
+            json!({
+                "userId": certificate.user_id,
+                "templateId": certificate.template_id,
+                "reason": self.reason,
+                "kind": kind,
+            }),
+        )
+        .await?;
+        Ok(true)
+    }
+}
+
+/// Who revokes the certificates of a key: a signed-in platform administrator, or the operator
+/// at the command line (`govskills revoke-key`), who has the database and the configuration
+/// and so needs no account.
+#[derive(Clone, Copy, Debug)]
+pub enum KeyRevoker<'a> {
+    Admin(&'a Actor),
+    /// Unchecked: only the command line may pass this.
+    Operator,
+}
+
+/// What [`revoke_signed_by`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRevocation {
+    /// The compromised key.
+    pub kid: String,
+    /// The key the re-issued certificates are signed with.
+    pub current_kid: String,
+    /// Certificates revoked: those the key signed that were still valid.
+    pub revoked: u64,
+    /// Certificates issued in their place, under the current key, to holders whose criteria
+    /// still hold.
+    pub reissued: u64,
+}
+
+/// Revokes every still-valid certificate whose credential was signed with the key `kid`, for
+/// `reason`, then re-issues under the issuer's (current) key what is due to each holder again;
+/// audited as one `issuer_key.certificates_revoked` event, beside the `certificate.revoked` and
+/// `certificate.issued` events of each certificate. Expired and already revoked certificates
+/// are left as they are: they count for nothing already.
+///
+/// Refused: anyone but a platform `ADMIN` (`Forbidden`, before anything is read); an empty
+/// reason (`Invalid` on `reason`); a key the issuer never recorded (`NotFound`, "kid"); the
+/// current signing key, which would sign the re-issued certificates (`Conflict` on `kid`: rotate
+/// first); and an issuer whose own key is retired (`Conflict` on `kid`: this process has not
+/// got the new key yet, so it would re-issue under an old one). The issuer comes as its
+/// source and is loaded only after the authorisation check, since loading it may write
+/// (`Issuer::load` records the configured key).
+///
+/// The certificates are found by `certificates.signing_kid` (indexed), written at issuance
+/// from the key that signs the credential and filled for older rows from each credential's JWS
+/// header by migration 10. Reading every credential's header here instead would need no
+/// column, but would decode every certificate ever issued while the transaction holds its
+/// locks, and would put a second reader of the credential format into the service.
+///
+/// One transaction for the whole key: either every certificate is revoked and every re-issue
+/// made, with the audit events, or nothing is; a failure never leaves a holder revoked and not
+/// re-issued, nor the counts of the audit event wrong. The holders' `users` rows are locked
+/// first (as [`issue_due`] locks them), so issuance for them waits until the key's certificates
+/// are settled. A key signs one organisation's certificates, and this is an emergency run
+/// rarely: holding the write lock for it (SQLite) is the price of all-or-nothing. Running it
+/// again is safe: it finds only what is still valid, e.g. certificates a replica that still ran
+/// with the old key issued meanwhile.
+#[tracing::instrument(skip(db, by, reason, issuer))]
+pub async fn revoke_signed_by(
+    db: &DatabaseConnection,
+    by: KeyRevoker<'_>,
+    kid: &str,
+    reason: &str,
+    issuer: &IssuerSource,
+) -> Result<KeyRevocation> {
+    let actor_id = match by {
+        KeyRevoker::Admin(actor) => {
+            if !actor.is_platform(Role::Admin) {
+                return Err(Error::forbidden(
+                    "only a platform administrator can revoke the certificates of a signing key",
+                ));
+            }
+            Some(actor.id())
+        }
+        KeyRevoker::Operator => None,
+    };
+    let reason = parse_reason(reason)?;
+    let kid = kid.trim();
+    let issuer = issuer.get(db).await?;
+    let current_kid = issuer.key().kid();
+    let now = Utc::now().trunc_subsecs(6);
+    let txn = crate::db::begin(db).await?;
+    let keys = issuer_key::Entity::find()
+        .filter(issuer_key::Column::Kid.is_in([kid, current_kid]))
+        .all(&txn)
+        .await?;
+    if !keys.iter().any(|key| key.kid == kid) {
+        return Err(Error::NotFound("kid"));
+    }
+    if kid == current_kid {
+        return Err(Error::Conflict {
+            field: "kid",
+            message: format!(
+                "{kid} is the current signing key: rotate to a new key first, then revoke what {kid} signed"
+            ),
+        });
+    }
+    if !keys
+        .iter()
+        .any(|key| key.kid == current_kid && key.retired_at.is_none())
+    {
+        return Err(Error::Conflict {
+            field: "kid",
+            message: format!(
+                "this server signs with the retired key {current_kid}: run this where the newest key is configured"
+            ),
+        });
+    }
+    let signed = certificate::Entity::find()
+        .filter(certificate::Column::SigningKid.eq(kid))
+        .filter(certificate::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(certificate::Column::ExpiresAt.is_null())
+                .add(certificate::Column::ExpiresAt.gt(now)),
+        )
+        .order_by_asc(certificate::Column::UserId)
+        .order_by_asc(certificate::Column::Id)
+        .all(&txn)
+        .await?;
+    // Ordered by holder above, so each holder once.
+    let mut holders: Vec<Uuid> = signed.iter().map(|c| c.user_id).collect();
+    holders.dedup();
+    crate::db::lock_users(&txn, holders.iter().copied()).await?;
+    let revocation = Revocation {
+        by: actor_id,
+        reason,
+        kind: RevocationKind::KeyCompromise,
+        at: now,
+    };
+    let mut revoked = 0_u64;
+    for certificate in &signed {
+        if revocation.apply(&txn, certificate).await? {
+            revoked += 1;
+        }
+    }
+    let mut reissued = 0_u64;
+    for holder in &holders {
+        // A holder whose criteria no longer hold (moved to a unit the template is not for, say)
+        // gets nothing; `due` decides, as for any issuance.
+        let issued = issue_due(&txn, issuer, *holder, now).await?;
+        reissued += u64::try_from(issued.len()).unwrap_or(u64::MAX);
+    }
+    audit::record(
+        &txn,
+        actor_id,
+        "issuer_key.certificates_revoked",
+        Target::IssuerKey,
+        json!({
+            "kid": kid,
+            "currentKid": current_kid,
+            "reason": reason,
+            "revoked": revoked,
+            "reissued": reissued,
+            "byOperator": actor_id.is_none(),
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::warn!(
+        kid,
+        revoked,
+        reissued,
+        "certificates of a compromised key revoked"
+    );
+    Ok(KeyRevocation {
+        kid: kid.to_owned(),
+        current_kid: current_kid.to_owned(),
+        revoked,
+        reissued,
     })
 }
 

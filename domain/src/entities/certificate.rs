@@ -1,5 +1,19 @@
 use sea_orm::entity::prelude::*;
 
+/// Why a certificate was revoked, which decides whether it may be re-issued without fresh
+/// evidence (see `certificates::due`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum RevocationKind {
+    /// An administrator took it back (`revokeCertificate`): a renewal needs fresh evidence.
+    #[sea_orm(string_value = "withdrawn")]
+    Withdrawn,
+    /// The key that signed it was compromised (`revokeCertificatesSignedBy`): not the holder's
+    /// fault, so it is re-issued under the current key without fresh evidence.
+    #[sea_orm(string_value = "key_compromise")]
+    KeyCompromise,
+}
+
 /// A certificate issued to a person, with its verification code and signed credential.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "certificates")]
@@ -21,6 +35,11 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_reason: Option<String>,
     pub revoked_by: Option<Uuid>,
+    /// Why it was revoked; NULL while it is not.
+    pub revocation_kind: Option<RevocationKind>,
+    /// The `kid` of the key that signed the credential (its JWS header says the same), so the
+    /// certificates of a compromised key are found by an indexed lookup.
+    pub signing_kid: String,
     /// The signed credential (VC-JWT) as issued.
     pub credential: String,
 }

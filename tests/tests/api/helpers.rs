@@ -166,6 +166,12 @@ impl TestApp {
             .expect("demo story");
     }
 
+    /// The configuration it was started with, for running a command-line command against the
+    /// same database as an operator would.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Sends the server its shutdown signal and waits until it has stopped: in-flight requests
     /// finished, the database pool closed (so `self.db` no longer works; see
     /// [`TestApp::reconnect`]). Returns what `run_with_shutdown` returned.

@@ -12,6 +12,7 @@ mod hardening;
 mod helpers;
 mod issuer_keys;
 mod job_roles;
+mod key_compromise;
 mod learning;
 mod lookups;
 mod operations;
