@@ -465,9 +465,12 @@ pub async fn seed_certificate(db: &DatabaseConnection) -> Result<String> {
     Ok(CERTIFICATE_TITLE.to_owned())
 }
 
-/// The demo's job roles: name, whether its staff use AI systems, and the DigComp levels it
-/// requires.
-const JOB_ROLES: [(&str, bool, &[(&str, i32)]); 2] = [
+/// A demo job role: name, whether its staff use AI systems, and the DigComp levels it requires
+/// (competence code, level).
+type DemoJobRole = (&'static str, bool, &'static [(&'static str, i32)]);
+
+/// The demo's job roles.
+const JOB_ROLES: [DemoJobRole; 2] = [
     (
         "Caseworker (demo)",
         false,
