@@ -75,10 +75,10 @@ fn operations(block: &str) -> Vec<String> {
     operations
 }
 
-/// The account a walk-through signs in with: the first "sign in as `EMAIL`" in its text.
+/// The account a block runs as: the last "sign in as `EMAIL`" of its walk-through before it.
 fn account(section: &str) -> String {
     let lower = section.to_lowercase();
-    if let Some(start) = lower.find("sign in as `") {
+    if let Some(start) = lower.rfind("sign in as `") {
         let rest = &section[start + "sign in as `".len()..];
         return rest[..rest.find('`').expect("closing backtick")].to_owned();
     }
