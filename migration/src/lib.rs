@@ -36,3 +36,110 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// What the migrations' own tests share: a fresh database, and the rows a certificate needs
+/// (written as the tables stood when those migrations shipped).
+#[cfg(test)]
+mod test_support {
+    use sea_orm_migration::{prelude::*, sea_orm::DatabaseConnection};
+    use uuid::Uuid;
+
+    /// A fresh database: on the PostgreSQL server `GOVSKILLS_TEST_DATABASE_URL` names when it
+    /// is set (as the black-box tests do), else SQLite in memory.
+    pub async fn fresh_database() -> DatabaseConnection {
+        use sea_orm_migration::sea_orm::Database;
+
+        let url = match std::env::var("GOVSKILLS_TEST_DATABASE_URL") {
+            Ok(server) => {
+                let name = format!("govskills_test_{}", Uuid::now_v7().simple());
+                let admin = Database::connect(server.as_str())
+                    .await
+                    .expect("a reachable PostgreSQL server");
+                admin
+                    .execute_unprepared(&format!(r#"CREATE DATABASE "{name}""#))
+                    .await
+                    .expect("a test database");
+                admin.close().await.expect("closed");
+                let (base, _) = server.rsplit_once('/').expect("a URL ending in /DATABASE");
+                format!("{base}/{name}")
+            }
+            Err(_) => "sqlite::memory:".to_owned(),
+        };
+        Database::connect(url.as_str()).await.expect("connected")
+    }
+
+    /// An org unit, a holder named `display_name` in it, and a certificate template: (holder,
+    /// template).
+    pub async fn holder_and_template(
+        db: &impl ConnectionTrait,
+        display_name: &str,
+    ) -> (Uuid, Uuid) {
+        let now = chrono::Utc::now();
+        let (unit, user, template) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let statements = [
+            Query::insert()
+                .into_table(Alias::new("org_units"))
+                .columns(["id", "name", "path", "depth", "created_at"].map(Alias::new))
+                .values_panic([
+                    unit.into(),
+                    "Ministry".into(),
+                    format!("/{}/", unit.simple()).into(),
+                    0.into(),
+                    now.into(),
+                ])
+                .to_owned(),
+            Query::insert()
+                .into_table(Alias::new("users"))
+                .columns(
+                    [
+                        "id",
+                        "email",
+                        "display_name",
+                        "password_hash",
+                        "org_unit_id",
+                        "status",
+                        "created_at",
+                        "updated_at",
+                    ]
+                    .map(Alias::new),
+                )
+                .values_panic([
+                    user.into(),
+                    "lena@example.test".into(),
+                    display_name.into(),
+                    "x".into(),
+                    unit.into(),
+                    "active".into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .to_owned(),
+            Query::insert()
+                .into_table(Alias::new("certificate_templates"))
+                .columns(
+                    [
+                        "id",
+                        "title",
+                        "description",
+                        "issuer_name",
+                        "attests_ai_literacy",
+                        "created_at",
+                    ]
+                    .map(Alias::new),
+                )
+                .values_panic([
+                    template.into(),
+                    "AI".into(),
+                    "AI".into(),
+                    "Ministry".into(),
+                    false.into(),
+                    now.into(),
+                ])
+                .to_owned(),
+        ];
+        for statement in &statements {
+            db.execute(statement).await.expect("arranged");
+        }
+        (user, template)
+    }
+}

@@ -1187,27 +1187,9 @@ async fn a_trainer_of_another_authority_can_neither_see_nor_use_the_ministrys_ba
     let (s1, _, _, _) = question_bank(&app, &trainer).await;
     let assessment = create_assessment(&app, &trainer, json!({ "questionIds": [s1.id] })).await;
 
-    let region = app
-        .ok(
-            "mutation { createOrgUnit(input: { name: \"Region North\" }) { id } }",
-            json!({}),
-            &admin,
-        )
-        .await["createOrgUnit"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let other_id = app
-        .create_user(&admin, "trainer@north.example", &region)
-        .await;
-    app.ok(
-        "mutation($id: ID!, $unit: ID!) { setUserRoles(userId: $id, grants: [{ role: TRAINER, orgUnitId: $unit }]) { roles } }",
-        json!({ "id": other_id, "unit": region }),
-        &admin,
-    )
-    .await;
+    let region = app.create_authority(&admin, "Region North").await;
     let other = app
-        .login("trainer@north.example", "a long enough password")
+        .person_with_role(&admin, &region, "trainer@north.example", "TRAINER")
         .await;
 
     let seen = app

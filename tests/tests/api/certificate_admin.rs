@@ -132,27 +132,9 @@ async fn only_administrators_list_certificates_and_only_of_people_they_cover() {
 
     // The administrator of another authority sees none of the ministry's certificates, even
     // when naming the holder.
-    let other = app
-        .ok(
-            "mutation { createOrgUnit(input: { name: \"Other authority\" }) { id } }",
-            json!({}),
-            &admin,
-        )
-        .await["createOrgUnit"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let other_admin_id = app
-        .create_user(&admin, "other.admin@other.test", &other)
-        .await;
-    app.ok(
-        "mutation($id: ID!, $unit: ID!) { setUserRoles(userId: $id, grants: [{ role: ADMIN, orgUnitId: $unit }]) { id } }",
-        json!({ "id": other_admin_id, "unit": other }),
-        &admin,
-    )
-    .await;
+    let other = app.create_authority(&admin, "Other authority").await;
     let other_admin = app
-        .login("other.admin@other.test", "a long enough password")
+        .person_with_role(&admin, &other, "other.admin@other.test", "ADMIN")
         .await;
     for filter in [json!({}), json!({ "holderId": learner_id })] {
         let none = app

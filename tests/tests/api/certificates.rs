@@ -722,25 +722,9 @@ async fn an_administrator_of_another_authority_cannot_revoke() {
     let app = spawn_app().await;
     let (_, platform, certificate) = certified(&app, None).await;
     let id = certificate["id"].as_str().expect("id");
-    let other = app
-        .gql(
-            "mutation { createOrgUnit(input: { name: \"City of Elsewhere\" }) { id } }",
-            json!({}),
-            Some(&platform),
-        )
-        .await;
-    let other = id_of(&other, "createOrgUnit");
-    let user = app
-        .create_user(&platform, "admin@elsewhere.example", &other)
-        .await;
-    app.ok(
-        "mutation($id: ID!, $unit: ID!) { setUserRoles(userId: $id, grants: [{ role: ADMIN, orgUnitId: $unit }]) { id } }",
-        json!({ "id": user, "unit": other }),
-        &platform,
-    )
-    .await;
+    let other = app.create_authority(&platform, "City of Elsewhere").await;
     let foreign = app
-        .login("admin@elsewhere.example", "a long enough password")
+        .person_with_role(&platform, &other, "admin@elsewhere.example", "ADMIN")
         .await;
     let refused = app
         .gql(

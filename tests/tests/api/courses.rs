@@ -493,16 +493,7 @@ async fn learners_cannot_author_and_trainers_only_for_their_units() {
         ..
     } = setup().await;
     let admin = app.login(ADMIN, PASSWORD).await;
-    let region = app
-        .ok(
-            r#"mutation { createOrgUnit(input: { name: "Other authority" }) { id } }"#,
-            json!({}),
-            &admin,
-        )
-        .await["createOrgUnit"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let region = app.create_authority(&admin, "Other authority").await;
     let courses = app.count("courses").await;
 
     let refused = create_course(
@@ -774,16 +765,7 @@ async fn an_org_unit_course_stays_inside_its_subtree_and_a_platform_course_is_sh
         ..
     } = setup().await;
     let admin = app.login(ADMIN, PASSWORD).await;
-    let region = app
-        .ok(
-            r#"mutation { createOrgUnit(input: { name: "Region of Example" }) { id } }"#,
-            json!({}),
-            &admin,
-        )
-        .await["createOrgUnit"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let region = app.create_authority(&admin, "Region of Example").await;
     app.create_user(&admin, "clerk@region.example", &region)
         .await;
     let outsider = app

@@ -307,6 +307,41 @@ impl TestApp {
         .await
     }
 
+    /// A new top-level unit (another authority than the demo ministry), created by the
+    /// platform administrator `admin`; its id.
+    pub async fn create_authority(&self, admin: &str, name: &str) -> String {
+        self.ok(
+            "mutation($name: String!) { createOrgUnit(input: { name: $name }) { id } }",
+            json!({ "name": name }),
+            admin,
+        )
+        .await["createOrgUnit"]["id"]
+            .as_str()
+            .expect("an org unit id")
+            .to_owned()
+    }
+
+    /// Someone holding `role` (`ADMIN`, `HR`, `TRAINER`) at `unit`, created and granted by
+    /// `admin`, signed in: their token.
+    pub async fn person_with_role(
+        &self,
+        admin: &str,
+        unit: &str,
+        email: &str,
+        role: &str,
+    ) -> String {
+        let id = self.create_user(admin, email, unit).await;
+        self.ok(
+            "mutation($id: ID!, $role: Role!, $unit: ID!) {
+                setUserRoles(userId: $id, grants: [{ role: $role, orgUnitId: $unit }]) { id }
+            }",
+            json!({ "id": id, "role": role, "unit": unit }),
+            admin,
+        )
+        .await;
+        self.login(email, "a long enough password").await
+    }
+
     /// Counts the rows of a table, to prove that a refused request wrote nothing.
     pub async fn count(&self, table: &str) -> i64 {
         let row = self

@@ -400,16 +400,7 @@ async fn hr_assigning_outside_their_units_is_refused_and_writes_nothing() {
         user_id(&app, &learner1).await,
         user_id(&app, &learner2).await,
     );
-    let other = app
-        .ok(
-            r#"mutation { createOrgUnit(input: { name: "Other authority" }) { id } }"#,
-            json!({}),
-            &admin,
-        )
-        .await["createOrgUnit"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let other = app.create_authority(&admin, "Other authority").await;
     let outsider = app
         .create_user(&admin, "outsider@example.test", &other)
         .await;
