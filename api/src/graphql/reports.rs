@@ -1,7 +1,7 @@
 //! HR reports: `skillGapReport`, `aiLiteracyReport`, `completionReport`.
 
 use async_graphql::{
-    Context, ID, Object, OutputType,
+    Context, ID, Object, OutputType, SimpleObject,
     connection::{Connection, Edge},
 };
 use chrono::Utc;
@@ -16,7 +16,7 @@ use super::{
     context::{actor, loader, services},
     cursor,
     frameworks::{Competence, CompetenceFramework},
-    list_cost,
+    id, list_cost,
     loaders::{CompetenceLoader, CourseLoader, LoadRequired, OrgUnitLoader},
     org_units::OrgUnit,
     page_size, paged_cost, parse_after, parse_id,
@@ -248,12 +248,30 @@ async fn org_unit(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<OrgUnit> {
         .map(OrgUnit)
 }
 
+/// A person named in a report: enough to act on the row (assign them a course with
+/// `assignCourse(userIds: [id])`), and nothing more.
+#[derive(SimpleObject)]
+pub struct ReportPerson {
+    /// Their account's id.
+    pub id: ID,
+    /// Their display name.
+    pub display_name: String,
+}
+
 /// A person with a gap.
 pub struct StaffGapEntry(StaffGap);
 
 /// A person whose current levels fall short of what their job requires.
 #[Object]
 impl StaffGapEntry {
+    /// The person, to go from the row to `assignCourse`.
+    async fn user(&self) -> ReportPerson {
+        ReportPerson {
+            id: id(self.0.user_id),
+            display_name: self.0.display_name.clone(),
+        }
+    }
+
     /// Their display name (nothing else about them is shown).
     async fn display_name(&self) -> &str {
         &self.0.display_name
@@ -494,6 +512,14 @@ pub struct UncertifiedEntry(Uncertified);
 /// A person whose job uses AI systems and who holds no valid AI-literacy certificate.
 #[Object]
 impl UncertifiedEntry {
+    /// The person, to go from the row to `assignCourse`.
+    async fn user(&self) -> ReportPerson {
+        ReportPerson {
+            id: id(self.0.user_id),
+            display_name: self.0.display_name.clone(),
+        }
+    }
+
     /// Their display name (nothing else about them is shown).
     async fn display_name(&self) -> &str {
         &self.0.display_name

@@ -112,8 +112,9 @@ async fn the_demo_learners_see_gaps_assignments_and_recommendations_on_the_first
     let reports = app
         .ok(
             "query($unit: ID!) {
-                skillGapReport(orgUnitId: $unit) { staff(first: 10) { nodes { displayName totalGap } } }
-                aiLiteracyReport(orgUnitId: $unit) { totals { staffUsingAiSystems overdue } }
+                skillGapReport(orgUnitId: $unit) { staff(first: 10) { nodes { displayName totalGap user { id displayName } } } }
+                aiLiteracyReport(orgUnitId: $unit) { totals { staffUsingAiSystems overdue }
+                    uncertified(first: 10) { nodes { user { id displayName } } } }
             }",
             json!({ "unit": ministry }),
             &hr,
@@ -134,6 +135,37 @@ async fn the_demo_learners_see_gaps_assignments_and_recommendations_on_the_first
         1
     );
     assert_eq!(reports["aiLiteracyReport"]["totals"]["overdue"], 1);
+
+    // A row carries the person, so HR goes straight from it to an assignment.
+    let learner2_id = app.me(&learner2).await["id"].clone();
+    let row = &reports["aiLiteracyReport"]["uncertified"]["nodes"][0]["user"];
+    assert_eq!(
+        row,
+        &json!({ "id": learner2_id, "displayName": "Luis Learner" })
+    );
+    let lena = reports["skillGapReport"]["staff"]["nodes"]
+        .as_array()
+        .expect("staff")
+        .iter()
+        .find(|person| person["displayName"] == "Lena Learner")
+        .expect("Lena");
+    assert_eq!(lena["user"]["displayName"], "Lena Learner");
+    let course = app
+        .ok(
+            "{ courses(filter: { search: \"Checking information\" }) { nodes { id } } }",
+            json!({}),
+            &hr,
+        )
+        .await["courses"]["nodes"][0]["id"]
+        .clone();
+    let assigned = app
+        .ok(
+            "mutation($course: ID!, $user: ID!) { assignCourse(courseId: $course, userIds: [$user]) { id } }",
+            json!({ "course": course, "user": lena["user"]["id"] }),
+            &hr,
+        )
+        .await;
+    assert_eq!(assigned["assignCourse"].as_array().map(Vec::len), Some(1));
 }
 
 #[tokio::test]
