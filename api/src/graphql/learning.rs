@@ -131,6 +131,21 @@ impl Enrollment {
         })
     }
 
+    /// The lessons of the course you have done, in the order you did them, so a course page
+    /// can tick them off. An assessment lesson is done when its assessment is passed.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn completed_lesson_ids(&self, ctx: &Context<'_>) -> ApiResult<Vec<ID>> {
+        let mut done = loader::<ProgressLoader>(ctx)?
+            .load_one(ProgressOf(self.0.id))
+            .await?
+            .unwrap_or_default();
+        done.sort_by_key(|progress| (progress.completed_at, progress.lesson_id));
+        Ok(done
+            .into_iter()
+            .map(|progress| id(progress.lesson_id))
+            .collect())
+    }
+
     /// When the last lesson was done.
     async fn completed_at(&self) -> Option<DateTime<Utc>> {
         self.0.completed_at

@@ -79,7 +79,8 @@ async fn the_demo_learners_see_gaps_assignments_and_recommendations_on_the_first
     );
     let enrollments = app
         .ok(
-            "{ myEnrollments { nodes { source overdue dueAt progress { done total } course { title } } } }",
+            "{ myEnrollments { nodes { source overdue dueAt progress { done total } completedLessonIds
+                course { title modules { lessons { id } } } } } }",
             json!({}),
             &learner1,
         )
@@ -88,6 +89,11 @@ async fn the_demo_learners_see_gaps_assignments_and_recommendations_on_the_first
     assert_eq!(enrolment["source"], "ASSIGNED", "{enrollments}");
     assert_eq!(enrolment["overdue"], false);
     assert_eq!(enrolment["progress"]["done"], 1);
+    // The course page can tick off the lesson done: the first one.
+    assert_eq!(
+        enrolment["completedLessonIds"],
+        json!([enrolment["course"]["modules"][0]["lessons"][0]["id"]])
+    );
 
     // learner2: uses AI systems, overdue, and has rated themselves.
     let learner2 = app.login(LEARNER2, PASSWORD).await;
