@@ -271,6 +271,7 @@ pub async fn generate(
         org_unit_id: Some(authority.id),
         created_by: Some(hr_id),
         created_at: now,
+        archived_at: None,
     };
     certificate_template::Entity::insert(certificate_template::ActiveModel::from(template.clone()))
         .exec_without_returning(&txn)

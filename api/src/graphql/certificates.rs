@@ -2,7 +2,7 @@
 //! (`myCertificates`), revocation (`revokeCertificate`, and `revokeCertificatesSignedBy` for a
 //! compromised signing key) and public verification (`verifyCertificate`).
 
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object};
 use chrono::{DateTime, Utc};
 use govskills_domain::{
     certificates::{self, AlignmentRef, NewTemplate, Status},
@@ -235,6 +235,12 @@ impl CertificateTemplate {
         id(self.0.id)
     }
 
+    /// Since when it issues nothing more (`archiveCertificateTemplate`); null while it
+    /// issues. Certificates issued before stay as they are.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+
     /// The certificate's title.
     async fn title(&self) -> &str {
         &self.0.title
@@ -372,6 +378,20 @@ pub struct CreateCertificateTemplateInput {
     pub alignments: Vec<CertificateAlignmentInput>,
 }
 
+/// Changes to what a certificate template says; every field is optional.
+#[derive(InputObject)]
+pub struct UpdateCertificateTemplateInput {
+    /// A new title: 1 to 200 characters after trimming, no control or invisible characters.
+    pub title: Option<String>,
+    /// A new description of what the certificate attests (up to 5,000 characters).
+    pub description: Option<String>,
+    /// A new issuer name, as credentials issued from now on show it.
+    pub issuer_name: Option<String>,
+    /// 1 to 120 months for certificates issued from now on; null for no expiry; left out: as
+    /// it is.
+    pub validity_months: MaybeUndefined<i32>,
+}
+
 /// What revoking the certificates of a compromised signing key did.
 pub struct KeyRevocation(certificates::KeyRevocation);
 
@@ -406,6 +426,20 @@ pub struct CertificateQuery;
 
 #[Object]
 impl CertificateQuery {
+    /// The certificate templates you administer and those for everyone, newest first
+    /// (`ADMIN`; `FORBIDDEN` for anyone else).
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn certificate_templates(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<CertificateTemplate>> {
+        Ok(certificates::templates(&services(ctx)?.db, actor(ctx)?)
+            .await?
+            .into_iter()
+            .map(CertificateTemplate)
+            .collect())
+    }
+
     /// Your certificates, newest first.
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn my_certificates(&self, ctx: &Context<'_>) -> ApiResult<Vec<Certificate>> {
@@ -504,6 +538,52 @@ pub struct CertificateMutation;
 
 #[Object]
 impl CertificateMutation {
+    /// Changes what a template says, for certificates issued from now on (`ADMIN` covering its
+    /// unit; a template for everyone: platform administrators). Criteria do not change: archive
+    /// the template and create another. `CONFLICT` for an archived template. Audited.
+    async fn update_certificate_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's id; one you cannot see gives `NOT_FOUND`.")] id: ID,
+        #[graphql(desc = "What to change; fields left out stay as they are.")]
+        input: UpdateCertificateTemplateInput,
+    ) -> ApiResult<CertificateTemplate> {
+        let template_id = parse_id(&id, "id")?;
+        let validity_months = match input.validity_months {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(months) => Some(Some(months)),
+        };
+        Ok(CertificateTemplate(
+            certificates::update_template(
+                &services(ctx)?.db,
+                actor(ctx)?,
+                template_id,
+                certificates::TemplateUpdate {
+                    title: input.title,
+                    description: input.description,
+                    issuer_name: input.issuer_name,
+                    validity_months,
+                },
+            )
+            .await?,
+        ))
+    }
+
+    /// Archives a template (`ADMIN` covering its unit; a template for everyone: platform
+    /// administrators): it issues nothing more, and the certificates it issued stay valid until
+    /// they expire or are revoked. Safe to repeat. Audited.
+    async fn archive_certificate_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's id; one you cannot see gives `NOT_FOUND`.")] id: ID,
+    ) -> ApiResult<CertificateTemplate> {
+        let template_id = parse_id(&id, "id")?;
+        Ok(CertificateTemplate(
+            certificates::archive_template(&services(ctx)?.db, actor(ctx)?, template_id).await?,
+        ))
+    }
+
     /// Creates a certificate template (`ADMIN`). Certificates are then issued automatically to
     /// everyone who meets its criteria.
     async fn create_certificate_template(

@@ -37,8 +37,10 @@
 
 pub mod due;
 mod list;
+mod templates;
 
 pub use list::{CertificateFilter, CertificatePage, list};
+pub use templates::{TemplateUpdate, archive_template, templates, update_template};
 
 use std::collections::HashMap;
 
@@ -104,6 +106,35 @@ const MAX_REASON_CHARS: usize = 1_000;
 /// alignments; other frameworks' competences are named by URN.
 const DIGCOMP_URL: &str = "https://publications.jrc.ec.europa.eu/repository/handle/JRC128415";
 
+/// A template's description: trimmed, not empty, at most [`MAX_DESCRIPTION_CHARS`].
+pub(crate) fn parse_description(raw: &str) -> Result<String> {
+    let description = raw.trim().to_owned();
+    if description.is_empty() {
+        return Err(Error::invalid(
+            "description",
+            "description must say what the certificate attests",
+        ));
+    }
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(Error::invalid(
+            "description",
+            format!("description must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    Ok(description)
+}
+
+/// A validity period: 1 to [`MAX_VALIDITY_MONTHS`] months, or none for no expiry.
+pub(crate) fn check_validity(months: Option<i32>) -> Result<()> {
+    match months {
+        Some(months) if !(1..=MAX_VALIDITY_MONTHS).contains(&months) => Err(Error::invalid(
+            "validityMonths",
+            format!("validityMonths must be 1 to {MAX_VALIDITY_MONTHS}, or left out for no expiry"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Creates a template (`ADMIN`), audited.
 pub async fn create_template(
     db: &DatabaseConnection,
@@ -127,27 +158,8 @@ pub async fn create_template(
     }
     let title = Name::parse(&input.title, "title")?.into_inner();
     let issuer_name = Name::parse(&input.issuer_name, "issuerName")?.into_inner();
-    let description = input.description.trim().to_owned();
-    if description.is_empty() {
-        return Err(Error::invalid(
-            "description",
-            "description must say what the certificate attests",
-        ));
-    }
-    if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(Error::invalid(
-            "description",
-            format!("description must be at most {MAX_DESCRIPTION_CHARS} characters"),
-        ));
-    }
-    if let Some(months) = input.validity_months
-        && !(1..=MAX_VALIDITY_MONTHS).contains(&months)
-    {
-        return Err(Error::invalid(
-            "validityMonths",
-            format!("validityMonths must be 1 to {MAX_VALIDITY_MONTHS}, or left out for no expiry"),
-        ));
-    }
+    let description = parse_description(&input.description)?;
+    check_validity(input.validity_months)?;
     let mut course_ids = input.course_ids;
     course_ids.sort();
     course_ids.dedup();
@@ -207,6 +219,7 @@ pub async fn create_template(
         org_unit_id: Set(input.org_unit_id),
         created_by: Set(Some(actor.id())),
         created_at: Set(now),
+        archived_at: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -443,8 +456,10 @@ async fn gather(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Fact
             ),
         );
     }
+    // An archived template issues nothing more (its certificates stay as they are).
     let templates = certificate_template::Entity::find()
         .filter(met)
+        .filter(certificate_template::Column::ArchivedAt.is_null())
         .order_by_asc(certificate_template::Column::Id)
         .all(txn)
         .await?;

@@ -18,6 +18,8 @@ pub struct Model {
     pub org_unit_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// Since when it issues nothing more; certificates issued before stay as they are.
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -160,3 +160,164 @@ async fn malformed_list_arguments_are_bad_input() {
         assert!(!error_message(&response).is_empty(), "{variables}");
     }
 }
+
+const TEMPLATES: &str = "{ certificateTemplates { id title validityMonths archivedAt } }";
+const UPDATE: &str = "mutation($id: ID!, $input: UpdateCertificateTemplateInput!) {
+    updateCertificateTemplate(id: $id, input: $input) { id title description issuerName validityMonths }
+}";
+const ARCHIVE: &str =
+    "mutation($id: ID!) { archiveCertificateTemplate(id: $id) { id archivedAt } }";
+
+#[tokio::test]
+async fn an_administrator_edits_and_archives_a_template_and_issued_certificates_stay_valid() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let (course, lessons) = published_course(&app, &trainer, "AI at work", 2).await;
+    let template_id = template(&app, &admin, &[&course], Some(24)).await;
+
+    let listed = app.ok(TEMPLATES, json!({}), &admin).await;
+    assert_eq!(
+        listed["certificateTemplates"][0]["id"],
+        json!(template_id),
+        "{listed}"
+    );
+    let updated = app
+        .ok(
+            UPDATE,
+            json!({ "id": template_id, "input": { "title": "AI at work, certified", "validityMonths": null } }),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        updated["updateCertificateTemplate"]["title"],
+        "AI at work, certified"
+    );
+    assert!(updated["updateCertificateTemplate"]["validityMonths"].is_null());
+
+    // A certificate issued before archiving stays valid; after it, nothing more is issued.
+    let other = app.login(crate::helpers::LEARNER2, PASSWORD).await;
+    enroll(&app, &learner, &course).await;
+    for lesson in &lessons {
+        complete(&app, &learner, lesson).await;
+    }
+    let archived = app.ok(ARCHIVE, json!({ "id": template_id }), &admin).await;
+    assert!(archived["archiveCertificateTemplate"]["archivedAt"].is_string());
+    let again = app.ok(ARCHIVE, json!({ "id": template_id }), &admin).await;
+    assert_eq!(
+        again["archiveCertificateTemplate"]["archivedAt"],
+        archived["archiveCertificateTemplate"]["archivedAt"]
+    );
+    enroll(&app, &other, &course).await;
+    for lesson in &lessons {
+        complete(&app, &other, lesson).await;
+    }
+    let mine = |token: String| {
+        let app = &app;
+        async move {
+            app.ok("{ myCertificates { status } }", json!({}), &token)
+                .await["myCertificates"]
+                .clone()
+        }
+    };
+    assert_eq!(mine(learner).await, json!([{ "status": "VALID" }]));
+    assert_eq!(mine(other).await, json!([]));
+
+    // An archived template does not change.
+    let refused = app
+        .gql(
+            UPDATE,
+            json!({ "id": template_id, "input": { "title": "Renamed" } }),
+            Some(&admin),
+        )
+        .await;
+    assert_error(&refused, "CONFLICT", Some("id"));
+}
+
+#[tokio::test]
+async fn template_administration_refuses_other_people_and_bad_input_and_changes_nothing() {
+    let app = spawn_app().await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let (course, _) = published_course(&app, &trainer, "AI at work", 1).await;
+    // A template for everyone (the platform administrator's).
+    let template_id = template(&app, &admin, &[&course], Some(24)).await;
+    let ministry = app
+        .org_unit_id(&admin, "Ministry of Digital Affairs (demo)")
+        .await;
+    let authority_admin = app
+        .person_with_role(
+            &admin,
+            &ministry,
+            "ministry.admin@demo.govskills.test",
+            "ADMIN",
+        )
+        .await;
+    let audits = app.count("audit_events").await;
+
+    for email in [LEARNER1, TRAINER] {
+        let token = app.login(email, PASSWORD).await;
+        assert_error(
+            &app.gql(TEMPLATES, json!({}), Some(&token)).await,
+            "FORBIDDEN",
+            None,
+        );
+        assert_error(
+            &app.gql(ARCHIVE, json!({ "id": template_id }), Some(&token))
+                .await,
+            "FORBIDDEN",
+            None,
+        );
+    }
+    // The ministry's administrator sees the template for everyone but does not manage it.
+    let seen = app.ok(TEMPLATES, json!({}), &authority_admin).await;
+    assert_eq!(seen["certificateTemplates"][0]["id"], json!(template_id));
+    assert_error(
+        &app.gql(
+            ARCHIVE,
+            json!({ "id": template_id }),
+            Some(&authority_admin),
+        )
+        .await,
+        "FORBIDDEN",
+        None,
+    );
+    for (input, field) in [
+        (json!({ "validityMonths": 0 }), "validityMonths"),
+        (json!({ "validityMonths": 121 }), "validityMonths"),
+        (json!({ "description": "  " }), "description"),
+        (json!({ "title": "" }), "title"),
+        (json!({ "issuerName": "Ministry\u{202E}" }), "issuerName"),
+    ] {
+        let refused = app
+            .gql(
+                UPDATE,
+                json!({ "id": template_id, "input": input }),
+                Some(&admin),
+            )
+            .await;
+        assert_error(&refused, "BAD_USER_INPUT", Some(field));
+    }
+    assert_error(
+        &app.gql(ARCHIVE, json!({ "id": "nonsense" }), Some(&admin))
+            .await,
+        "BAD_USER_INPUT",
+        Some("id"),
+    );
+    assert_error(
+        &app.gql(
+            ARCHIVE,
+            json!({ "id": "00000000-0000-0000-0000-000000000000" }),
+            Some(&admin),
+        )
+        .await,
+        "NOT_FOUND",
+        None,
+    );
+
+    assert_eq!(app.count("audit_events").await, audits);
+    let unchanged = app.ok(TEMPLATES, json!({}), &admin).await;
+    assert_eq!(unchanged["certificateTemplates"][0]["validityMonths"], 24);
+    assert!(unchanged["certificateTemplates"][0]["archivedAt"].is_null());
+}
