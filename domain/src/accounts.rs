@@ -119,6 +119,11 @@ fn parse_new_user(input: &NewUser) -> Result<(Email, Name, Password)> {
     ))
 }
 
+/// What the people directory's search compares: a person's display name and email, folded.
+pub fn search_text(display_name: &str, email: &str) -> String {
+    crate::search::fold(&format!("{display_name}\n{email}"))
+}
+
 async fn insert_user(
     db: &impl ConnectionTrait,
     email: Email,
@@ -127,10 +132,12 @@ async fn insert_user(
     org_unit_id: Uuid,
 ) -> Result<user::Model> {
     let now = Utc::now();
+    let display_name = display_name.into_inner();
     user::ActiveModel {
         id: Set(Uuid::new_v4()),
+        search_text: Set(search_text(&display_name, email.as_str())),
         email: Set(email.as_str().to_owned()),
-        display_name: Set(display_name.into_inner()),
+        display_name: Set(display_name),
         password_hash: Set(password_hash),
         org_unit_id: Set(org_unit_id),
         status: Set(UserStatus::Active),
@@ -463,7 +470,9 @@ pub async fn update_user(
     };
     if let Some(name) = display_name {
         changes.insert("displayName".into(), json!(true));
-        model.display_name = Set(name.into_inner());
+        let name = name.into_inner();
+        model.search_text = Set(search_text(&name, &user.email));
+        model.display_name = Set(name);
     }
     if let Some(unit_id) = update.org_unit_id.filter(|id| *id != user.org_unit_id) {
         changes.insert(

@@ -210,6 +210,7 @@ mod tests {
                 status: user::UserStatus::Active,
                 created_at: chrono::Utc::now(),
                 updated_at: chrono::Utc::now(),
+                search_text: String::new(),
             },
             org_path: "/r/a/".into(),
             grants,

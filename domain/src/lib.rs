@@ -24,6 +24,7 @@ pub mod learning;
 pub mod markdown;
 pub mod org;
 pub mod password;
+pub mod people;
 pub mod reports;
 pub mod scale;
 pub mod search;

@@ -221,6 +221,7 @@ pub async fn generate(
         id: Set(hr_id),
         email: Set(hr_email.clone()),
         display_name: Set("Scale HR officer".to_owned()),
+        search_text: Set(crate::accounts::search_text("Scale HR officer", &hr_email)),
         password_hash: Set(hash.clone()),
         org_unit_id: Set(authority.id),
         status: Set(UserStatus::Active),
@@ -292,10 +293,13 @@ pub async fn generate(
     for i in 0..staff {
         let id = Uuid::new_v4();
         let unit = &units[(i / STAFF_PER_UNIT) as usize];
+        let email = format!("staff{i}-{}@scale.govskills.test", &slug[..8]);
+        let display_name = format!("Staff member {i}");
         let person = user::Model {
             id,
-            email: format!("staff{i}-{}@scale.govskills.test", &slug[..8]),
-            display_name: format!("Staff member {i}"),
+            search_text: crate::accounts::search_text(&display_name, &email),
+            email,
+            display_name,
             password_hash: hash.clone(),
             org_unit_id: unit.id,
             status: UserStatus::Active,

@@ -15,6 +15,7 @@ mod m20261201_000008_certificate_holder_name;
 mod m20261201_000009_course_search_text;
 mod m20261201_000010_certificate_signing_kid;
 mod m20261201_000011_certificate_template_archived_at;
+mod m20261201_000012_user_search_text;
 
 /// Every migration of GovSkills, in order.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_course_search_text::Migration),
             Box::new(m20261201_000010_certificate_signing_kid::Migration),
             Box::new(m20261201_000011_certificate_template_archived_at::Migration),
+            Box::new(m20261201_000012_user_search_text::Migration),
         ]
     }
 }

@@ -65,7 +65,7 @@ impl MigrationTrait for Migration {
 /// The folding rule as this migration shipped it (`domain::search::fold` at the time): a
 /// released migration keeps meaning what it meant, so it does not borrow the domain's code,
 /// which may change.
-fn fold(text: &str) -> String {
+pub(crate) fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
         for lower in c.to_lowercase() {

@@ -4,17 +4,21 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{
+    Context, Enum, ID, InputObject, Object, SimpleObject,
+    connection::{Connection, Edge},
+};
 use chrono::{DateTime, Utc};
 use govskills_domain::{
     accounts,
     entities::user::{self, UserStatus as DbUserStatus},
+    people,
     types::Role as DbRole,
 };
 
 use super::{
     context::{actor, loader, request, services},
-    id,
+    cursor, id,
     job_roles::JobRole,
     list_cost,
     loaders::{
@@ -22,11 +26,11 @@ use super::{
         UserJobRoleLoader,
     },
     org_units::OrgUnit,
-    parse_id,
+    page_size, paged_cost, parse_after, parse_id,
 };
 use crate::{
     cookie,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, OptionalExt},
     sign_in::sign_in,
 };
 
@@ -217,6 +221,104 @@ impl AccountQuery {
             .as_ref()
             .map(|actor| User(actor.user.clone())))
     }
+
+    /// The people directory (`HR` and `ADMIN`): the accounts whose org unit your grants cover
+    /// (a platform administrator: everyone), in name order. `FORBIDDEN` for anyone else. A
+    /// filter naming a unit outside your reach gives an empty page.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many people to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Narrows the list; leave out for everyone you cover.")] filter: Option<
+            UserFilter,
+        >,
+    ) -> ApiResult<Connection<String, User>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        let after: Option<people::After> = parse_after(after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let filter = people::UserFilter {
+            search: filter.search,
+            org_unit_id: filter
+                .org_unit_id
+                .map(|id| parse_id(&id, "orgUnitId"))
+                .transpose()?,
+            include_subunits: filter.include_subunits,
+            job_role_id: filter
+                .job_role_id
+                .map(|id| parse_id(&id, "jobRoleId"))
+                .transpose()?,
+            role: filter.role.map(|role| match role {
+                Role::Learner => people::RoleFilter::Learner,
+                Role::Trainer => people::RoleFilter::Granted(DbRole::Trainer),
+                Role::Hr => people::RoleFilter::Granted(DbRole::Hr),
+                Role::Admin => people::RoleFilter::Granted(DbRole::Admin),
+            }),
+            status: filter.status.map(Into::into),
+        };
+        let page = people::page(
+            &services(ctx)?.db,
+            actor,
+            &filter,
+            after.as_ref(),
+            u64::try_from(first).unwrap_or(u64::MAX),
+        )
+        .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        connection.edges.extend(page.users.into_iter().map(|user| {
+            let key = people::After {
+                display_name: user.display_name.clone(),
+                id: user.id,
+            };
+            Edge::new(cursor(key), User(user))
+        }));
+        Ok(connection)
+    }
+
+    /// One person of the directory (`HR` and `ADMIN`); null for an unknown id and for anyone
+    /// you do not cover alike.
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The account's id; an unknown one gives null, a malformed one `BAD_USER_INPUT` on `id`."
+        )]
+        id: ID,
+    ) -> ApiResult<Option<User>> {
+        let actor = actor(ctx)?;
+        let user_id = parse_id(&id, "id")?;
+        Ok(people::find(&services(ctx)?.db, actor, user_id)
+            .await
+            .optional()?
+            .map(User))
+    }
+}
+
+/// Narrows the people directory; every field is optional.
+#[derive(InputObject, Default)]
+pub struct UserFilter {
+    /// Text to find in the display name or email, ignoring case and accents.
+    pub search: Option<String>,
+    /// Only people of this org unit (and, unless `includeSubunits` is false, its sub-units).
+    pub org_unit_id: Option<ID>,
+    /// With `orgUnitId`: the unit's whole subtree (true when left out) or its own staff only.
+    pub include_subunits: Option<bool>,
+    /// Only people holding this job role.
+    pub job_role_id: Option<ID>,
+    /// Only people holding this role anywhere (`LEARNER`: everyone).
+    pub role: Option<Role>,
+    /// Only active or only disabled accounts.
+    pub status: Option<UserStatus>,
 }
 
 #[derive(Default)]

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Mutation, Query,
+    accounts::User,
     certificates::Certificate,
     courses::Course,
     learning::Enrollment,
@@ -54,6 +55,12 @@ pub fn describe_generated_types(
         )
         .override_output_type_description::<Edge<String, UncertifiedEntry, EmptyFields>>(
             "A person using AI systems without a valid certificate, with their cursor.",
+        )
+        .override_output_type_description::<Connection<String, User>>(
+            "One page of the people directory, in name order.",
+        )
+        .override_output_type_description::<Edge<String, User, EmptyFields>>(
+            "A person on a page of the directory, with their cursor.",
         )
         .override_output_type_description::<Connection<String, Certificate>>(
             "One page of the certificates of the people you administer, newest first.",

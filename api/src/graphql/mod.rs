@@ -255,6 +255,23 @@ impl CursorKey for Uuid {
     }
 }
 
+/// A place in name order: the id's 16 bytes, then the name.
+impl CursorKey for govskills_domain::people::After {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.id.as_bytes().to_vec();
+        bytes.extend_from_slice(self.display_name.as_bytes());
+        bytes
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let (id, name) = bytes.split_at_checked(16)?;
+        Some(Self {
+            id: Uuid::from_slice(id).ok()?,
+            display_name: String::from_utf8(name.to_vec()).ok()?,
+        })
+    }
+}
+
 impl CursorKey for u64 {
     fn to_bytes(&self) -> Vec<u8> {
         self.to_be_bytes().to_vec()

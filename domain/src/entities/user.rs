@@ -24,6 +24,9 @@ pub struct Model {
     pub status: UserStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Display name and email folded for the people directory's search
+    /// ([`crate::accounts::search_text`]); written with them.
+    pub search_text: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

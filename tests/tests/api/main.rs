@@ -17,6 +17,7 @@ mod learning;
 mod lookups;
 mod operations;
 mod org_units;
+mod people;
 mod query_cost;
 mod readme;
 mod redis_tls;
