@@ -121,7 +121,7 @@ fn parse_new_user(input: &NewUser) -> Result<(Email, Name, Password)> {
 
 /// What the people directory's search compares: a person's display name and email, folded.
 pub fn search_text(display_name: &str, email: &str) -> String {
-    crate::search::fold(&format!("{display_name}\n{email}"))
+    crate::search::searchable(&[display_name, email])
 }
 
 async fn insert_user(

@@ -243,7 +243,7 @@ pub async fn generate(
             id: Set(id),
             title: Set(title.to_owned()),
             summary: Set(String::new()),
-            search_text: Set(crate::search::fold(title)),
+            search_text: Set(crate::search::searchable(&[title, ""])),
             language: Set("en".to_owned()),
             status: Set(CourseStatus::Published),
             visibility: Set(Visibility::OrgUnit),

@@ -31,6 +31,11 @@ pub fn fold(text: &str) -> String {
     folded
 }
 
+/// What a search compares for a row: its searchable texts, joined by a line break and folded.
+pub fn searchable(parts: &[&str]) -> String {
+    fold(&parts.join("\n"))
+}
+
 /// A `LIKE` pattern that finds `term` anywhere in folded text, or `None` for a blank term.
 pub fn contains_pattern(term: &str) -> Option<String> {
     let term = fold(term.trim());

@@ -16,6 +16,7 @@ mod m20261201_000009_course_search_text;
 mod m20261201_000010_certificate_signing_kid;
 mod m20261201_000011_certificate_template_archived_at;
 mod m20261201_000012_user_search_text;
+mod search_text;
 
 /// Every migration of GovSkills, in order.
 #[derive(Debug)]

@@ -116,7 +116,7 @@ pub async fn takeable_among(
 
 /// What the catalogue's text search compares: a course's title and summary, folded.
 pub(crate) fn search_text(title: &str, summary: &str) -> String {
-    search::fold(&format!("{title}\n{summary}"))
+    search::searchable(&[title, summary])
 }
 
 /// A page of courses, newest first, after the course `after` (exclusive).
