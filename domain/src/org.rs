@@ -43,6 +43,14 @@ pub fn authority_prefix(path: &str) -> &str {
     }
 }
 
+/// The ids of the units on `path`, from the root down to the unit itself.
+pub fn ids_on_path(path: &str) -> Vec<Uuid> {
+    path.split('/')
+        .filter(|segment| !segment.is_empty())
+        .filter_map(|segment| Uuid::parse_str(segment).ok())
+        .collect()
+}
+
 fn child_path(parent: Option<&org_unit::Model>, id: Uuid) -> String {
     let parent_path = parent.map_or("/", |parent| parent.path.as_str());
     format!("{parent_path}{}/", id.simple())
@@ -274,6 +282,15 @@ pub async fn list_visible(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_names_its_units_from_the_root_down() {
+        let (root, unit) = (Uuid::now_v7(), Uuid::now_v7());
+        let path = child_path(None, root);
+        assert_eq!(ids_on_path(&path), vec![root]);
+        let path = format!("{path}{}/", unit.simple());
+        assert_eq!(ids_on_path(&path), vec![root, unit]);
+    }
 
     #[test]
     fn authority_prefix_is_the_root_segment() {

@@ -156,6 +156,24 @@ pub async fn page(
     })
 }
 
+/// Whether `actor` may read the learning data (enrolments and progress, competence levels and
+/// gaps, certificates) of the person `user_id` whose unit is at `unit_path`: their own always;
+/// another person's with an `HR` or `ADMIN` grant covering that unit. (A course's editors see
+/// its roster: that is [`crate::learning::roster`]'s rule.)
+pub fn require_learning_data_access(actor: &Actor, user_id: Uuid, unit_path: &str) -> Result<()> {
+    if actor.id() == user_id
+        || actor.covers(Role::Hr, unit_path)
+        || actor.covers(Role::Admin, unit_path)
+    {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "a person's learning data is theirs, and their HR officers' and administrators' to \
+             read",
+        ))
+    }
+}
+
 /// One person of the directory; `NotFound` for an unknown id and for anyone the actor does not
 /// cover alike.
 pub async fn find(db: &impl ConnectionTrait, actor: &Actor, user_id: Uuid) -> Result<user::Model> {

@@ -16,6 +16,8 @@ mod m20261201_000009_course_search_text;
 mod m20261201_000010_certificate_signing_kid;
 mod m20261201_000011_certificate_template_archived_at;
 mod m20261201_000012_user_search_text;
+mod m20261201_000013_audit_event_scope;
+mod m20261201_000014_assessment_versions;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_certificate_signing_kid::Migration),
             Box::new(m20261201_000011_certificate_template_archived_at::Migration),
             Box::new(m20261201_000012_user_search_text::Migration),
+            Box::new(m20261201_000013_audit_event_scope::Migration),
+            Box::new(m20261201_000014_assessment_versions::Migration),
         ]
     }
 }

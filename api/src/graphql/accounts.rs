@@ -10,21 +10,24 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 use govskills_domain::{
-    accounts,
+    accounts, certificates,
     entities::user::{self, UserStatus as DbUserStatus},
-    people,
+    learning, org, people,
     types::Role as DbRole,
 };
 
 use super::{
+    certificates::Certificate,
     context::{actor, loader, request, services},
-    cursor, id,
+    cursor, data_access, id,
     job_roles::JobRole,
+    learning::{CompetenceProfile, Enrollment},
     list_cost,
     loaders::{
         GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, LoadRequired, OrgUnitLoader,
         UserJobRoleLoader,
     },
+    missing,
     org_units::OrgUnit,
     page_size, paged_cost, parse_after, parse_id,
 };
@@ -127,6 +130,77 @@ impl User {
             .map(|role| Some(JobRole(role)))
     }
 
+    /// The org units from the authority (the top-level unit) down to the person's own unit,
+    /// for a breadcrumb.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn org_unit_path(&self, ctx: &Context<'_>) -> ApiResult<Vec<OrgUnit>> {
+        let unit = loader::<OrgUnitLoader>(ctx)?
+            .load_required(self.0.org_unit_id, "org unit")
+            .await?;
+        let ids = org::ids_on_path(&unit.path);
+        let mut units = loader::<OrgUnitLoader>(ctx)?.load_many(ids.clone()).await?;
+        ids.iter()
+            .map(|id| {
+                units
+                    .remove(id)
+                    .map(OrgUnit)
+                    .ok_or_else(|| missing("org unit", *id))
+            })
+            .collect()
+    }
+
+    /// The person's active and completed enrolments with their progress, what needs attention
+    /// first (overdue, then due soonest, then most recently active). Readable by the person,
+    /// and by HR officers and administrators whose grants cover their org unit (each such read
+    /// is recorded in the audit trail, once per request); anyone else gets `FORBIDDEN`.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
+    async fn enrollments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many enrolments to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, Enrollment>> {
+        let first = page_size(first)?;
+        let after = parse_after(after.as_deref())?;
+        self.learning_data(ctx, "enrollments").await?;
+        let page = learning::page_of(&services(ctx)?.db, self.0.id, after, first).await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        connection.edges.extend(
+            page.enrollments
+                .into_iter()
+                .map(|enrollment| Edge::new(cursor(enrollment.id), Enrollment(enrollment))),
+        );
+        Ok(connection)
+    }
+
+    /// The person's competence profile: current levels, what their job role requires, and the
+    /// gaps. Readable as `enrollments` is.
+    async fn competence_profile(&self, ctx: &Context<'_>) -> ApiResult<CompetenceProfile> {
+        self.learning_data(ctx, "competenceProfile").await?;
+        Ok(CompetenceProfile(
+            learning::profile(&services(ctx)?.db, self.0.id).await?,
+        ))
+    }
+
+    /// The person's certificates, newest first. Readable as `enrollments` is.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn certificates(&self, ctx: &Context<'_>) -> ApiResult<Vec<Certificate>> {
+        self.learning_data(ctx, "certificates").await?;
+        Ok(certificates::held_by(&services(ctx)?.db, self.0.id)
+            .await?
+            .into_iter()
+            .map(Certificate)
+            .collect())
+    }
+
     /// The role grants with where each applies.
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn grants(&self, ctx: &Context<'_>) -> ApiResult<Vec<RoleGrant>> {
@@ -138,6 +212,18 @@ impl User {
                 org_unit_id: grant.org_unit_id.map(id),
             })
             .collect())
+    }
+}
+
+impl User {
+    /// Checks that the actor may read this person's learning data, and notes the read for the
+    /// audit trail.
+    async fn learning_data(&self, ctx: &Context<'_>, field: &'static str) -> ApiResult<()> {
+        let unit = loader::<OrgUnitLoader>(ctx)?
+            .load_required(self.0.org_unit_id, "org unit")
+            .await?;
+        people::require_learning_data_access(actor(ctx)?, self.0.id, &unit.path)?;
+        data_access::note(ctx, self.0.id, field)
     }
 }
 

@@ -444,7 +444,7 @@ impl CertificateQuery {
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn my_certificates(&self, ctx: &Context<'_>) -> ApiResult<Vec<Certificate>> {
         let actor = actor(ctx)?;
-        Ok(certificates::mine(&services(ctx)?.db, actor)
+        Ok(certificates::held_by(&services(ctx)?.db, actor.id())
             .await?
             .into_iter()
             .map(Certificate)

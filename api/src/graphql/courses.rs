@@ -12,15 +12,16 @@ use govskills_domain::{
         course_module,
         lesson::{self, LessonKind as DbLessonKind},
     },
-    markdown,
+    learning, markdown, people,
 };
 use uuid::Uuid;
 
 use super::{
     accounts::User,
     context::{actor, loader, request, services},
-    cursor,
+    cursor, data_access,
     frameworks::Competence,
+    learning::{Enrollment, EnrollmentStatus},
     list_cost,
     loaders::{
         CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader, CourseLessonsOf,
@@ -69,6 +70,15 @@ pub enum LessonKind {
 mirror!(CourseStatus, DbStatus, [Draft, Published, Archived]);
 mirror!(CourseVisibility, DbVisibility, [OrgUnit, Platform]);
 mirror!(LessonKind, DbLessonKind, [Text, Video, Link, Assessment]);
+
+/// Narrows a course's roster; every field is optional.
+#[derive(InputObject, Default)]
+pub struct CourseEnrollmentFilter {
+    /// Only enrolments in this state.
+    pub status: Option<EnrollmentStatus>,
+    /// Text to find in the learner's display name or email, ignoring case and accents.
+    pub search: Option<String>,
+}
 
 pub struct Course(pub course::Model);
 
@@ -210,6 +220,58 @@ impl Course {
             .iter()
             .map(|lesson| lesson.estimated_minutes)
             .sum())
+    }
+
+    /// Who is enrolled and how far each has got, in the learners' name order. The course's
+    /// editors see every enrolment; HR officers and administrators those of the people their
+    /// grants cover; anyone else their own. Each read of other people's enrolments is recorded
+    /// in the audit trail, once per request.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
+    async fn enrollments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many enrolments to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Narrows the roster; leave out for every enrolment you may see.")]
+        filter: Option<CourseEnrollmentFilter>,
+    ) -> ApiResult<Connection<String, Enrollment>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        let after: Option<people::After> = parse_after(after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let filter = learning::RosterFilter {
+            status: filter.status.map(Into::into),
+            search: filter.search,
+        };
+        let page = learning::roster(
+            &services(ctx)?.db,
+            actor,
+            self.0.id,
+            &filter,
+            after.as_ref(),
+            u64::try_from(first).unwrap_or(u64::MAX),
+        )
+        .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        for (enrollment, user) in page.entries {
+            data_access::note(ctx, user.id, "course.enrollments")?;
+            let key = people::After {
+                display_name: user.display_name,
+                id: enrollment.id,
+            };
+            connection
+                .edges
+                .push(Edge::new(cursor(key), Enrollment(enrollment)));
+        }
+        Ok(connection)
     }
 
     /// Whether you may edit this course.

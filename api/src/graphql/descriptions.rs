@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Mutation, Query,
     accounts::User,
+    audit::AuditEvent,
     certificates::Certificate,
     courses::Course,
     learning::Enrollment,
@@ -39,7 +40,7 @@ pub fn describe_generated_types(
             "A course on a page of the catalogue, with its cursor.",
         )
         .override_output_type_description::<Connection<String, Enrollment>>(
-            "One page of your enrolments, in the order the query gives.",
+            "One page of enrolments, in the order the field gives.",
         )
         .override_output_type_description::<Edge<String, Enrollment, EmptyFields>>(
             "An enrolment on a page, with its cursor.",
@@ -67,5 +68,11 @@ pub fn describe_generated_types(
         )
         .override_output_type_description::<Edge<String, Certificate, EmptyFields>>(
             "A certificate on a page of the administration list, with its cursor.",
+        )
+        .override_output_type_description::<Connection<String, AuditEvent>>(
+            "One page of the audit trail, newest first.",
+        )
+        .override_output_type_description::<Edge<String, AuditEvent, EmptyFields>>(
+            "An audit event on a page of the trail, with its cursor.",
         )
 }

@@ -26,7 +26,9 @@ use super::{
         CourseLessonLoader, CourseLessonsOf, CourseLoader, LoadRequired, ProgressLoader,
         ProgressOf, UserLoader,
     },
-    page_size, paged_cost, parse_after, parse_id, sized_list_cost,
+    page_size, paged_cost, parse_after, parse_id,
+    reports::ReportPerson,
+    sized_list_cost,
 };
 use crate::error::{ApiResult, OptionalExt};
 
@@ -53,16 +55,11 @@ pub enum EnrollmentSource {
     Assigned,
 }
 
-impl From<DbStatus> for EnrollmentStatus {
-    fn from(value: DbStatus) -> Self {
-        match value {
-            DbStatus::Active => Self::Active,
-            DbStatus::Completed => Self::Completed,
-            DbStatus::Withdrawn => Self::Withdrawn,
-            DbStatus::Cancelled => Self::Cancelled,
-        }
-    }
-}
+mirror!(
+    EnrollmentStatus,
+    DbStatus,
+    [Active, Completed, Withdrawn, Cancelled]
+);
 
 impl From<DbSource> for EnrollmentSource {
     fn from(value: DbSource) -> Self {
@@ -161,6 +158,17 @@ impl Enrollment {
         self.0.created_at
     }
 
+    /// The learner, to go from a roster row to the person (`user(id)`, `assignCourse`).
+    async fn user(&self, ctx: &Context<'_>) -> ApiResult<ReportPerson> {
+        let user = loader::<UserLoader>(ctx)?
+            .load_required(self.0.user_id, "user")
+            .await?;
+        Ok(ReportPerson {
+            id: id(user.id),
+            display_name: user.display_name,
+        })
+    }
+
     /// Who assigned the course, for an assignment.
     async fn assigned_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Assigner>> {
         let Some(user_id) = self.0.assigned_by else {
@@ -242,7 +250,7 @@ impl From<DbResultSource> for CompetenceResultSource {
 }
 
 /// Your competences: where you are, where your job role needs you, and the gap.
-pub struct CompetenceProfile(Vec<learning::ProfileEntry>);
+pub struct CompetenceProfile(pub Vec<learning::ProfileEntry>);
 
 /// Your competences: where you are, where your job role needs you, and the gap.
 #[Object]
@@ -342,7 +350,7 @@ impl LearningQuery {
         let actor = actor(ctx)?;
         let first = page_size(first)?;
         let after = parse_after(after.as_deref())?;
-        let page = learning::my_page(&services(ctx)?.db, actor, after, first).await?;
+        let page = learning::page_of(&services(ctx)?.db, actor.id(), after, first).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
         connection.edges.extend(
             page.enrollments
@@ -356,7 +364,7 @@ impl LearningQuery {
     async fn my_competence_profile(&self, ctx: &Context<'_>) -> ApiResult<CompetenceProfile> {
         let actor = actor(ctx)?;
         Ok(CompetenceProfile(
-            learning::profile(&services(ctx)?.db, actor).await?,
+            learning::profile(&services(ctx)?.db, actor.id()).await?,
         ))
     }
 

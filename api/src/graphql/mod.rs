@@ -19,9 +19,11 @@ macro_rules! mirror {
 
 pub mod accounts;
 pub mod assessments;
+pub mod audit;
 pub mod certificates;
 pub mod context;
 pub mod courses;
+mod data_access;
 mod descriptions;
 pub mod frameworks;
 mod input_guard;
@@ -45,6 +47,7 @@ use crate::{
 use self::{
     accounts::{AccountMutation, AccountQuery},
     assessments::{AssessmentMutation, AssessmentQuery},
+    audit::AuditQuery,
     certificates::{CertificateMutation, CertificateQuery},
     courses::{CourseMutation, CourseQuery},
     frameworks::{FrameworkMutation, FrameworkQuery},
@@ -97,6 +100,7 @@ pub struct Query(
     AssessmentQuery,
     ReportQuery,
     CertificateQuery,
+    AuditQuery,
 );
 
 /// The entry points for changing data. All but `login` need a signed-in user (else
@@ -150,8 +154,9 @@ pub fn sdl() -> String {
 /// The message async-graphql (7.2) gives a query over [`MAX_COMPLEXITY`].
 const TOO_COMPLEX: &str = "Query is too complex.";
 
-/// Runs one request with this request's context and per-request DataLoaders, then gives every
-/// error a stable code and every internal error the request id.
+/// Runs one request with this request's context and per-request DataLoaders, records what it
+/// read of other people's learning data (see [`data_access`]), then gives every error a stable
+/// code and every internal error the request id.
 pub async fn execute(
     schema: &AppSchema,
     services: &Services,
@@ -159,8 +164,24 @@ pub async fn execute(
     context: RequestContext,
 ) -> async_graphql::Response {
     let request_id = context.request_id.clone();
-    let request = loaders::attach(request, &services.db, services.batch_window).data(context);
+    let reader = context.actor.as_ref().map(|actor| actor.id());
+    let operation = request.operation_name.clone();
+    let reads = std::sync::Arc::new(data_access::PersonalDataReads::default());
+    let request = loaders::attach(request, &services.db, services.batch_window)
+        .data(context)
+        .data(reads.clone());
     let mut response = schema.execute(request).await;
+    if let Some(reader) = reader
+        && let Err(err) = reads
+            .flush(&services.db, reader, operation.as_deref())
+            .await
+    {
+        // Nobody reads what the audit trail does not show.
+        let mut error = async_graphql::Error::from(ApiError::from(err))
+            .into_server_error(async_graphql::Pos::default());
+        error.locations.clear();
+        response = async_graphql::Response::from_errors(vec![error]);
+    }
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {

@@ -248,8 +248,8 @@ async fn org_unit(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<OrgUnit> {
         .map(OrgUnit)
 }
 
-/// A person named in a report: enough to act on the row (assign them a course with
-/// `assignCourse(userIds: [id])`), and nothing more.
+/// A person named in a report row or a course roster: enough to act on the row (open
+/// `user(id)`, assign them a course with `assignCourse(userIds: [id])`), and nothing more.
 #[derive(SimpleObject)]
 pub struct ReportPerson {
     /// Their account's id.

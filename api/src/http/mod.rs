@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, the GraphQL transport rules, request ids and tracing.
 
+mod audit;
 mod auth;
 mod certificates;
 mod graphql;
@@ -54,6 +55,7 @@ const PLAIN_ROUTES: &[&str] = &[
     "/reports/skill-gaps.csv",
     "/reports/ai-literacy.csv",
     "/reports/completion.csv",
+    "/audit-events.csv",
     "/.well-known/jwks.json",
 ];
 
@@ -77,6 +79,10 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at(
             "/reports/completion.csv",
             get(reports::completion_csv).data(state.clone()),
+        )
+        .at(
+            "/audit-events.csv",
+            get(audit::audit_events_csv).data(state.clone()),
         )
         .at(
             "/.well-known/jwks.json",

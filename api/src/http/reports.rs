@@ -58,7 +58,10 @@ pub struct ReportParams {
     framework_id: Option<String>,
 }
 
-fn parse_uuid(value: Option<&str>, field: &'static str) -> Result<Option<Uuid>, ApiError> {
+pub(super) fn parse_uuid(
+    value: Option<&str>,
+    field: &'static str,
+) -> Result<Option<Uuid>, ApiError> {
     value
         .map(|raw| {
             Uuid::parse_str(raw)
@@ -160,7 +163,7 @@ impl CsvSink {
 /// A streamed CSV download: `produce` runs on its own task and writes the rows; a failure part
 /// way is logged and cuts the response short, so a client never takes a partial file for a
 /// whole one.
-fn csv_response<F, Fut>(filename: &str, header_row: &[&str], produce: F) -> Response
+pub(super) fn csv_response<F, Fut>(filename: &str, header_row: &[&str], produce: F) -> Response
 where
     F: FnOnce(CsvSink) -> Fut + Send + 'static,
     Fut: Future<Output = anyhow::Result<CsvSink>> + Send,

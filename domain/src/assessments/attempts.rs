@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveEnum as _, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, Set,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect as _, Set,
     sea_query::{Expr, Query},
 };
 use serde_json::json;
@@ -25,7 +25,7 @@ use crate::{
     auth::Actor,
     credentials::Issuer,
     entities::{
-        assessment::Selection,
+        assessment::{self, Selection},
         attempt::{self, ClosedBy},
         attempt_question,
         enrollment::{self, EnrollmentStatus},
@@ -76,14 +76,15 @@ impl AttemptDetail {
     }
 
     /// The competence levels a scored attempt demonstrates (see
-    /// [`scoring::demonstrated_levels`]); empty while it is open.
+    /// [`scoring::demonstrated_levels`]), at the mastery threshold it started under; empty
+    /// while it is open.
     pub fn demonstrated_levels(&self) -> Vec<DemonstratedLevel> {
         if !self.is_scored() {
             return Vec::new();
         }
         scoring::demonstrated_levels(
             &scored_items(&self.items),
-            self.access.assessment.mastery_threshold_percent,
+            self.attempt.mastery_threshold_percent,
         )
     }
 }
@@ -333,17 +334,21 @@ async fn pick_questions(
 }
 
 /// Starts an attempt, or returns the actor's open one. A new attempt fixes its questions (the
-/// current version of each), their order and each question's option order. Refused once the
-/// assessment's maximum attempts are used. An open attempt past its deadline is scored first.
+/// current version of each), their order and each question's option order, and records the
+/// assessment's version, pass mark and mastery threshold, with which it is scored whatever
+/// later edits change. Refused once the assessment's maximum attempts are used, and for an
+/// archived assessment (an open attempt at one is still returned, to be finished). An open
+/// attempt past its deadline is scored first.
 pub async fn start_attempt(
     db: &DatabaseConnection,
     issuer: &Issuer,
     actor: &Actor,
     assessment_id: Uuid,
 ) -> Result<AttemptDetail> {
-    let access = load_takeable(db, actor, assessment_id).await?;
-    // A second round only after a concurrent start won the race for the attempt number.
-    for _ in 0..2 {
+    let mut access = load_takeable(db, actor, assessment_id).await?;
+    // Another round only after a concurrent start won the race for the attempt number, or an
+    // edit or archive of the assessment committed while this start was under way.
+    for _ in 0..3 {
         let attempts = attempt::Entity::find()
             .filter(attempt::Column::AssessmentId.eq(assessment_id))
             .filter(attempt::Column::UserId.eq(actor.id()))
@@ -355,6 +360,12 @@ pub async fn start_attempt(
             if open.submitted_at.is_none() {
                 return detail(db, open, access).await;
             }
+        }
+        if access.assessment.archived_at.is_some() {
+            return Err(Error::Conflict {
+                field: "assessmentId",
+                message: "this assessment is archived: it takes no new attempts".into(),
+            });
         }
         let used = i32::try_from(attempts.len()).map_err(anyhow::Error::from)?;
         if let Some(max) = access.assessment.max_attempts
@@ -368,14 +379,33 @@ pub async fn start_attempt(
         let picked = pick_questions(db, &access).await?;
         let now = Utc::now();
         let txn = crate::db::begin(db).await?;
+        // The assessment again, `FOR SHARE` on PostgreSQL (SQLite's write lock, taken by
+        // `BEGIN IMMEDIATE`, already orders this after any edit): an edit or archive committed
+        // since it was read above shows here, and this start begins again; one not yet
+        // committed waits for this start to commit (its `UPDATE` needs the row). So the
+        // questions picked and the version and thresholds recorded are of one version.
+        let current = assessment::Entity::find_by_id(assessment_id)
+            .lock_shared()
+            .one(&txn)
+            .await?
+            .ok_or(Error::NotFound("assessment"))?;
+        if current.version != access.assessment.version
+            || current.archived_at != access.assessment.archived_at
+        {
+            drop(txn);
+            access = AssessmentAccess {
+                assessment: current,
+                unit: access.unit,
+            };
+            continue;
+        }
         let inserted = attempt::ActiveModel {
             id: Set(Uuid::now_v7()),
             assessment_id: Set(assessment_id),
             user_id: Set(actor.id()),
             attempt_number: Set(used + 1),
             started_at: Set(now),
-            deadline_at: Set(access
-                .assessment
+            deadline_at: Set(current
                 .time_limit_seconds
                 .map(|seconds| now + Duration::seconds(i64::from(seconds)))),
             submitted_at: Set(None),
@@ -385,6 +415,9 @@ pub async fn start_attempt(
             percent: Set(None),
             passed: Set(None),
             updated_at: Set(now),
+            assessment_version: Set(current.version),
+            pass_mark_percent: Set(current.pass_mark_percent),
+            mastery_threshold_percent: Set(current.mastery_threshold_percent),
         }
         .insert(&txn)
         .await;
@@ -428,7 +461,11 @@ pub async fn start_attempt(
             Some(actor.id()),
             "attempt.started",
             Target::Attempt(attempt.id),
-            json!({ "assessmentId": assessment_id, "attemptNumber": attempt.attempt_number }),
+            json!({
+                "assessmentId": assessment_id,
+                "assessmentVersion": attempt.assessment_version,
+                "attemptNumber": attempt.attempt_number,
+            }),
         )
         .await?;
         txn.commit().await?;
@@ -436,7 +473,9 @@ pub async fn start_attempt(
     }
     Err(Error::Conflict {
         field: "assessmentId",
-        message: "another attempt was being started at the same moment; try again".into(),
+        message: "another attempt was being started, or the assessment changed, at the same \
+                  moment; try again"
+            .into(),
     })
 }
 
@@ -609,7 +648,8 @@ pub async fn my_attempts(
     Ok(settled)
 }
 
-/// Scores an open attempt, exactly once.
+/// Scores an open attempt, exactly once, with the pass mark and mastery threshold recorded on
+/// it when it started.
 ///
 /// The transaction opens with `UPDATE attempts SET submitted_at = .. WHERE id = .. AND
 /// submitted_at IS NULL`. Of two concurrent calls, one updates the row and scores; the other
@@ -643,7 +683,6 @@ async fn score(
         drop(txn);
         return Ok(());
     }
-    let access = load_assessment(&txn, attempt.assessment_id).await?;
     let mut items = load_items(&txn, attempt.id).await?;
     let (mut total, mut max) = (0, 0);
     for item in &mut items {
@@ -664,7 +703,7 @@ async fn score(
         item.row.awarded_points = Some(awarded);
         item.row.correct = Some(correct);
     }
-    let passed = scoring::reaches(total, max, access.assessment.pass_mark_percent);
+    let passed = scoring::reaches(total, max, attempt.pass_mark_percent);
     let percent = scoring::percent(total, max);
     attempt::ActiveModel {
         id: Set(attempt.id),
@@ -676,13 +715,11 @@ async fn score(
     }
     .update(&txn)
     .await?;
-    let levels: Vec<DemonstratedLevel> = scoring::demonstrated_levels(
-        &scored_items(&items),
-        access.assessment.mastery_threshold_percent,
-    )
-    .into_iter()
-    .filter(|level| level.level > 0)
-    .collect();
+    let levels: Vec<DemonstratedLevel> =
+        scoring::demonstrated_levels(&scored_items(&items), attempt.mastery_threshold_percent)
+            .into_iter()
+            .filter(|level| level.level > 0)
+            .collect();
     let results: Vec<(Uuid, i32)> = levels.iter().map(|l| (l.competence_id, l.level)).collect();
     audit::record(
         &txn,

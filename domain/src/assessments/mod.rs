@@ -20,6 +20,13 @@
 //! version (and option order) it was given, so editing a question never changes what an attempt
 //! showed or how it was scored.
 //!
+//! Assessments are versioned too: an edit (owner or administrator, as for questions) rewrites
+//! the assessment and raises its `version`, and each attempt records, when it starts, the
+//! version it was given and the pass mark and mastery threshold it is scored with, beside its
+//! questions; so an edit changes only what attempts started after it get. Archiving an
+//! assessment stops new attempts; open ones can still be answered and submitted, and results
+//! and the certificates they earned stay.
+//!
 //! An attempt is scored exactly once: the conditional `UPDATE attempts SET submitted_at = ...
 //! WHERE submitted_at IS NULL` that opens the scoring transaction lets one request through; a
 //! concurrent or repeated submit finds no row to update and returns the stored result. Saving an
@@ -178,6 +185,26 @@ pub async fn load_usable(
     } else {
         Err(Error::NotFound("assessment"))
     }
+}
+
+/// Loads an assessment `actor` may edit. Someone holding neither `TRAINER` nor `ADMIN` is
+/// `Forbidden` before anything is read; an assessment they may not use is `NotFound`, as if it
+/// did not exist; one they use but do not own or administer is `Forbidden`.
+pub(crate) async fn load_editable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    assessment_id: Uuid,
+) -> Result<AssessmentAccess> {
+    if !actor.holds(Role::Trainer) && !actor.holds(Role::Admin) {
+        return Err(Error::forbidden("this needs the TRAINER role"));
+    }
+    let access = load_usable(db, actor, assessment_id).await?;
+    if !access.can_edit(actor) {
+        return Err(Error::forbidden(
+            "only the assessment's owner and administrators of its unit can change it",
+        ));
+    }
+    Ok(access)
 }
 
 /// Loads a question with its unit, without deciding access.

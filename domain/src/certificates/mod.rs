@@ -1074,10 +1074,10 @@ pub async fn revoke_signed_by(
     })
 }
 
-/// The actor's own certificates, newest first.
-pub async fn mine(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<certificate::Model>> {
+/// A person's certificates, newest first. Who may read whose is the caller's decision.
+pub async fn held_by(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<certificate::Model>> {
     Ok(certificate::Entity::find()
-        .filter(certificate::Column::UserId.eq(actor.id()))
+        .filter(certificate::Column::UserId.eq(user_id))
         .order_by_desc(certificate::Column::IssuedAt)
         .order_by_desc(certificate::Column::Id)
         .all(db)

@@ -28,7 +28,9 @@ pub enum Selection {
     Random,
 }
 
-/// An assessment: how its questions are chosen, its pass mark and limits.
+/// An assessment: how its questions are chosen, its pass mark and limits. An edit writes the
+/// row in place and raises `version`; attempts keep what they were given (their questions in
+/// `attempt_questions`, their thresholds in `attempts`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "assessments")]
 pub struct Model {
@@ -49,6 +51,10 @@ pub struct Model {
     pub max_attempts: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// 1, then one more with each edit. An attempt records the version it started under.
+    pub version: i32,
+    /// Set once archived: it takes no new attempts; its attempts and results stay.
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

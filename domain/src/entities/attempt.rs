@@ -34,6 +34,12 @@ pub struct Model {
     pub percent: Option<f64>,
     pub passed: Option<bool>,
     pub updated_at: DateTimeUtc,
+    /// The assessment's version when the attempt started.
+    pub assessment_version: i32,
+    /// The pass mark it is scored with: the assessment's when it started.
+    pub pass_mark_percent: i32,
+    /// The mastery threshold it is scored with: the assessment's when it started.
+    pub mastery_threshold_percent: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

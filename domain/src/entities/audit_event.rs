@@ -11,6 +11,12 @@ pub struct Model {
     pub action: String,
     pub target_type: String,
     pub target_id: Option<Uuid>,
+    /// The person the event is about (the target itself, or the holder of the enrolment,
+    /// attempt or certificate); NULL when it is about no one person.
+    pub subject_user_id: Option<Uuid>,
+    /// The org unit the event belongs to (the subject's unit, or the unit of what it concerns);
+    /// NULL for platform-wide things, which only platform administrators read.
+    pub org_unit_id: Option<Uuid>,
     pub details: Json,
     pub created_at: DateTimeUtc,
 }

@@ -281,18 +281,19 @@ fn attention_key(
     )
 }
 
-/// A page of the actor's active and completed enrolments, what needs attention first, after
+/// A page of a person's active and completed enrolments, what needs attention first, after
 /// the enrolment `after` (exclusive). A learner has tens of enrolments, not thousands: they are
-/// read in one statement and ordered here, where "overdue" is easy to say.
-pub async fn my_page(
+/// read in one statement and ordered here, where "overdue" is easy to say. Who may read whose
+/// enrolments is the caller's decision.
+pub async fn page_of(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    user_id: Uuid,
     after: Option<Uuid>,
     first: usize,
 ) -> Result<Page> {
     let now = Utc::now();
     let mut all = enrollment::Entity::find()
-        .filter(enrollment::Column::UserId.eq(actor.id()))
+        .filter(enrollment::Column::UserId.eq(user_id))
         .filter(
             enrollment::Column::Status
                 .is_in([EnrollmentStatus::Active, EnrollmentStatus::Completed]),

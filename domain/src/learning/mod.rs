@@ -1,4 +1,5 @@
-//! Learning: enrolments, lesson progress and completion, and the learner's own list.
+//! Learning: enrolments, lesson progress and completion, the learner's own list, and a course's
+//! roster (`roster`).
 //!
 //! Who may do what:
 //! - Every signed-in user may enrol in a published course they can see (`courses::load_visible`)
@@ -21,9 +22,11 @@ mod assignments;
 mod enrolments;
 mod profile;
 mod recommendations;
+mod roster;
 
 pub(crate) use achievements::{Achievement, record_achievement};
 pub use assignments::*;
 pub use enrolments::*;
 pub use profile::*;
 pub use recommendations::*;
+pub use roster::*;

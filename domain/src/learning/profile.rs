@@ -43,12 +43,12 @@ impl ProfileEntry {
     }
 }
 
-/// The actor's competence profile: every competence of the frameworks in use (the platform's
-/// default framework, DigComp 2.2, for everyone; those the actor's job role requires; those the
-/// actor has results for), with the current level, the required level and the gap, in
-/// framework order.
-pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<ProfileEntry>> {
-    let job_roles = job_roles::job_roles_of_users(db, &[actor.id()]).await?;
+/// A person's competence profile: every competence of the frameworks in use (the platform's
+/// default framework, DigComp 2.2, for everyone; those the person's job role requires; those
+/// they have results for), with the current level, the required level and the gap, in
+/// framework order. Who may read whose profile is the caller's decision.
+pub async fn profile(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<ProfileEntry>> {
+    let job_roles = job_roles::job_roles_of_users(db, &[user_id]).await?;
     let role_ids: Vec<Uuid> = job_roles.iter().map(|role| role.job_role_id).collect();
     let requirements = job_roles::requirements_of(db, &role_ids).await?;
     // The current result of each competence, as `competence_levels` holds it (see
@@ -59,7 +59,7 @@ pub async fn profile(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<Pro
                 Query::select()
                     .column(competence_level::Column::ResultId)
                     .from(competence_level::Entity)
-                    .and_where(competence_level::Column::UserId.eq(actor.id()))
+                    .and_where(competence_level::Column::UserId.eq(user_id))
                     .to_owned(),
             ),
         )
@@ -232,5 +232,5 @@ pub async fn submit_self_assessment(
     )
     .await?;
     txn.commit().await?;
-    profile(db, actor).await
+    profile(db, actor.id()).await
 }

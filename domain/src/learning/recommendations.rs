@@ -21,7 +21,7 @@ pub async fn recommendations(
     actor: &Actor,
     first: usize,
 ) -> Result<Vec<course::Model>> {
-    let entries = profile(db, actor).await?;
+    let entries = profile(db, actor.id()).await?;
     let gaps: Vec<&ProfileEntry> = entries.iter().filter(|e| e.gap() > 0).collect();
     if gaps.is_empty() || first == 0 {
         return Ok(Vec::new());

@@ -431,3 +431,31 @@ pub async fn digcomp(app: &TestApp, code: &str) -> String {
     }
     panic!("no DigComp competence {code}");
 }
+
+/// GETs a CSV export (or any plain route) with an optional bearer token.
+pub async fn get_csv(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.get(app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("request sent")
+}
+
+/// The records of a CSV export, after its byte order mark, the header row included.
+pub fn parse_csv(body: &str) -> Vec<Vec<String>> {
+    let body = body
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte order mark");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body.as_bytes())
+        .records()
+        .map(|record| {
+            record
+                .expect("a CSV record")
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}

@@ -2,7 +2,9 @@
 //! database and speaks GraphQL over HTTP. See `helpers.rs` for how backends are chosen.
 
 mod accounts;
+mod assessment_versions;
 mod assessments;
+mod audit_trail;
 mod certificate_admin;
 mod certificates;
 mod courses;
@@ -18,6 +20,7 @@ mod lookups;
 mod operations;
 mod org_units;
 mod people;
+mod person_pages;
 mod query_cost;
 mod readme;
 mod redis_tls;

@@ -127,6 +127,10 @@ async fn placeholders(app: &TestApp) -> HashMap<&'static str, String> {
                 .await,
         ),
         ("COMPETENCE-ID", digcomp(app, "4.2").await),
+        (
+            "USER-ID",
+            text(&app.me(&app.login(LEARNER1, PASSWORD).await).await["id"]),
+        ),
         ("COURSE-ID", text(&course["id"])),
         ("LESSON-ID", text(&lesson["id"])),
         ("ASSESSMENT-ID", text(&placement["id"])),

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::{
     helpers::{
-        ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp,
-        spawn_app, spawn_app_with,
+        ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp, get_csv,
+        parse_csv, spawn_app, spawn_app_with,
     },
     learning::{assign, complete, days_from_now, enroll, id_of, published_course, user_id},
 };
@@ -586,32 +586,6 @@ async fn the_completion_report_counts_assignments_completions_and_overdue_ones()
               "assignedCompleted": 0, "overdue": 0 },
         ])
     );
-}
-
-async fn get_csv(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
-    let mut request = app.client.get(app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.expect("request sent")
-}
-
-fn parse_csv(body: &str) -> Vec<Vec<String>> {
-    let body = body
-        .strip_prefix('\u{feff}')
-        .expect("a UTF-8 byte order mark");
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(body.as_bytes())
-        .records()
-        .map(|record| {
-            record
-                .expect("a CSV record")
-                .iter()
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! Assessments as the API shows them: fixed or drawn questions, draw rules, the trainer's
-//! statistics, and the input that creates one.
+//! statistics, and the inputs that create and edit one.
 
 use super::*;
 
@@ -37,6 +37,18 @@ impl Assessment {
     /// Its title.
     async fn title(&self) -> &str {
         &self.0.assessment().title
+    }
+
+    /// 1, then one more with each edit (`updateAssessment`). Each attempt records the version
+    /// it was given (`Attempt.assessmentVersion`).
+    async fn version(&self) -> i32 {
+        self.0.assessment().version
+    }
+
+    /// When it was archived (`archiveAssessment`): it takes no new attempts; null while it is
+    /// in use.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.assessment().archived_at
     }
 
     /// What it is for (plain text).
@@ -139,7 +151,7 @@ impl Assessment {
         .collect())
     }
 
-    /// Whether you may edit it (owner or administrator).
+    /// Whether you may edit and archive it (owner or administrator).
     async fn can_edit(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         Ok(self.0.can_edit(actor(ctx)?))
     }
@@ -279,4 +291,31 @@ pub struct CreateAssessmentInput {
     /// Draw rules (a random assessment).
     #[graphql(default)]
     pub draw: Vec<DrawRuleInput>,
+}
+
+/// Changes to an assessment: fields left out stay as they are; each given one is checked as in
+/// `CreateAssessmentInput`. Giving `questionIds` or `draw` replaces how questions are chosen
+/// (the other counts as empty): a fixed list becomes a random draw by giving `draw` alone.
+#[derive(InputObject)]
+pub struct UpdateAssessmentInput {
+    /// A new title: 1 to 200 characters after trimming, no control or invisible characters.
+    pub title: Option<String>,
+    /// A new description (plain text, up to 10,000 characters).
+    pub description: Option<String>,
+    /// 0 to 100: the percent of the maximum score that passes attempts started from now on.
+    pub pass_mark_percent: Option<i32>,
+    /// 1 to 100: the percent of a competence level's points that demonstrates the level, in
+    /// attempts started from now on.
+    pub mastery_threshold_percent: Option<i32>,
+    /// 1 to 86 400 seconds for attempts started from now on; null for no limit; left out: as
+    /// it is.
+    pub time_limit_seconds: MaybeUndefined<i32>,
+    /// 1 to 100 attempts per learner (attempts already made count); null for no limit; left
+    /// out: as it is.
+    pub max_attempts: MaybeUndefined<i32>,
+    /// Questions you may use, in order: the assessment becomes (or stays) a fixed list of
+    /// them.
+    pub question_ids: Option<Vec<ID>>,
+    /// Draw rules: the assessment becomes (or stays) a random draw by them.
+    pub draw: Option<Vec<DrawRuleInput>>,
 }

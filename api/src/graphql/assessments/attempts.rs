@@ -51,6 +51,11 @@ impl AttemptSummary {
         self.0.attempt_number
     }
 
+    /// The version of the assessment this attempt was given (see `Assessment.version`).
+    async fn assessment_version(&self) -> i32 {
+        self.0.assessment_version
+    }
+
     /// Open, submitted or expired.
     async fn status(&self) -> AttemptStatus {
         status(&self.0)
@@ -86,7 +91,7 @@ impl AttemptSummary {
         self.0.percent
     }
 
-    /// Whether it reached the pass mark; null while open.
+    /// Whether it reached the pass mark it started under; null while open.
     async fn passed(&self) -> Option<bool> {
         self.0.passed
     }
@@ -105,9 +110,16 @@ impl Attempt {
         id(self.0.attempt.id)
     }
 
-    /// The assessment.
+    /// The assessment, as it is now: it may have been edited since this attempt started (see
+    /// `assessmentVersion`).
     async fn assessment(&self) -> Assessment {
         Assessment(self.0.access.clone())
+    }
+
+    /// The version of the assessment this attempt was given: its questions, pass mark and
+    /// mastery threshold are that version's, whatever later edits changed.
+    async fn assessment_version(&self) -> i32 {
+        self.0.attempt.assessment_version
     }
 
     /// 1 for your first attempt at the assessment.
@@ -264,9 +276,20 @@ impl AttemptResult {
         self.0.attempt.percent.unwrap_or(0.0)
     }
 
-    /// Whether the score reached the assessment's pass mark.
+    /// Whether the score reached the pass mark (`passMarkPercent`).
     async fn passed(&self) -> bool {
         self.0.attempt.passed.unwrap_or(false)
+    }
+
+    /// The pass mark this attempt was scored with: the assessment's when the attempt started.
+    async fn pass_mark_percent(&self) -> i32 {
+        self.0.attempt.pass_mark_percent
+    }
+
+    /// The mastery threshold this attempt was scored with: the assessment's when the attempt
+    /// started.
+    async fn mastery_threshold_percent(&self) -> i32 {
+        self.0.attempt.mastery_threshold_percent
     }
 
     /// Each question: your answer, the correct one, points and the explanation.
@@ -276,9 +299,9 @@ impl AttemptResult {
     }
 
     /// For each competence in the attempt, the highest level L such that you scored at least
-    /// the assessment's mastery threshold on that competence's questions at every level up to
-    /// L that the attempt contained (0: none). Levels above 0 are recorded as verified results
-    /// in your competence profile.
+    /// the mastery threshold (`masteryThresholdPercent`) on that competence's questions at
+    /// every level up to L that the attempt contained (0: none). Levels above 0 are recorded
+    /// as verified results in your competence profile.
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn demonstrated_levels(&self) -> Vec<DemonstratedLevelResult> {
         self.0

@@ -1,6 +1,6 @@
 //! Assessments: question banks (`createQuestion`, `updateQuestion`), assessments
-//! (`createAssessment`, with statistics for trainers) and attempts (`startAttempt`,
-//! `saveAnswer`, `submitAttempt`).
+//! (`createAssessment`, `updateAssessment`, `archiveAssessment`, with statistics for trainers)
+//! and attempts (`startAttempt`, `saveAnswer`, `submitAttempt`).
 //!
 //! Correctness and explanations appear only on `AttemptResult` (a scored attempt) and on
 //! `Question` (trainers who may use the question); `Attempt` and `AttemptQuestion`, which a
@@ -12,12 +12,12 @@ mod questions;
 
 pub use self::{assessment::*, attempts::*, questions::*};
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use govskills_domain::{
     assessments::{
-        self, AssessmentAccess, AttemptDetail, AttemptItem, NewAssessment, QuestionInput,
-        scoring::DemonstratedLevel,
+        self, AssessmentAccess, AssessmentUpdate, AttemptDetail, AttemptItem, NewAssessment,
+        QuestionInput, scoring::DemonstratedLevel,
     },
     entities::{
         assessment::{AssessmentVisibility as DbVisibility, Selection as DbSelection},
@@ -42,6 +42,35 @@ use super::{
 };
 use super::{id, missing};
 use crate::error::{ApiResult, OptionalExt};
+use uuid::Uuid;
+
+/// The ids of a fixed list of questions, in order (`questionIds`).
+fn parse_question_ids(ids: &[ID]) -> ApiResult<Vec<Uuid>> {
+    ids.iter().map(|id| parse_id(id, "questionIds")).collect()
+}
+
+/// Draw rules as the domain takes them: (competence, level, count).
+fn parse_draw(rules: &[DrawRuleInput]) -> ApiResult<Vec<(Uuid, i32, i32)>> {
+    rules
+        .iter()
+        .map(|rule| {
+            Ok((
+                parse_id(&rule.competence_id, "draw")?,
+                rule.level,
+                rule.count,
+            ))
+        })
+        .collect()
+}
+
+/// A nullable input field: left out (`None`), null (`Some(None)`) or a value.
+fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(value) => Some(Some(value)),
+    }
+}
 
 #[derive(Default)]
 pub struct AssessmentQuery;
@@ -114,15 +143,26 @@ impl AssessmentQuery {
 
     /// The assessments you may take on their own (placement tests, say), and if you are a
     /// trainer also those you may use; newest first. Assessments that are only course lessons
-    /// appear in their course.
+    /// appear in their course. Archived assessments are left out unless asked for.
     #[graphql(complexity = "list_cost(child_complexity)")]
-    async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Assessment>> {
+    async fn assessments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            default = false,
+            desc = "Also list archived assessments (see `Assessment.archivedAt`), which take \
+                    no new attempts; default false."
+        )]
+        include_archived: bool,
+    ) -> ApiResult<Vec<Assessment>> {
         let actor = actor(ctx)?;
-        Ok(assessments::list_assessments(&services(ctx)?.db, actor)
-            .await?
-            .into_iter()
-            .map(Assessment)
-            .collect())
+        Ok(
+            assessments::list_assessments(&services(ctx)?.db, actor, include_archived)
+                .await?
+                .into_iter()
+                .map(Assessment)
+                .collect(),
+        )
     }
 
     /// One of your attempts (scored first if its time has run out); null if it does not exist
@@ -205,31 +245,81 @@ impl AssessmentMutation {
             mastery_threshold_percent: input.mastery_threshold_percent,
             time_limit_seconds: input.time_limit_seconds,
             max_attempts: input.max_attempts,
-            question_ids: input
-                .question_ids
-                .iter()
-                .map(|id| parse_id(id, "questionIds"))
-                .collect::<ApiResult<_>>()?,
-            draw: input
-                .draw
-                .iter()
-                .map(|rule| {
-                    Ok((
-                        parse_id(&rule.competence_id, "draw")?,
-                        rule.level,
-                        rule.count,
-                    ))
-                })
-                .collect::<ApiResult<_>>()?,
+            question_ids: parse_question_ids(&input.question_ids)?,
+            draw: parse_draw(&input.draw)?,
         };
         Ok(Assessment(
             assessments::create_assessment(&services(ctx)?.db, actor, new).await?,
         ))
     }
 
+    /// Edits an assessment (its owner while a trainer, or an administrator of its unit):
+    /// fields left out stay as they are, the others are checked as `createAssessment` checks
+    /// them, and `version` goes up by one. Attempts already started keep what they were given:
+    /// their questions, and the pass mark and mastery threshold they are scored with (see
+    /// `Attempt.assessmentVersion`); attempts started from now on get the new version. An
+    /// input without any field leaves everything, the version too, as it is. `FORBIDDEN` for
+    /// anyone else who may use the assessment; `CONFLICT` for an archived one, and for one
+    /// edited or archived by someone else meanwhile. Audited.
+    async fn update_assessment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The assessment's id; one you may not use gives `NOT_FOUND`, a malformed one \
+                    `BAD_USER_INPUT` on `id`."
+        )]
+        id: ID,
+        #[graphql(desc = "What to change; fields left out stay as they are.")]
+        input: UpdateAssessmentInput,
+    ) -> ApiResult<Assessment> {
+        let actor = actor(ctx)?;
+        let assessment_id = parse_id(&id, "id")?;
+        let update = AssessmentUpdate {
+            title: input.title,
+            description: input.description,
+            pass_mark_percent: input.pass_mark_percent,
+            mastery_threshold_percent: input.mastery_threshold_percent,
+            time_limit_seconds: maybe(input.time_limit_seconds),
+            max_attempts: maybe(input.max_attempts),
+            question_ids: input
+                .question_ids
+                .as_deref()
+                .map(parse_question_ids)
+                .transpose()?,
+            draw: input.draw.as_deref().map(parse_draw).transpose()?,
+        };
+        Ok(Assessment(
+            assessments::update_assessment(&services(ctx)?.db, actor, assessment_id, update)
+                .await?,
+        ))
+    }
+
+    /// Archives an assessment (whoever may edit it): it takes no new attempts (`startAttempt`
+    /// gives `CONFLICT`) and leaves the `assessments` list unless `includeArchived` is asked
+    /// for. Attempts already open can still be answered and submitted; results, and the
+    /// certificates they earned, stay. Archiving an archived assessment changes nothing and
+    /// returns it as it is. Audited.
+    async fn archive_assessment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The assessment's id; one you may not use gives `NOT_FOUND`, a malformed one \
+                    `BAD_USER_INPUT` on `id`."
+        )]
+        id: ID,
+    ) -> ApiResult<Assessment> {
+        let actor = actor(ctx)?;
+        let assessment_id = parse_id(&id, "id")?;
+        Ok(Assessment(
+            assessments::archive_assessment(&services(ctx)?.db, actor, assessment_id).await?,
+        ))
+    }
+
     /// Starts an attempt at an assessment you may take, or returns your open one. Its
-    /// questions, their order and their options' order are fixed for the attempt. `CONFLICT`
-    /// once you have used the maximum attempts.
+    /// questions, their order and their options' order are fixed for the attempt, and so are
+    /// the pass mark and mastery threshold it is scored with (the assessment's current
+    /// version). `CONFLICT` once you have used the maximum attempts, and for an archived
+    /// assessment (your open attempt at one is still returned, to be finished).
     async fn start_attempt(
         &self,
         ctx: &Context<'_>,
