@@ -194,15 +194,23 @@ pub async fn create_template(
         if !(0.0..=100.0).contains(min_percent) {
             return Err(Error::invalid("assessments", "minPercent must be 0 to 100"));
         }
-        if assessment::Entity::find_by_id(*assessment_id)
+        match assessment::Entity::find_by_id(*assessment_id)
             .one(db)
             .await?
-            .is_none()
         {
-            return Err(Error::invalid(
-                "assessments",
-                format!("no such assessment: {assessment_id}"),
-            ));
+            None => {
+                return Err(Error::invalid(
+                    "assessments",
+                    format!("no such assessment: {assessment_id}"),
+                ));
+            }
+            Some(found) if found.archived_at.is_some() => {
+                return Err(Error::invalid(
+                    "assessments",
+                    format!("assessment {assessment_id} is archived: nobody can pass it any more"),
+                ));
+            }
+            Some(_) => {}
         }
     }
     let competence_ids = resolve_alignments(db, &input.alignments).await?;

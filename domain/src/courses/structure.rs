@@ -139,7 +139,7 @@ pub async fn add_lesson(
     let assessment_id = match (input.kind, input.assessment_id) {
         (LessonKind::Assessment, Some(id)) => {
             // One the actor may not use is as unknown as one that does not exist.
-            crate::assessments::load_usable(db, actor, id)
+            let access = crate::assessments::load_usable(db, actor, id)
                 .await
                 .map_err(|err| match err {
                     Error::NotFound(_) => {
@@ -147,6 +147,12 @@ pub async fn add_lesson(
                     }
                     other => other,
                 })?;
+            if access.assessment().archived_at.is_some() {
+                return Err(Error::invalid(
+                    "assessmentId",
+                    format!("assessment {id} is archived: it takes no new attempts"),
+                ));
+            }
             Some(id)
         }
         (LessonKind::Assessment, None) => None,

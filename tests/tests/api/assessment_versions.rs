@@ -364,6 +364,69 @@ async fn an_archived_assessment_takes_no_new_attempts_but_an_open_one_is_finishe
 }
 
 #[tokio::test]
+async fn an_archived_assessment_goes_into_no_new_lesson_or_certificate_template() {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let (s1, _, _, _) = question_bank(&app, &trainer).await;
+    let assessment = create_assessment(&app, &trainer, json!({ "questionIds": [s1.id] })).await;
+    archive(&app, &trainer, &assessment).await;
+    let unit = app
+        .org_unit_id(&trainer, "Ministry of Digital Affairs (demo)")
+        .await;
+    let course = app
+        .ok(
+            "mutation($unit: ID!) { createCourse(input: { title: \"Draft\", language: \"en\",
+                orgUnitId: $unit }) { id } }",
+            json!({ "unit": unit }),
+            &trainer,
+        )
+        .await["createCourse"]["id"]
+        .clone();
+    let module = app
+        .ok(
+            "mutation($c: ID!) { addModule(courseId: $c, input: { title: \"M\" }) { id } }",
+            json!({ "c": course }),
+            &trainer,
+        )
+        .await["addModule"]["id"]
+        .clone();
+    let (lessons, templates) = (
+        app.count("lessons").await,
+        app.count("certificate_templates").await,
+    );
+
+    let lesson = app
+        .gql(
+            "mutation($m: ID!, $a: ID!) { addLesson(moduleId: $m, input: { title: \"Test\",
+                kind: ASSESSMENT, assessmentId: $a }) { id } }",
+            json!({ "m": module, "a": assessment }),
+            Some(&trainer),
+        )
+        .await;
+    assert_error(&lesson, "BAD_USER_INPUT", Some("assessmentId"));
+    assert!(error_message(&lesson).contains("archived"), "{lesson}");
+    let template = app
+        .gql(
+            "mutation($a: ID!) { createCertificateTemplate(input: { title: \"T\",
+                description: \"D\", issuerName: \"Ministry\",
+                assessments: [{ assessmentId: $a, minPercent: 80 }] }) { id } }",
+            json!({ "a": assessment }),
+            Some(&admin),
+        )
+        .await;
+    assert_error(&template, "BAD_USER_INPUT", Some("assessments"));
+    assert!(error_message(&template).contains("archived"), "{template}");
+    assert_eq!(
+        (
+            app.count("lessons").await,
+            app.count("certificate_templates").await
+        ),
+        (lessons, templates)
+    );
+}
+
+#[tokio::test]
 async fn only_its_owner_or_an_administrator_of_its_unit_edits_or_archives_an_assessment() {
     let app = spawn_app().await;
     let admin = app.login(ADMIN, PASSWORD).await;
