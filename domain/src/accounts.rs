@@ -224,7 +224,12 @@ pub async fn authenticate(
         Ok(email) => find_by_email(db, &email).await?,
         Err(_) => None,
     };
-    let stored = user.as_ref().map(|user| user.password_hash.clone());
+    // An account without a password (one that arrived by SCIM or through an identity provider)
+    // has an empty `password_hash`: checked against the dummy hash, so it costs the same.
+    let stored = user
+        .as_ref()
+        .map(|user| user.password_hash.clone())
+        .filter(|hash| !hash.is_empty());
     let matches = password::verify(password, stored).await?;
     match user {
         Some(user) if matches && user.status == UserStatus::Active => Ok(user),

@@ -18,7 +18,8 @@ pub struct Model {
     /// Normalised (trimmed, lower case): see [`crate::types::Email`].
     pub email: String,
     pub display_name: String,
-    /// PHC string of an argon2id hash.
+    /// PHC string of an argon2id hash; empty for an account without a password (provisioned by
+    /// SCIM or created at its first sign-in through an identity provider).
     pub password_hash: String,
     pub org_unit_id: Uuid,
     pub status: UserStatus,
