@@ -63,6 +63,18 @@ pub struct Config {
     )]
     pub redis_url: Option<SecretString>,
 
+    /// The key that seals identity providers' client secrets in the database: 32 random bytes,
+    /// base64-encoded (`openssl rand -base64 32`). Required in production before a provider
+    /// can be configured; without it (development) secrets are stored as given.
+    #[arg(
+        long,
+        env = "GOVSKILLS_SECRET_KEY",
+        value_parser = secret,
+        hide_env_values = true,
+        global = true
+    )]
+    pub secret_key: Option<SecretString>,
+
     /// The certificate authorities (PEM) to trust for a `rediss://` Redis instead of the
     /// system's: for a Redis whose certificate an internal CA signed.
     #[arg(long, env = "GOVSKILLS_REDIS_CA_FILE", global = true)]
@@ -232,6 +244,17 @@ impl Config {
         self.public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
+    /// The key of `GOVSKILLS_SECRET_KEY`, parsed; `None` when unset.
+    pub fn secret_key(&self) -> anyhow::Result<Option<govskills_domain::identity::SecretKey>> {
+        self.secret_key
+            .as_ref()
+            .map(|key| {
+                govskills_domain::identity::SecretKey::parse(key.expose_secret())
+                    .map_err(|why| anyhow::anyhow!("GOVSKILLS_SECRET_KEY is invalid: {why}"))
+            })
+            .transpose()
     }
 
     /// The certificate authorities of `GOVSKILLS_REDIS_CA_FILE`, read; `None` when unset.

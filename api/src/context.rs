@@ -27,6 +27,9 @@ pub struct Services {
     pub issuer: Arc<IssuerSource>,
     /// Certificate verifications per client address (`GOVSKILLS_VERIFY_RATE_LIMIT` a minute).
     pub verify_throttle: Arc<VerifyThrottle>,
+    /// Sign-in through identity providers: the secret key, the allowed return origins, the
+    /// providers' discovered metadata.
+    pub oidc: Arc<crate::oidc::Oidc>,
 }
 
 /// This request: who is calling and from where.

@@ -11,6 +11,7 @@ pub mod graphql;
 pub mod http;
 pub mod login_throttle;
 pub mod metrics;
+pub mod oidc;
 pub mod session;
 pub mod sign_in;
 pub mod startup;

@@ -140,6 +140,12 @@ impl Application {
             report_min_group_size: config.report_min_group_size,
             issuer: Arc::new(issuer),
             verify_throttle,
+            oidc: Arc::new(crate::oidc::Oidc::new(
+                config.secret_key()?,
+                config.is_production(),
+                &public_url,
+                &config.cors_origins,
+            )?),
         };
         let state = AppState {
             schema: graphql::schema(services.clone(), config.is_production()),

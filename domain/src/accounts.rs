@@ -124,7 +124,7 @@ pub fn search_text(display_name: &str, email: &str) -> String {
     crate::search::searchable(&[display_name, email])
 }
 
-async fn insert_user(
+pub(crate) async fn insert_user(
     db: &impl ConnectionTrait,
     email: Email,
     display_name: Name,
@@ -143,6 +143,7 @@ async fn insert_user(
         status: Set(UserStatus::Active),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(db)
     .await
@@ -232,7 +233,16 @@ pub async fn authenticate(
         .filter(|hash| !hash.is_empty());
     let matches = password::verify(password, stored).await?;
     match user {
-        Some(user) if matches && user.status == UserStatus::Active => Ok(user),
+        Some(user) if matches && user.status == UserStatus::Active => {
+            // Only someone who knows the password learns this.
+            if !crate::identity::password_allowed(db, &user).await? {
+                return Err(Error::forbidden(
+                    "your authority signs in through its identity provider, not with a password: \
+                     see signInOptions",
+                ));
+            }
+            Ok(user)
+        }
         _ => Err(Error::InvalidCredentials),
     }
 }

@@ -20,7 +20,7 @@ use crate::{
     auth::Actor,
     entities::{
         assessment, attempt, audit_event, certificate, certificate_template, course, enrollment,
-        job_role, org_unit, question, user,
+        job_role, org_unit, provisioning_token, question, user,
     },
     types::Role,
 };
@@ -42,6 +42,8 @@ pub enum Target {
     Certificate(Uuid),
     /// One of the issuer's signing keys, named by `kid` in the details (a key has no UUID).
     IssuerKey,
+    /// An authority's SCIM provisioning token; it belongs to the authority's top-level unit.
+    ProvisioningToken(Uuid),
 }
 
 impl Target {
@@ -60,6 +62,7 @@ impl Target {
             Self::CertificateTemplate(id) => ("certificate_template", Some(id)),
             Self::Certificate(id) => ("certificate", Some(id)),
             Self::IssuerKey => ("issuer_key", None),
+            Self::ProvisioningToken(id) => ("provisioning_token", Some(id)),
         }
     }
 
@@ -98,6 +101,14 @@ impl Target {
             Self::JobRole(id) => (
                 none(),
                 column_of(job_role::Entity, job_role::Column::OrgUnitId, id),
+            ),
+            Self::ProvisioningToken(id) => (
+                none(),
+                column_of(
+                    provisioning_token::Entity,
+                    provisioning_token::Column::OrgUnitId,
+                    id,
+                ),
             ),
             Self::Framework(_) | Self::Competence(_) | Self::IssuerKey => (none(), none()),
         }
@@ -320,6 +331,30 @@ pub async fn page(
     if let Some(until) = filter.until {
         condition = condition.add(audit_event::Column::CreatedAt.lt(until));
     }
+    newest_first(db, condition, after, first).await
+}
+
+/// Who read the actor's learning data (their `personal_data.read` events), newest first: the
+/// person's own view of the trail (GDPR Art. 15), open to everyone signed in.
+pub async fn reads_of_me(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    after: Option<After>,
+    first: u64,
+) -> Result<AuditPage> {
+    let condition = Condition::all()
+        .add(audit_event::Column::SubjectUserId.eq(actor.id()))
+        .add(audit_event::Column::Action.eq(PERSONAL_DATA_READ));
+    newest_first(db, condition, after, first).await
+}
+
+/// The events matching `condition`, newest first, after `after`.
+async fn newest_first(
+    db: &impl ConnectionTrait,
+    mut condition: Condition,
+    after: Option<After>,
+    first: u64,
+) -> Result<AuditPage> {
     if let Some(after) = after {
         condition = condition.add(
             Condition::any()

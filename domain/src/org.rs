@@ -71,6 +71,7 @@ pub async fn insert(
         path: Set(child_path(parent, id)),
         depth: Set(parent.map_or(0, |parent| parent.depth + 1)),
         created_at: Set(Utc::now()),
+        external_id: Set(None),
     }
     .insert(db)
     .await?;
@@ -121,14 +122,17 @@ async fn ensure_unique_sibling_name(
 
 /// Creates a unit under `parent_id`, or a new authority when there is none (platform
 /// administrators only). An authority's administrator creates units inside their subtree.
+/// `external_id`, when given, must be unique within the authority.
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     name: &str,
     parent_id: Option<Uuid>,
+    external_id: Option<&str>,
 ) -> Result<org_unit::Model> {
     actor.require_role(Role::Admin)?;
     let name = Name::parse(name, "name")?;
+    let external_id = external_id.map(parse_external_id).transpose()?;
     let parent = match parent_id {
         None if !actor.is_platform(Role::Admin) => {
             return Err(Error::forbidden(
@@ -144,13 +148,129 @@ pub async fn create(
     };
     let txn = crate::db::begin(db).await?;
     ensure_unique_sibling_name(&txn, parent_id, &name).await?;
-    let unit = insert(&txn, parent.as_ref(), name).await?;
+    let mut unit = insert(&txn, parent.as_ref(), name).await?;
+    if let Some(external_id) = external_id {
+        ensure_unique_external_id(&txn, authority_prefix(&unit.path), &external_id, unit.id)
+            .await?;
+        unit = org_unit::ActiveModel {
+            id: Set(unit.id),
+            external_id: Set(Some(external_id)),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+    }
     audit::record(
         &txn,
         Some(actor.id()),
         "org_unit.created",
         Target::OrgUnit(unit.id),
-        json!({ "name": unit.name, "parentId": unit.parent_id }),
+        json!({ "name": unit.name, "parentId": unit.parent_id, "externalId": unit.external_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(unit)
+}
+
+/// An external id follows the rules of a name: 1 to 200 characters after trimming, nothing
+/// invisible.
+fn parse_external_id(raw: &str) -> Result<String> {
+    Ok(Name::parse(raw, "externalId")?.into_inner())
+}
+
+/// Refuses an external id another unit of the authority (`authority_path`) already has.
+///
+/// First touches the authority's top-level row (`UPDATE org_units SET name = name WHERE path =
+/// ..`), so two administrators giving units of one authority the same id at once are ordered
+/// (on SQLite `BEGIN IMMEDIATE` already orders them), and the second sees the first's unit.
+async fn ensure_unique_external_id(
+    txn: &impl ConnectionTrait,
+    authority_path: &str,
+    external_id: &str,
+    own_id: Uuid,
+) -> Result<()> {
+    org_unit::Entity::update_many()
+        .col_expr(org_unit::Column::Name, Expr::col(org_unit::Column::Name))
+        .filter(org_unit::Column::Path.eq(authority_path))
+        .exec(txn)
+        .await?;
+    if let Some(other) = find_by_external_id(txn, authority_path, external_id).await?
+        && other.id != own_id
+    {
+        return Err(Error::Conflict {
+            field: "externalId",
+            message: "another unit of this authority already has this external id".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The unit of the authority whose top-level unit has the materialised path `authority_path`
+/// (see [`authority_prefix`]) that carries `external_id` (compared exactly, after trimming), if
+/// any. Unchecked: for SCIM provisioning and identity-provider sign-in, which have decided the
+/// authority already.
+pub async fn find_by_external_id(
+    db: &impl ConnectionTrait,
+    authority_path: &str,
+    external_id: &str,
+) -> Result<Option<org_unit::Model>> {
+    Ok(org_unit::Entity::find()
+        .filter(org_unit::Column::ExternalId.eq(external_id.trim()))
+        .filter(in_subtree(authority_path))
+        .one(db)
+        .await?)
+}
+
+/// Renames a unit and sets or clears its external id (ADMIN of the unit). `None` leaves a
+/// field as it is; `Some(None)` clears the external id.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    unit_id: Uuid,
+    name: Option<&str>,
+    external_id: Option<Option<&str>>,
+) -> Result<org_unit::Model> {
+    actor.require_role(Role::Admin)?;
+    let unit = find(db, unit_id).await?;
+    actor.require_covers(Role::Admin, &unit.path, "this org unit")?;
+    let name = name.map(|name| Name::parse(name, "name")).transpose()?;
+    let external_id = external_id
+        .map(|id| id.map(parse_external_id).transpose())
+        .transpose()?;
+    let txn = crate::db::begin(db).await?;
+    let mut model = org_unit::ActiveModel {
+        id: Set(unit.id),
+        ..Default::default()
+    };
+    let mut changes = serde_json::Map::new();
+    if let Some(name) = name.filter(|name| name.clone().into_inner() != unit.name) {
+        let text = name.clone().into_inner();
+        if text.to_lowercase() != unit.name.to_lowercase() {
+            ensure_unique_sibling_name(&txn, unit.parent_id, &name).await?;
+        }
+        changes.insert("name".into(), json!({ "from": unit.name, "to": text }));
+        model.name = Set(text);
+    }
+    if let Some(external_id) = external_id.filter(|id| *id != unit.external_id) {
+        if let Some(wanted) = &external_id {
+            ensure_unique_external_id(&txn, authority_prefix(&unit.path), wanted, unit.id).await?;
+        }
+        changes.insert(
+            "externalId".into(),
+            json!({ "from": unit.external_id, "to": external_id }),
+        );
+        model.external_id = Set(external_id);
+    }
+    if changes.is_empty() {
+        return Ok(unit);
+    }
+    let unit = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "org_unit.updated",
+        Target::OrgUnit(unit.id),
+        serde_json::Value::Object(changes),
     )
     .await?;
     txn.commit().await?;

@@ -227,6 +227,7 @@ pub async fn generate(
         status: Set(UserStatus::Active),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     })
     .exec_without_returning(&txn)
     .await?;
@@ -305,6 +306,9 @@ pub async fn generate(
             status: UserStatus::Active,
             created_at: now,
             updated_at: now,
+            external_id: None,
+            user_name: None,
+            deprovisioned_at: None,
         };
         let mut ai_staff = false;
         // Nine in ten hold a job role.

@@ -18,6 +18,8 @@ mod m20261201_000011_certificate_template_archived_at;
 mod m20261201_000012_user_search_text;
 mod m20261201_000013_audit_event_scope;
 mod m20261201_000014_assessment_versions;
+mod m20261201_000015_provisioning;
+mod m20261201_000016_identity_providers;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_user_search_text::Migration),
             Box::new(m20261201_000013_audit_event_scope::Migration),
             Box::new(m20261201_000014_assessment_versions::Migration),
+            Box::new(m20261201_000015_provisioning::Migration),
+            Box::new(m20261201_000016_identity_providers::Migration),
         ]
     }
 }

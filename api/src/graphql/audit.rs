@@ -187,12 +187,47 @@ impl AuditQuery {
             u64::try_from(first).unwrap_or(u64::MAX),
         )
         .await?;
-        let mut connection = Connection::new(after.is_some(), page.has_next_page);
-        connection.edges.extend(
-            page.events
-                .into_iter()
-                .map(|event| Edge::new(cursor(audit::After::of(&event)), AuditEvent(event))),
-        );
-        Ok(connection)
+        Ok(connection(after.is_some(), page))
     }
+
+    /// Who read your learning data (your enrolments, competence levels, certificates): HR
+    /// officers, administrators and trainers, one event per request, newest first. Each
+    /// event's `details` names what was read.
+    #[graphql(complexity = "paged_cost(first, child_complexity)")]
+    async fn my_data_access_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many events to return: 20 when left out, at most 100; a negative or \
+                    larger number gives `BAD_USER_INPUT`."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page; leave out for the first page. A \
+                    string that is not a cursor from this list gives `BAD_USER_INPUT`."
+        )]
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, AuditEvent>> {
+        let actor = actor(ctx)?;
+        let first = page_size(first)?;
+        let after: Option<audit::After> = parse_after(after.as_deref())?;
+        let page = audit::reads_of_me(
+            &services(ctx)?.db,
+            actor,
+            after,
+            u64::try_from(first).unwrap_or(u64::MAX),
+        )
+        .await?;
+        Ok(connection(after.is_some(), page))
+    }
+}
+
+fn connection(has_previous: bool, page: audit::AuditPage) -> Connection<String, AuditEvent> {
+    let mut connection = Connection::new(has_previous, page.has_next_page);
+    connection.edges.extend(
+        page.events
+            .into_iter()
+            .map(|event| Edge::new(cursor(audit::After::of(&event)), AuditEvent(event))),
+    );
+    connection
 }

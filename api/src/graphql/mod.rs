@@ -26,11 +26,13 @@ pub mod courses;
 mod data_access;
 mod descriptions;
 pub mod frameworks;
+pub mod identity;
 mod input_guard;
 pub mod job_roles;
 pub mod learning;
 pub mod loaders;
 pub mod org_units;
+pub mod provisioning;
 pub mod reports;
 
 use async_graphql::{
@@ -51,9 +53,11 @@ use self::{
     certificates::{CertificateMutation, CertificateQuery},
     courses::{CourseMutation, CourseQuery},
     frameworks::{FrameworkMutation, FrameworkQuery},
+    identity::{IdentityMutation, IdentityQuery},
     job_roles::{JobRoleMutation, JobRoleQuery},
     learning::{LearningMutation, LearningQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
+    provisioning::{ProvisioningMutation, ProvisioningQuery},
     reports::ReportQuery,
 };
 
@@ -101,6 +105,8 @@ pub struct Query(
     ReportQuery,
     CertificateQuery,
     AuditQuery,
+    IdentityQuery,
+    ProvisioningQuery,
 );
 
 /// The entry points for changing data. All but `login` need a signed-in user (else
@@ -116,6 +122,8 @@ pub struct Mutation(
     LearningMutation,
     AssessmentMutation,
     CertificateMutation,
+    IdentityMutation,
+    ProvisioningMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -1,6 +1,6 @@
-//! The organisation tree: `orgUnits`, `createOrgUnit`, `moveOrgUnit`.
+//! The organisation tree: `orgUnits`, `createOrgUnit`, `updateOrgUnit`, `moveOrgUnit`.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use govskills_domain::{entities::org_unit, org};
 
 use super::{
@@ -32,6 +32,12 @@ impl OrgUnit {
         self.0.depth
     }
 
+    /// The key the authority's HR system and identity provider know the unit by (SCIM
+    /// `department`, an OpenID Connect claim); unique within the authority. Null if none.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
     /// The unit above; null for an authority.
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<OrgUnit>> {
         let Some(parent_id) = self.0.parent_id else {
@@ -52,6 +58,20 @@ pub struct CreateOrgUnitInput {
     pub name: String,
     /// The unit to create it under; leave out to create a new authority (platform ADMIN only).
     pub parent_id: Option<ID>,
+    /// The key the authority's HR system knows the unit by (1 to 200 characters); another
+    /// unit of the same authority with it gives `CONFLICT` (field `externalId`).
+    pub external_id: Option<String>,
+}
+
+/// Changes to an org unit; a field left out stays as it is.
+#[derive(InputObject)]
+pub struct UpdateOrgUnitInput {
+    /// The new name (1 to 200 characters); a sibling with the same name (ignoring case) gives
+    /// `CONFLICT`.
+    pub name: Option<String>,
+    /// The new external id (1 to 200 characters), or null to remove it; another unit of the
+    /// same authority with it gives `CONFLICT` (field `externalId`).
+    pub external_id: MaybeUndefined<String>,
 }
 
 #[derive(Default)]
@@ -85,7 +105,39 @@ impl OrgUnitMutation {
             .parent_id
             .map(|id| parse_id(&id, "parentId"))
             .transpose()?;
-        let unit = org::create(&services(ctx)?.db, actor, &input.name, parent_id).await?;
+        let unit = org::create(
+            &services(ctx)?.db,
+            actor,
+            &input.name,
+            parent_id,
+            input.external_id.as_deref(),
+        )
+        .await?;
+        Ok(OrgUnit(unit))
+    }
+
+    /// Renames a unit or sets its external id (ADMIN of the unit).
+    async fn update_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of the unit to change.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateOrgUnitInput,
+    ) -> ApiResult<OrgUnit> {
+        let actor = actor(ctx)?;
+        let unit_id = parse_id(&id, "id")?;
+        let external_id = match &input.external_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(value) => Some(Some(value.as_str())),
+        };
+        let unit = org::update(
+            &services(ctx)?.db,
+            actor,
+            unit_id,
+            input.name.as_deref(),
+            external_id,
+        )
+        .await?;
         Ok(OrgUnit(unit))
     }
 

@@ -6,7 +6,9 @@ mod certificates;
 mod graphql;
 mod health;
 mod metrics;
+mod oidc;
 mod reports;
+mod scim;
 
 use std::{
     sync::{Arc, OnceLock},
@@ -57,6 +59,7 @@ const PLAIN_ROUTES: &[&str] = &[
     "/reports/completion.csv",
     "/audit-events.csv",
     "/.well-known/jwks.json",
+    scim::ROUTE_LABEL,
 ];
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -84,6 +87,16 @@ pub fn routes(state: AppState) -> impl Endpoint {
             "/audit-events.csv",
             get(audit::audit_events_csv).data(state.clone()),
         )
+        .at(
+            "/auth/oidc/:provider_id/start",
+            get(oidc::start).data(state.clone()),
+        )
+        .at(
+            "/auth/oidc/:provider_id/callback",
+            get(oidc::callback).data(state.clone()),
+        )
+        .at("/scim/v2", scim::scim.data(state.clone()))
+        .at("/scim/v2/*path", scim::scim.data(state.clone()))
         .at(
             "/.well-known/jwks.json",
             get(certificates::jwks).data(state.clone()),
@@ -144,6 +157,15 @@ async fn trace_request<E: Endpoint>(ep: Arc<E>, mut req: poem::Request) -> poem:
         crate::metrics::operation_label(operation.0.get().and_then(Option::as_deref))
     } else if PLAIN_ROUTES.contains(&path.as_str()) {
         path
+    } else if path.starts_with("/scim/v2/") {
+        scim::ROUTE_LABEL.to_owned()
+    } else if let Some(rest) = path.strip_prefix("/auth/oidc/") {
+        // One label per route, not per provider.
+        match rest.rsplit_once('/') {
+            Some((_, "start")) => "/auth/oidc/start".to_owned(),
+            Some((_, "callback")) => "/auth/oidc/callback".to_owned(),
+            _ => crate::metrics::OTHER.to_owned(),
+        }
     } else {
         crate::metrics::OTHER.to_owned()
     };
@@ -162,7 +184,7 @@ async fn trace_request<E: Endpoint>(ep: Arc<E>, mut req: poem::Request) -> poem:
 }
 
 /// The HTTP status of an error code.
-fn status_of(code: Code) -> StatusCode {
+pub(super) fn status_of(code: Code) -> StatusCode {
     match code {
         Code::Unauthenticated => StatusCode::UNAUTHORIZED,
         Code::Forbidden => StatusCode::FORBIDDEN,

@@ -23,6 +23,8 @@ struct State {
     sessions: HashMap<TokenHash, Entry>,
     by_user: HashMap<Uuid, HashSet<TokenHash>>,
     attempts: HashMap<String, (u32, Instant, Duration)>,
+    /// Pending sign-ins: the value and when it expires.
+    stashed: HashMap<String, (String, Instant)>,
 }
 
 pub struct MemoryStore {
@@ -117,6 +119,26 @@ impl SessionStore for MemoryStore {
             entry.last_seen = now;
             entry.session.clone()
         }))
+    }
+
+    async fn stash(&self, key: &str, value: &str, ttl: Duration) -> StoreResult<()> {
+        let now = Instant::now();
+        let mut state = self.lock()?;
+        state.stashed.retain(|_, (_, expires)| *expires > now);
+        state
+            .stashed
+            .insert(key.to_owned(), (value.to_owned(), now + ttl));
+        Ok(())
+    }
+
+    async fn take(&self, key: &str) -> StoreResult<Option<String>> {
+        let now = Instant::now();
+        Ok(self
+            .lock()?
+            .stashed
+            .remove(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(value, _)| value))
     }
 
     async fn end(&self, hash: &TokenHash) -> StoreResult<()> {

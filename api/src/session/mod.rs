@@ -117,6 +117,13 @@ pub trait SessionStore: Send + Sync {
     /// Takes back one attempt under each key (after it succeeded).
     async fn unhit(&self, keys: &[String]) -> StoreResult<()>;
 
+    /// Keeps `value` under `key` for `ttl` (a sign-in through an identity provider waiting
+    /// for its callback).
+    async fn stash(&self, key: &str, value: &str, ttl: Duration) -> StoreResult<()>;
+
+    /// Takes what `key` holds, once: a second take, or one after its time, finds nothing.
+    async fn take(&self, key: &str) -> StoreResult<Option<String>>;
+
     /// Whether the store answers, for `/readyz`.
     async fn ping(&self) -> StoreResult<()>;
 }

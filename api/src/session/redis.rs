@@ -5,6 +5,8 @@
 //!   `GETEX` on each use, while the absolute lifetime is checked against `created_at_ms`.
 //! - `user:<id>:sessions`: a set of the user's token hashes, for ending them all at once.
 //! - `login-attempts:<key>`: a counter whose TTL is the throttling window.
+//! - `stash:<key>`: a pending sign-in through an identity provider, with its own TTL, taken
+//!   once with `GETDEL`.
 
 use std::time::Duration;
 
@@ -72,6 +74,10 @@ impl RedisStore {
         format!("{}login-attempts:{key}", self.prefix)
     }
 
+    fn stash_key(&self, key: &str) -> String {
+        format!("{}stash:{key}", self.prefix)
+    }
+
     fn conn(&self) -> ConnectionManager {
         self.connection.clone()
     }
@@ -123,6 +129,23 @@ impl SessionStore for RedisStore {
             return Ok(None);
         }
         Ok(Some(session))
+    }
+
+    async fn stash(&self, key: &str, value: &str, ttl: Duration) -> StoreResult<()> {
+        let _: () = self
+            .conn()
+            .set_ex(self.stash_key(key), value, ttl.as_secs().max(1))
+            .await
+            .context("failed to keep a pending sign-in in Redis")?;
+        Ok(())
+    }
+
+    async fn take(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn()
+            .get_del(self.stash_key(key))
+            .await
+            .context("failed to take a pending sign-in from Redis")?)
     }
 
     async fn end(&self, hash: &TokenHash) -> StoreResult<()> {

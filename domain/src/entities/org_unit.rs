@@ -12,6 +12,9 @@ pub struct Model {
     pub path: String,
     pub depth: i32,
     pub created_at: DateTimeUtc,
+    /// The key an HR system or identity provider knows the unit by (SCIM `department`, an
+    /// OpenID Connect claim); unique within the unit's authority.
+    pub external_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,13 @@ pub struct Model {
     /// Display name and email folded for the people directory's search
     /// ([`crate::accounts::search_text`]); written with them.
     pub search_text: String,
+    /// SCIM `externalId`: the HR system's key of the person (accounts provisioned by SCIM).
+    pub external_id: Option<String>,
+    /// SCIM `userName`, as the provisioning client sent it; unique regardless of case.
+    pub user_name: Option<String>,
+    /// When SCIM deleted the account: it is disabled and kept with its records, but SCIM no
+    /// longer shows it (a new SCIM creation with its userName or email brings it back).
+    pub deprovisioned_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -135,6 +135,34 @@ async fn hr_reads_a_persons_learning_data_and_the_trail_shows_it_once_per_reques
     assert_eq!(reads_of(&app, &lena).await, 2);
     assert_eq!(reads_of(&app, &luis).await, 1);
 
+    // Lena sees who read her data.
+    let log = app
+        .ok(
+            "{ myDataAccessLog(first: 10) { edges { node { action actor { displayName } details } } } }",
+            json!({}),
+            &learner1,
+        )
+        .await;
+    let edges = log["myDataAccessLog"]["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), 2, "{log}");
+    assert!(
+        edges
+            .iter()
+            .all(|edge| edge["node"]["actor"]["displayName"] == "Hanna HR")
+    );
+    // Luis's log holds only the read of his data.
+    let luis_log = app
+        .ok(
+            "{ myDataAccessLog { edges { node { subject { id } } } } }",
+            json!({}),
+            &app.login(LEARNER2, PASSWORD).await,
+        )
+        .await;
+    assert_eq!(
+        luis_log["myDataAccessLog"]["edges"],
+        json!([{ "node": { "subject": { "id": luis } } }])
+    );
+
     // What the directory shows is no learning data, and one's own is not audited.
     let before = all_reads(&app).await;
     app.ok(
