@@ -29,7 +29,7 @@ use crate::{
 /// The most role grants one account may hold; more is almost certainly a client bug.
 pub const MAX_GRANTS: usize = 50;
 
-const DUPLICATE_EMAIL: &str = "an account with this email already exists";
+pub(crate) const DUPLICATE_EMAIL: &str = "an account with this email already exists";
 
 /// What an administrator provides to open an account.
 #[derive(Debug)]

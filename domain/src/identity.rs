@@ -34,7 +34,7 @@ use crate::{
     audit::{self, Target},
     auth::Actor,
     entities::{
-        identity_provider, job_role, org_unit,
+        identity_provider, job_role,
         user::{self, UserStatus},
         user_identity, user_job_role,
     },
@@ -289,24 +289,6 @@ async fn ensure_domains_free(
     Ok(())
 }
 
-/// The authority (a top-level unit) `org_unit_id` names, which the actor administers.
-async fn administered_authority(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    org_unit_id: Uuid,
-) -> Result<org_unit::Model> {
-    actor.require_role(Role::Admin)?;
-    let unit = org::find(db, org_unit_id).await?;
-    actor.require_covers(Role::Admin, &unit.path, "that authority")?;
-    if unit.parent_id.is_some() {
-        return Err(Error::invalid(
-            "orgUnitId",
-            "identity providers belong to an authority: a top-level org unit",
-        ));
-    }
-    Ok(unit)
-}
-
 /// Configures a provider for an authority.
 pub async fn create_provider(
     db: &DatabaseConnection,
@@ -316,7 +298,8 @@ pub async fn create_provider(
     org_unit_id: Uuid,
     input: ProviderInput,
 ) -> Result<identity_provider::Model> {
-    let authority = administered_authority(db, actor, org_unit_id).await?;
+    let authority =
+        org::administered_authority(db, actor, org_unit_id, "an identity provider").await?;
     let name = Name::parse(&input.name, "name")?.into_inner();
     let issuer_url = parse_issuer(&input.issuer_url)?;
     let client_id = parse_text(&input.client_id, "clientId", 500)?;

@@ -43,6 +43,27 @@ pub fn authority_prefix(path: &str) -> &str {
     }
 }
 
+/// The authority (a top-level unit) `org_unit_id` names, which `actor` administers (an
+/// `ADMIN` grant covering it, or platform-wide); `what` says what belongs to an authority, for
+/// the error when the unit is not a top-level one.
+pub async fn administered_authority(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    org_unit_id: Uuid,
+    what: &str,
+) -> Result<org_unit::Model> {
+    actor.require_role(Role::Admin)?;
+    let unit = find(db, org_unit_id).await?;
+    actor.require_covers(Role::Admin, &unit.path, "that authority")?;
+    if unit.parent_id.is_some() {
+        return Err(Error::invalid(
+            "orgUnitId",
+            format!("{what} belongs to an authority: name its top-level org unit"),
+        ));
+    }
+    Ok(unit)
+}
+
 /// The ids of the units on `path`, from the root down to the unit itself.
 pub fn ids_on_path(path: &str) -> Vec<Uuid> {
     path.split('/')

@@ -39,7 +39,6 @@ use crate::{
 const SECRET_PREFIX: &str = "gsp_";
 
 const DUPLICATE_USER_NAME: &str = "an account with this userName already exists";
-const DUPLICATE_EMAIL: &str = "an account with this email already exists";
 
 /// `lower(users.user_name) = lower(name)`: as the unique index `uq_users_user_name` compares.
 fn same_user_name(name: String) -> SimpleExpr {
@@ -48,11 +47,7 @@ fn same_user_name(name: String) -> SimpleExpr {
 
 /// SHA-256 of a secret, hex-encoded: what the database keeps.
 fn hash_secret(secret: &str) -> String {
-    hex_encode(&Sha256::digest(secret.as_bytes()))
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    data_encoding::HEXLOWER.encode(&Sha256::digest(secret.as_bytes()))
 }
 
 /// A fresh secret: `gsp_` and 256 random bits in unpadded base64url.
@@ -70,24 +65,6 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-/// The authority's top-level unit an administrator manages tokens for.
-async fn managed_authority(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    org_unit_id: Uuid,
-) -> Result<org_unit::Model> {
-    actor.require_role(Role::Admin)?;
-    let unit = org::find(db, org_unit_id).await?;
-    actor.require_covers(Role::Admin, &unit.path, "this authority")?;
-    if unit.parent_id.is_some() {
-        return Err(Error::invalid(
-            "orgUnitId",
-            "a provisioning token belongs to an authority: name its top-level unit",
-        ));
-    }
-    Ok(unit)
-}
-
 /// Creates a provisioning token for an authority (an `ADMIN` covering its top-level unit, or a
 /// platform `ADMIN`).
 pub async fn create_token(
@@ -98,7 +75,7 @@ pub async fn create_token(
 ) -> Result<CreatedToken> {
     actor.require_role(Role::Admin)?;
     let description = Name::parse(description, "description")?.into_inner();
-    let unit = managed_authority(db, actor, org_unit_id).await?;
+    let unit = org::administered_authority(db, actor, org_unit_id, "a provisioning token").await?;
     let secret = generate_secret()?;
     let txn = crate::db::begin(db).await?;
     let token = provisioning_token::ActiveModel {
@@ -171,7 +148,7 @@ pub async fn tokens(
     actor: &Actor,
     org_unit_id: Uuid,
 ) -> Result<Vec<provisioning_token::Model>> {
-    let unit = managed_authority(db, actor, org_unit_id).await?;
+    let unit = org::administered_authority(db, actor, org_unit_id, "a provisioning token").await?;
     Ok(provisioning_token::Entity::find()
         .filter(provisioning_token::Column::OrgUnitId.eq(unit.id))
         .order_by_desc(provisioning_token::Column::CreatedAt)
@@ -375,7 +352,7 @@ async fn ensure_unique(
     if same_email.count(db).await? > 0 {
         return Err(Error::Conflict {
             field: "emails",
-            message: DUPLICATE_EMAIL.into(),
+            message: crate::accounts::DUPLICATE_EMAIL.into(),
         });
     }
     Ok(())
@@ -393,7 +370,7 @@ fn on_duplicate<T>(result: std::result::Result<T, sea_orm::DbErr>) -> Result<T> 
         }
         Some(SqlErr::UniqueConstraintViolation(_)) => Error::Conflict {
             field: "emails",
-            message: DUPLICATE_EMAIL.into(),
+            message: crate::accounts::DUPLICATE_EMAIL.into(),
         },
         _ => err.into(),
     })

@@ -21,7 +21,7 @@ use super::{
     context::{actor, loader, request, services},
     cursor, data_access, id,
     job_roles::JobRole,
-    learning::{CompetenceProfile, Enrollment},
+    learning::{CompetenceProfile, Enrollment, enrollment_connection},
     list_cost,
     loaders::{
         GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, LoadRequired, OrgUnitLoader,
@@ -172,13 +172,7 @@ impl User {
         let after = parse_after(after.as_deref())?;
         self.learning_data(ctx, "enrollments").await?;
         let page = learning::page_of(&services(ctx)?.db, self.0.id, after, first).await?;
-        let mut connection = Connection::new(after.is_some(), page.has_next_page);
-        connection.edges.extend(
-            page.enrollments
-                .into_iter()
-                .map(|enrollment| Edge::new(cursor(enrollment.id), Enrollment(enrollment))),
-        );
-        Ok(connection)
+        Ok(enrollment_connection(after.is_some(), page))
     }
 
     /// The person's competence profile: current levels, what their job role requires, and the

@@ -181,6 +181,20 @@ impl Enrollment {
     }
 }
 
+/// A page of someone's enrolments as a connection (`myEnrollments`, `User.enrollments`).
+pub fn enrollment_connection(
+    has_previous: bool,
+    page: learning::Page,
+) -> Connection<String, Enrollment> {
+    let mut connection = Connection::new(has_previous, page.has_next_page);
+    connection.edges.extend(
+        page.enrollments
+            .into_iter()
+            .map(|enrollment| Edge::new(cursor(enrollment.id), Enrollment(enrollment))),
+    );
+    connection
+}
+
 /// How much of a course is done.
 pub struct Progress {
     done: i32,
@@ -351,13 +365,7 @@ impl LearningQuery {
         let first = page_size(first)?;
         let after = parse_after(after.as_deref())?;
         let page = learning::page_of(&services(ctx)?.db, actor.id(), after, first).await?;
-        let mut connection = Connection::new(after.is_some(), page.has_next_page);
-        connection.edges.extend(
-            page.enrollments
-                .into_iter()
-                .map(|enrollment| Edge::new(cursor(enrollment.id), Enrollment(enrollment))),
-        );
-        Ok(connection)
+        Ok(enrollment_connection(after.is_some(), page))
     }
 
     /// Your competence profile.

@@ -82,8 +82,19 @@ impl TestProvider {
     /// Starts the provider on `port` with the client's redirect URIs and the accounts (login
     /// to claims); returns once it accepts connections.
     async fn start(port: u16, redirect_uris: &[String], accounts: &Value) -> Self {
+        Self::start_with(port, redirect_uris, accounts, &[]).await
+    }
+
+    /// Like `start`, with extra environment for provider.mjs (a clock behind, a wrong nonce).
+    async fn start_with(
+        port: u16,
+        redirect_uris: &[String],
+        accounts: &Value,
+        env: &[(&str, &str)],
+    ) -> Self {
         node_modules().await;
         let child = Command::new("node")
+            .envs(env.iter().copied())
             .arg("provider.mjs")
             .current_dir(provider_dir())
             .env("PORT", port.to_string())
@@ -642,4 +653,35 @@ async fn only_the_authoritys_administrators_configure_its_providers() {
         .ok(update, json!({ "id": setup.provider_id }), &setup.admin)
         .await;
     assert_eq!(changed["updateIdentityProvider"]["name"], "Mine");
+}
+
+#[tokio::test]
+async fn an_expired_id_token_or_a_wrong_nonce_starts_no_session() {
+    for (env, why) in [
+        (("CLOCK_BEHIND_SECONDS", "7200"), "Expired"),
+        (("WRONG_NONCE", "1"), "Invalid nonce"),
+    ] {
+        let mut setup = setup(provider_input(), accounts()).await;
+        let callback = setup
+            .app
+            .url(&format!("/auth/oidc/{}/callback", setup.provider_id));
+        let port = setup.provider.port;
+        setup.provider.stop();
+        setup.provider = TestProvider::start_with(port, &[callback], &accounts(), &[env]).await;
+        let landed = sign_in(&setup.app, &setup.provider_id, "lena", &setup.app.url("/")).await;
+        assert_eq!(
+            landed.status,
+            StatusCode::BAD_REQUEST,
+            "{env:?}: {}",
+            landed.body
+        );
+        assert!(
+            landed.body.contains("ID token was refused"),
+            "{env:?}: {}",
+            landed.body
+        );
+        assert!(landed.body.contains(why), "{env:?}: {}", landed.body);
+        assert!(landed.token.is_none(), "{env:?}");
+        assert_eq!(setup.app.count("user_identities").await, 0);
+    }
 }
