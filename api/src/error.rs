@@ -137,6 +137,10 @@ impl From<DomainError> for ApiError {
             },
             DomainError::AttemptSubmitted(_) => Self::new(Code::AttemptSubmitted, message),
             DomainError::DeadlinePassed(_) => Self::new(Code::DeadlinePassed, message),
+            DomainError::Unavailable(cause) => {
+                crate::metrics::record_database_unavailable(&cause);
+                Self::new(Code::Unavailable, message)
+            }
             DomainError::Internal(cause) => Self::internal(&cause),
         }
     }

@@ -31,6 +31,7 @@ pub const HTTP_REQUEST_DURATION: &str = "http_request_duration_seconds";
 pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
 pub const DB_POOL_IDLE: &str = "db_pool_idle";
 pub const SESSION_STORE_ERRORS: &str = "session_store_errors_total";
+pub const DATABASE_UNAVAILABLE: &str = "database_unavailable_total";
 pub const LOGINS: &str = "logins_total";
 pub const DB_STATEMENTS: &str = "db_statements_total";
 
@@ -109,6 +110,10 @@ fn describe() {
     metrics::describe_counter!(
         SESSION_STORE_ERRORS,
         "Session store (Redis) calls that failed"
+    );
+    metrics::describe_counter!(
+        DATABASE_UNAVAILABLE,
+        "Requests answered UNAVAILABLE because the database could not be reached"
     );
     metrics::describe_counter!(LOGINS, "Sign-in attempts by outcome");
     metrics::describe_counter!(
@@ -200,6 +205,26 @@ pub fn record_login(outcome: LoginOutcome) {
 /// Counts one executed SQL statement (called from the database's metric callback).
 pub fn record_statement() {
     metrics::counter!(DB_STATEMENTS).increment(1);
+}
+
+/// Counts a request that found the database unreachable, and logs it once per burst (at most
+/// every ten seconds), not once per request.
+pub fn record_database_unavailable(cause: &str) {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST_LOGGED: AtomicI64 = AtomicI64::new(0);
+    metrics::counter!(DATABASE_UNAVAILABLE).increment(1);
+    let now = chrono::Utc::now().timestamp();
+    let last = LAST_LOGGED.load(Ordering::Relaxed);
+    if now - last >= 10
+        && LAST_LOGGED
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::warn!(
+            cause,
+            "the database cannot be reached; answering UNAVAILABLE"
+        );
+    }
 }
 
 pub fn record_session_store_error() {

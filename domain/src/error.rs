@@ -36,6 +36,11 @@ pub enum Error {
     /// The attempt's time is up: its answers no longer change.
     #[error("{0}")]
     DeadlinePassed(String),
+    /// The database cannot be reached just now (connection refused or reset, pool timeout, the
+    /// server shutting down, a read-only standby after a failover): neither the caller's fault
+    /// nor a bug, and worth trying again. The cause is for the log only.
+    #[error("the database cannot be reached just now; please try again in a moment")]
+    Unavailable(String),
     /// Our fault: a database or system failure. The cause is for the log only.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -58,7 +63,41 @@ impl Error {
 
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
-        Self::Internal(anyhow::Error::new(err).context("database operation failed"))
+        if is_unreachable(&err) {
+            Self::Unavailable(err.to_string())
+        } else {
+            Self::Internal(anyhow::Error::new(err).context("database operation failed"))
+        }
+    }
+}
+
+/// Whether `err` says the database could not be reached (rather than that a statement failed).
+fn is_unreachable(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(cause))
+        | DbErr::Exec(RuntimeErr::SqlxError(cause))
+        | DbErr::Query(RuntimeErr::SqlxError(cause)) => match cause.as_ref() {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            // PostgreSQL: connection exceptions (08), the server shutting down or not yet
+            // accepting connections (57P01-57P03), too many connections (53300), and a
+            // read-only transaction on a standby after a failover (25006).
+            sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+                code.starts_with("08")
+                    || matches!(
+                        code.as_ref(),
+                        "57P01" | "57P02" | "57P03" | "53300" | "25006"
+                    )
+            }),
+            _ => false,
+        },
+        DbErr::Conn(_) => true,
+        _ => false,
     }
 }
 

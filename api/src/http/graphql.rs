@@ -172,7 +172,14 @@ impl Endpoint for GraphQLEndpoint {
                     StatusCode::INTERNAL_SERVER_ERROR
                 };
                 let error = async_graphql::Error::from(err);
-                return Ok(refuse_with(status, error, &request_id));
+                let mut refused = refuse_with(status, error, &request_id);
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    refused.headers_mut().insert(
+                        header::RETRY_AFTER,
+                        HeaderValue::from_static(super::RETRY_AFTER_SECONDS),
+                    );
+                }
+                return Ok(refused);
             }
         };
 

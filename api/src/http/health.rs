@@ -16,8 +16,20 @@ pub async fn healthz() -> Json<Value> {
 
 #[handler]
 pub async fn readyz(Data(state): Data<&AppState>) -> (StatusCode, Json<Value>) {
-    let database = state.services.db.ping().await;
-    let sessions = state.services.sessions.ping().await;
+    // A database or store that does not answer within this long counts as unreachable, so the
+    // load balancer hears about an outage in seconds, not after a connection timeout.
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+    let timed_out = || anyhow::anyhow!("no answer within {PATIENCE:?}");
+    let (database, sessions) = tokio::join!(
+        tokio::time::timeout(PATIENCE, state.services.db.ping()),
+        tokio::time::timeout(PATIENCE, state.services.sessions.ping()),
+    );
+    let database = database
+        .map_err(|_| timed_out())
+        .and_then(|ping| ping.map_err(anyhow::Error::new));
+    let sessions = sessions
+        .map_err(|_| timed_out())
+        .and_then(|ping| ping.map_err(|err| anyhow::anyhow!("{err:#}")));
     if let Err(err) = &database {
         tracing::warn!(error = %err, "readiness: database unreachable");
     }

@@ -208,12 +208,21 @@ pub(super) fn error_response(err: &ApiError, request_id: &str) -> Response {
             "requestId": request_id,
         }
     });
-    Response::builder()
+    let response = Response::builder()
         .status(status_of(err.code()))
         .content_type("application/json; charset=utf-8")
-        .header(poem::http::header::CACHE_CONTROL, "no-store")
-        .body(body.to_string())
+        .header(poem::http::header::CACHE_CONTROL, "no-store");
+    // Worth trying again shortly: the database or the session store is away.
+    let response = if err.code() == Code::Unavailable {
+        response.header(poem::http::header::RETRY_AFTER, RETRY_AFTER_SECONDS)
+    } else {
+        response
+    };
+    response.body(body.to_string())
 }
+
+/// What `Retry-After` says when the database or the session store cannot be reached.
+pub const RETRY_AFTER_SECONDS: &str = "5";
 
 /// This request's id (set by [`trace_request`]).
 pub(super) fn request_id(req: &poem::Request) -> String {

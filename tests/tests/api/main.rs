@@ -8,6 +8,7 @@ mod audit_trail;
 mod certificate_admin;
 mod certificates;
 mod courses;
+mod db_outage;
 mod demo;
 mod frameworks;
 mod hardening;
