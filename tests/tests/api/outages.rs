@@ -1,6 +1,7 @@
-//! The database going away and coming back, against a real PostgreSQL the test controls: a
-//! throw-away cluster (`initdb`, `pg_ctl` of the installed PostgreSQL) on a loopback port in a
-//! temporary directory, stopped and started under the running service.
+//! The database or the session store going away and coming back, against real servers the tests
+//! control: a throw-away PostgreSQL cluster (`initdb`, `pg_ctl` of the installed PostgreSQL) on a
+//! loopback port in a temporary directory, stopped and started under the running service; and a
+//! private redis-server, frozen and thawed (so it keeps its sessions).
 
 use std::{
     net::TcpListener,
@@ -268,5 +269,94 @@ async fn while_the_database_is_away_answers_are_unavailable_and_it_recovers_with
     assert!(
         metrics.contains("database_unavailable_total"),
         "the outage is counted on /metrics"
+    );
+}
+
+/// A private redis-server for one test.
+struct PrivateRedis {
+    server: std::process::Child,
+    port: u16,
+}
+
+impl PrivateRedis {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let server = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts (it is installed where the tests run)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { server, port }
+    }
+
+    /// Freezes (`STOP`) or thaws (`CONT`) the server: unreachable, yet keeping what it holds.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.server.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.signal("CONT");
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+#[tokio::test]
+async fn while_redis_is_away_signed_in_requests_are_unavailable_never_anonymous() {
+    let redis = PrivateRedis::start();
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let app = spawn_app_with(|config| {
+        config.redis_url = Some(secrecy::SecretString::from(url));
+    })
+    .await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let me = "{ me { email } }";
+    assert_eq!(
+        app.ok(me, json!({}), &learner).await["me"]["email"],
+        LEARNER1
+    );
+
+    redis.signal("STOP");
+    until_ready_is(
+        &app,
+        StatusCode::SERVICE_UNAVAILABLE,
+        Duration::from_secs(5),
+    )
+    .await;
+    let response = app.post(&json!({ "query": me }), Some(&learner)).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    // Never answered as if nobody were signed in.
+    assert_eq!(error_code(&body), Some("UNAVAILABLE"), "{body}");
+    assert!(body["data"].is_null(), "{body}");
+    let login = app.try_login(LEARNER1, PASSWORD).await;
+    assert_eq!(error_code(&login), Some("UNAVAILABLE"), "{login}");
+
+    redis.signal("CONT");
+    until_ready_is(&app, StatusCode::OK, Duration::from_secs(15)).await;
+    // Redis kept the sessions: the same token works again.
+    assert_eq!(
+        app.ok(me, json!({}), &learner).await["me"]["email"],
+        LEARNER1
     );
 }
