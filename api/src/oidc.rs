@@ -19,7 +19,7 @@ use std::{
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use govskills_domain::{
     entities::{identity_provider, user},
-    identity::{self, SecretKey, SignInClaims},
+    identity::{self, SecretKey, SecretSealer, SignInClaims},
 };
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
@@ -85,8 +85,7 @@ struct Pending {
 pub struct HttpError(String);
 
 pub struct Oidc {
-    secret_key: Option<SecretKey>,
-    production: bool,
+    sealer: SecretSealer,
     public_url: Url,
     /// Where a sign-in may return to: the public URL's origin and the web clients' origins.
     return_origins: Vec<url::Origin>,
@@ -115,8 +114,7 @@ impl Oidc {
             .timeout(Duration::from_secs(10))
             .build()?;
         Ok(Self {
-            secret_key,
-            production,
+            sealer: SecretSealer::new(secret_key, production),
             public_url,
             return_origins,
             http,
@@ -124,13 +122,9 @@ impl Oidc {
         })
     }
 
-    pub fn secret_key(&self) -> Option<&SecretKey> {
-        self.secret_key.as_ref()
-    }
-
-    /// Whether a provider's secret may be stored only sealed (production).
-    pub fn requires_key(&self) -> bool {
-        self.production
+    /// How providers' client secrets are sealed and opened.
+    pub fn sealer(&self) -> &SecretSealer {
+        &self.sealer
     }
 
     /// Where a provider sends the person back: the redirect URI to register there.
@@ -245,7 +239,7 @@ impl Oidc {
         provider: &identity_provider::Model,
         metadata: CoreProviderMetadata,
     ) -> Result<Client, ApiError> {
-        let secret = identity::client_secret(self.secret_key.as_ref(), provider)?;
+        let secret = self.sealer.open(provider)?;
         let redirect = RedirectUrl::new(self.callback_url(provider.id))
             .map_err(|err| ApiError::internal(&anyhow::anyhow!("bad callback URL: {err}")))?;
         Ok(CoreClient::from_provider_metadata(

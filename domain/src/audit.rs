@@ -159,16 +159,16 @@ fn now() -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
+/// The values of one event's row, its person and unit derived from `target`.
 fn insert(
     actor: Option<Uuid>,
     action: &str,
     target: Target,
-    subject_and_unit: (Expr, Expr),
     details: serde_json::Value,
     at: DateTime<Utc>,
 ) -> Vec<Expr> {
     let (target_type, target_id) = target.parts();
-    let (subject, unit) = subject_and_unit;
+    let (subject, unit) = target.scope();
     vec![
         Expr::value(Uuid::now_v7()),
         Expr::value(actor),
@@ -211,7 +211,7 @@ pub async fn record(
     target: Target,
     details: serde_json::Value,
 ) -> Result<()> {
-    let row = insert(actor, action, target, target.scope(), details, now());
+    let row = insert(actor, action, target, details, now());
     db.execute(&insert_statement([row])).await?;
     Ok(())
 }
@@ -235,12 +235,10 @@ pub async fn record_reads(
     let at = now();
     let details = serde_json::json!({ "read": what, "operation": operation });
     let rows = people.iter().map(|&person| {
-        let target = Target::User(person);
         insert(
             Some(actor),
             PERSONAL_DATA_READ,
-            target,
-            target.scope(),
+            Target::User(person),
             details.clone(),
             at,
         )

@@ -7,7 +7,8 @@
 //! Rules:
 //! - An authority's `ADMIN` (or a platform `ADMIN`) configures providers for that authority, a
 //!   top-level org unit. The client secret is sealed with the configured key
-//!   ([`SecretKey`], XChaCha20-Poly1305, bound to the provider's id) and never shown again.
+//!   ([`SecretSealer`]: XChaCha20-Poly1305 under [`SecretKey`], bound to the provider's id) and
+//!   never shown again.
 //! - People are linked by (provider, subject), never by email alone. At a first sign-in an
 //!   existing account is linked only when the provider verified the email and its domain is
 //!   one the provider is authoritative for (and the account belongs to that authority);
@@ -71,64 +72,85 @@ impl SecretKey {
 const SEALED: &str = "v1:";
 const PLAIN: &str = "plain:";
 
-/// Seals `secret` for the provider `id`: encrypted with the key, or, without one (development
-/// only: production refuses to store a secret without a key), kept as it is.
-fn seal(key: Option<&SecretKey>, id: Uuid, secret: &str) -> Result<String> {
-    let Some(key) = key else {
-        return Ok(format!("{PLAIN}{secret}"));
-    };
-    let mut nonce = [0_u8; 24];
-    getrandom::fill(&mut nonce).map_err(|err| Error::Internal(anyhow::anyhow!("{err}")))?;
-    let sealed = key
-        .cipher()
-        .encrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: secret.as_bytes(),
-                aad: id.as_bytes(),
-            },
-        )
-        .map_err(|_| Error::Internal(anyhow::anyhow!("sealing a client secret failed")))?;
-    let mut stored = nonce.to_vec();
-    stored.extend_from_slice(&sealed);
-    Ok(format!("{SEALED}{}", STANDARD.encode(stored)))
+/// How providers' client secrets are kept: sealed with the key (XChaCha20-Poly1305, bound to the
+/// provider's id); without a key, as given, which only development allows.
+#[derive(Clone, Debug)]
+pub struct SecretSealer {
+    key: Option<SecretKey>,
+    key_required: bool,
 }
 
-/// The client secret of `provider`, unsealed.
-pub fn client_secret(
-    key: Option<&SecretKey>,
-    provider: &identity_provider::Model,
-) -> Result<String> {
-    let stored = &provider.client_secret;
-    if let Some(plain) = stored.strip_prefix(PLAIN) {
-        return Ok(plain.to_owned());
+impl SecretSealer {
+    /// `key_required`: refuse to store a secret without a key (production).
+    pub fn new(key: Option<SecretKey>, key_required: bool) -> Self {
+        Self { key, key_required }
     }
-    let broken = |why: &str| {
-        Error::Internal(anyhow::anyhow!(
-            "the client secret of identity provider {} cannot be read: {why}",
-            provider.id
-        ))
-    };
-    let encoded = stored
-        .strip_prefix(SEALED)
-        .ok_or_else(|| broken("unknown format"))?;
-    let key = key.ok_or_else(|| broken("no key is configured (GOVSKILLS_SECRET_KEY)"))?;
-    let bytes = STANDARD.decode(encoded).map_err(|_| broken("not base64"))?;
-    let (nonce, sealed) = bytes
-        .split_at_checked(24)
-        .ok_or_else(|| broken("too short"))?;
-    let nonce = XNonce::try_from(nonce).map_err(|_| broken("bad nonce"))?;
-    let plain = key
-        .cipher()
-        .decrypt(
-            &nonce,
-            Payload {
-                msg: sealed,
-                aad: provider.id.as_bytes(),
-            },
-        )
-        .map_err(|_| broken("wrong key, or altered"))?;
-    String::from_utf8(plain).map_err(|_| broken("not UTF-8"))
+
+    /// Seals `secret` for the provider `id`.
+    fn seal(&self, id: Uuid, secret: &str) -> Result<String> {
+        let Some(key) = &self.key else {
+            if self.key_required {
+                return Err(Error::invalid(
+                    "clientSecret",
+                    "client secrets are stored encrypted in production: set \
+                     GOVSKILLS_SECRET_KEY first",
+                ));
+            }
+            return Ok(format!("{PLAIN}{secret}"));
+        };
+        let mut nonce = [0_u8; 24];
+        getrandom::fill(&mut nonce).map_err(|err| Error::Internal(anyhow::anyhow!("{err}")))?;
+        let sealed = key
+            .cipher()
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: secret.as_bytes(),
+                    aad: id.as_bytes(),
+                },
+            )
+            .map_err(|_| Error::Internal(anyhow::anyhow!("sealing a client secret failed")))?;
+        let mut stored = nonce.to_vec();
+        stored.extend_from_slice(&sealed);
+        Ok(format!("{SEALED}{}", STANDARD.encode(stored)))
+    }
+
+    /// The client secret of `provider`, unsealed.
+    pub fn open(&self, provider: &identity_provider::Model) -> Result<String> {
+        let stored = &provider.client_secret;
+        if let Some(plain) = stored.strip_prefix(PLAIN) {
+            return Ok(plain.to_owned());
+        }
+        let broken = |why: &str| {
+            Error::Internal(anyhow::anyhow!(
+                "the client secret of identity provider {} cannot be read: {why}",
+                provider.id
+            ))
+        };
+        let encoded = stored
+            .strip_prefix(SEALED)
+            .ok_or_else(|| broken("unknown format"))?;
+        let key = self
+            .key
+            .as_ref()
+            .ok_or_else(|| broken("no key is configured (GOVSKILLS_SECRET_KEY)"))?;
+        let bytes = STANDARD.decode(encoded).map_err(|_| broken("not base64"))?;
+        let (nonce, sealed) = bytes
+            .split_at_checked(24)
+            .ok_or_else(|| broken("too short"))?;
+        let nonce = XNonce::try_from(nonce).map_err(|_| broken("bad nonce"))?;
+        let plain = key
+            .cipher()
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: sealed,
+                    aad: provider.id.as_bytes(),
+                },
+            )
+            .map_err(|_| broken("wrong key, or altered"))?;
+        String::from_utf8(plain).map_err(|_| broken("not UTF-8"))
+    }
 }
 
 /// What configures a provider.
@@ -293,8 +315,7 @@ async fn ensure_domains_free(
 pub async fn create_provider(
     db: &DatabaseConnection,
     actor: &Actor,
-    key: Option<&SecretKey>,
-    require_key: bool,
+    sealer: &SecretSealer,
     org_unit_id: Uuid,
     input: ProviderInput,
 ) -> Result<identity_provider::Model> {
@@ -308,15 +329,10 @@ pub async fn create_provider(
     let domains = parse_domains(&input.email_domains)?;
     let org_unit_claim = parse_claim(input.org_unit_claim.as_deref(), "orgUnitClaim")?;
     let job_role_claim = parse_claim(input.job_role_claim.as_deref(), "jobRoleClaim")?;
-    if require_key && key.is_none() {
-        return Err(Error::invalid(
-            "clientSecret",
-            "client secrets are stored encrypted in production: set GOVSKILLS_SECRET_KEY first",
-        ));
-    }
+    let id = Uuid::now_v7();
+    let client_secret = sealer.seal(id, &secret)?;
     let txn = crate::db::begin(db).await?;
     ensure_domains_free(&txn, &domains, None).await?;
-    let id = Uuid::now_v7();
     let now = Utc::now();
     let provider = identity_provider::ActiveModel {
         id: Set(id),
@@ -324,7 +340,7 @@ pub async fn create_provider(
         name: Set(name),
         issuer_url: Set(issuer_url),
         client_id: Set(client_id),
-        client_secret: Set(seal(key, id, &secret)?),
+        client_secret: Set(client_secret),
         scopes: Set(scopes),
         email_domains: Set(json!(domains)),
         create_accounts: Set(input.create_accounts),
@@ -352,8 +368,7 @@ pub async fn create_provider(
 pub async fn update_provider(
     db: &DatabaseConnection,
     actor: &Actor,
-    key: Option<&SecretKey>,
-    require_key: bool,
+    sealer: &SecretSealer,
     id: Uuid,
     update: ProviderUpdate,
 ) -> Result<identity_provider::Model> {
@@ -386,13 +401,7 @@ pub async fn update_provider(
     }
     if let Some(secret) = update.client_secret {
         let secret = parse_text(&secret, "clientSecret", 2000)?;
-        if require_key && key.is_none() {
-            return Err(Error::invalid(
-                "clientSecret",
-                "client secrets are stored encrypted in production: set GOVSKILLS_SECRET_KEY first",
-            ));
-        }
-        changed.client_secret = Set(seal(key, id, &secret)?);
+        changed.client_secret = Set(sealer.seal(id, &secret)?);
         fields.push("clientSecret");
     }
     if let Some(scopes) = update.scopes {
@@ -740,22 +749,35 @@ mod tests {
         let key = SecretKey::parse(&STANDARD.encode([7_u8; 32])).expect("a key");
         let other = SecretKey::parse(&STANDARD.encode([8_u8; 32])).expect("a key");
         let id = Uuid::now_v7();
-        let sealed = seal(Some(&key), id, "s3cret").expect("sealed");
+        let sealer = |key: Option<&SecretKey>| SecretSealer::new(key.cloned(), false);
+        let sealed = sealer(Some(&key)).seal(id, "s3cret").expect("sealed");
         assert!(!sealed.contains("s3cret"));
         assert_eq!(
-            client_secret(Some(&key), &provider(id, sealed.clone())).expect("opened"),
+            sealer(Some(&key))
+                .open(&provider(id, sealed.clone()))
+                .expect("opened"),
             "s3cret"
         );
-        assert!(client_secret(Some(&other), &provider(id, sealed.clone())).is_err());
-        assert!(client_secret(None, &provider(id, sealed.clone())).is_err());
+        assert!(
+            sealer(Some(&other))
+                .open(&provider(id, sealed.clone()))
+                .is_err()
+        );
+        assert!(sealer(None).open(&provider(id, sealed.clone())).is_err());
         // Copied onto another provider's row, it does not open.
-        assert!(client_secret(Some(&key), &provider(Uuid::now_v7(), sealed)).is_err());
-        // Without a key (development) the secret is kept as given.
-        let plain = seal(None, id, "s3cret").expect("kept");
+        assert!(
+            sealer(Some(&key))
+                .open(&provider(Uuid::now_v7(), sealed))
+                .is_err()
+        );
+        // Without a key (development) the secret is kept as given...
+        let plain = sealer(None).seal(id, "s3cret").expect("kept");
         assert_eq!(
-            client_secret(None, &provider(id, plain)).expect("read"),
+            sealer(None).open(&provider(id, plain)).expect("read"),
             "s3cret"
         );
+        // ...which production refuses.
+        assert!(SecretSealer::new(None, true).seal(id, "s3cret").is_err());
     }
 
     #[test]

@@ -272,8 +272,7 @@ impl IdentityMutation {
         let provider = identity::create_provider(
             &services.db,
             actor,
-            services.oidc.secret_key(),
-            services.oidc.requires_key(),
+            services.oidc.sealer(),
             org_unit_id,
             ProviderInput {
                 name: input.name,
@@ -305,8 +304,7 @@ impl IdentityMutation {
         let provider = identity::update_provider(
             &services.db,
             actor,
-            services.oidc.secret_key(),
-            services.oidc.requires_key(),
+            services.oidc.sealer(),
             provider_id,
             ProviderUpdate {
                 name: input.name,
