@@ -72,6 +72,12 @@ AI = """query($unit: ID!) { aiLiteracyReport(orgUnitId: $unit) {
   totals { staffUsingAiSystems certified assigned overdue missing certifiedPercent }
   subunits { orgUnit { name } suppressed counts { certified missing } }
   uncertified(first: 20) { edges { node { displayName status dueAt } } } } }"""
+AI_ACT = """query($unit: ID!) { aiActReport(orgUnitId: $unit) {
+  totals { people compliant overdue due stale missing }
+  systems { system { name riskClass version } counts { compliant missing } oversightPersons
+    registrationMissing instructionsRequired instructionsAcknowledged }
+  subunits { orgUnit { name } suppressed counts { compliant missing } }
+  gaps(first: 20) { edges { node { user { displayName } aiSystemName status dueAt } } } } }"""
 COMPLETION = """query($unit: ID!) { completionReport(orgUnitId: $unit) {
   courses { course { title } enrolled assigned completed overdue } } }"""
 
@@ -80,6 +86,7 @@ print(f"staff in scope: {staff['skillGapReport']['staffCount']}")
 timed("skillGapReport (aggregates)", lambda: post(GAPS, unit, token)[0])
 timed("skillGapReport staff(first: 20)", lambda: post(STAFF, unit, token)[0])
 timed("aiLiteracyReport (+ first 20)", lambda: post(AI, unit, token)[0])
+timed("aiActReport (+ gaps first 20)", lambda: post(AI_ACT, unit, token)[0])
 timed("completionReport", lambda: post(COMPLETION, unit, token)[0])
 sizes = []
 def csv():
@@ -90,3 +97,5 @@ timed("skill-gaps.csv (full download)", csv)
 print(f"skill-gaps.csv size: {sizes[-1] / 1e6:.1f} MB")
 timed("ai-literacy.csv (full download)",
       lambda: download(f"/reports/ai-literacy.csv?orgUnitId={UNIT}", token)[0])
+timed("ai-act.csv (full download)",
+      lambda: download(f"/reports/ai-act.csv?orgUnitId={UNIT}", token)[0])

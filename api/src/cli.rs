@@ -10,7 +10,7 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use govskills_domain::{
     accounts, certificates,
-    credentials::{self, IssuerSource},
+    credentials::{self, Algorithm, IssuerSource},
     demo, org, scale,
     types::Name,
 };
@@ -70,19 +70,29 @@ pub enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
-    /// Print a new Ed25519 issuer signing key as PKCS#8 PEM (for GOVSKILLS_ISSUER_KEY_FILE or
-    /// GOVSKILLS_ISSUER_KEY); its key id goes to standard error.
-    GenerateIssuerKey,
-    /// Check a downloaded certificate credential (a VC-JWT) offline: its signature against the
-    /// issuer's public keys, its dates, and that it was not altered. Revocation can only be
-    /// seen online, on the verification page the credential's id links to.
+    /// Print new issuer signing keys as PKCS#8 PEM (for GOVSKILLS_ISSUER_KEY_FILE or
+    /// GOVSKILLS_ISSUER_KEY): by default an RSA key for RS256 and an Ed25519 key for EdDSA, one
+    /// after the other; their key ids go to standard error.
+    GenerateIssuerKey {
+        /// Only a key for this algorithm.
+        #[arg(long, value_enum)]
+        algorithm: Option<KeyAlgorithm>,
+    },
+    /// Check a downloaded certificate credential (a VC-JWT): its signature against the issuer's
+    /// public keys, its dates, and that it was not altered; then, when the issuer's status list
+    /// can be reached, whether it was revoked. Without a network the answer says the status was
+    /// not checked.
     VerifyCredential {
         /// File holding the credential as downloaded from `/credentials/{code}` (`-` reads
         /// standard input).
         file: PathBuf,
-        /// The issuer's key set: a file saved from `/.well-known/jwks.json`, or that URL.
+        /// The issuer's key set: a file saved from `/.well-known/jwks.json` (or an issuer
+        /// profile's `/jwks.json`), or that URL.
         #[arg(long)]
         jwks: String,
+        /// Do not fetch the status list: check the signature and dates only.
+        #[arg(long)]
+        offline: bool,
     },
     /// Revoke every still-valid certificate signed by a compromised issuer key, and re-issue
     /// under the configured (new) key each one whose holder still meets its criteria; audited.
@@ -95,6 +105,15 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// A signature algorithm of issuer keys.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum KeyAlgorithm {
+    /// RSA (3072 bits) with SHA-256: what every Open Badges 3.0 verifier supports.
+    Rs256,
+    /// Ed25519.
+    Eddsa,
 }
 
 #[derive(Debug, Default, Args)]
@@ -125,18 +144,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedScale { staff, name, seed } => seed_scale(&config, staff, name, seed).await,
-        Command::VerifyCredential { file, jwks } => verify_credential(&file, &jwks).await,
+        Command::VerifyCredential {
+            file,
+            jwks,
+            offline,
+        } => verify_credential(&file, &jwks, offline).await,
         Command::RevokeKey { kid, reason } => revoke_key(&config, &kid, &reason).await,
-        Command::GenerateIssuerKey => {
-            let key = credentials::IssuerKey::generate()?;
-            print!("{}", key.to_pkcs8_pem()?);
-            eprintln!("key id (kid): {}", key.kid());
+        Command::GenerateIssuerKey { algorithm } => {
+            let algorithms = match algorithm {
+                Some(KeyAlgorithm::Rs256) => vec![Algorithm::Rs256],
+                Some(KeyAlgorithm::Eddsa) => vec![Algorithm::EdDsa],
+                None => Algorithm::ALL.to_vec(),
+            };
+            for algorithm in algorithms {
+                let key = credentials::IssuerKey::generate(algorithm)?;
+                print!("{}", key.to_pem());
+                eprintln!("{algorithm} key id (kid): {}", key.kid());
+            }
             Ok(())
         }
     }
 }
 
-async fn verify_credential(file: &std::path::Path, jwks: &str) -> anyhow::Result<()> {
+async fn verify_credential(
+    file: &std::path::Path,
+    jwks: &str,
+    offline: bool,
+) -> anyhow::Result<()> {
     let token = if file.as_os_str() == "-" {
         let mut token = String::new();
         std::io::stdin()
@@ -155,19 +189,26 @@ async fn verify_credential(file: &std::path::Path, jwks: &str) -> anyhow::Result
     };
     let jwks: credentials::Jwks = serde_json::from_str(&jwks_text)
         .context("the key set is not a JWKS ({\"keys\": [...]})")?;
-    let verified = credentials::verify(&token, &jwks, chrono::Utc::now())
-        .context("the credential does NOT verify")?;
+    let now = chrono::Utc::now();
+    let verified =
+        credentials::verify(&token, &jwks, now).context("the credential does NOT verify")?;
     let vc = &verified.credential;
     let text = |value: &serde_json::Value| value.as_str().unwrap_or("?").to_owned();
     println!(
-        "The credential verifies: signed by key {}, not altered, within its dates.",
-        verified.kid
+        "The credential verifies: signed by {} key {}, not altered, within its dates.",
+        verified.algorithm, verified.kid
     );
     println!("  certificate: {}", text(&vc["name"]));
-    println!(
-        "  holder:      {}",
-        text(&vc["credentialSubject"]["identifier"][0]["identityHash"])
-    );
+    let names = vc["credentialSubject"]["identifier"].as_array().cloned();
+    let name = names
+        .unwrap_or_default()
+        .into_iter()
+        .find(|identifier| identifier["identityType"] == "name")
+        .map_or_else(
+            || "?".to_owned(),
+            |identifier| text(&identifier["identityHash"]),
+        );
+    println!("  holder:      {name}");
     println!(
         "  issuer:      {} ({})",
         text(&vc["issuer"]["name"]),
@@ -178,11 +219,36 @@ async fn verify_credential(file: &std::path::Path, jwks: &str) -> anyhow::Result
         Some(until) => println!("  valid until: {}", until.to_rfc3339()),
         None => println!("  valid until: (no expiry)"),
     }
-    println!(
-        "Revocation is not visible offline; the current status is at {}",
-        text(&vc["id"]).replacen("/credentials/", "/verify/", 1)
-    );
-    Ok(())
+    let Some((list_url, position)) = verified.status_entry() else {
+        println!(
+            "  status:      not published (issued before status lists); see {}",
+            text(&vc["id"]).replacen("/credentials/", "/verify/", 1)
+        );
+        return Ok(());
+    };
+    if offline {
+        println!("  status:      signature valid, status not checked (offline)");
+        return Ok(());
+    }
+    let list = match fetch(&list_url).await {
+        Ok(list) => list,
+        Err(err) => {
+            println!("  status:      signature valid, status not checked (offline): {err:#}");
+            return Ok(());
+        }
+    };
+    let list = credentials::verify_status_list(&list, &jwks, &vc["issuer"]["id"], now)
+        .context("the issuer's status list does NOT verify")?;
+    match credentials::status::bit_is_set(&list, position) {
+        Some(false) => {
+            println!("  status:      not revoked (checked against {list_url})");
+            Ok(())
+        }
+        Some(true) => bail!(
+            "the credential was REVOKED by its issuer (status list {list_url}, entry {position})"
+        ),
+        None => bail!("the status list {list_url} has no entry {position}"),
+    }
 }
 
 async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {
@@ -288,7 +354,7 @@ async fn seed_scale(
     migrate(&db).await?;
     let name = name.unwrap_or_else(|| format!("Scale ministry ({staff} staff)"));
     let started = std::time::Instant::now();
-    let issuer = IssuerSource::new(config.configured_issuer_key()?, &config.public_url());
+    let issuer = IssuerSource::new(config.configured_issuer_keys()?, &config.public_url());
     let issuer = issuer
         .get(&db)
         .await
@@ -326,7 +392,7 @@ async fn revoke_key(config: &Config, kid: &str, reason: &str) -> anyhow::Result<
     if !config.skip_migrations {
         migrate(&db).await?;
     }
-    let issuer = IssuerSource::new(config.configured_issuer_key()?, &config.public_url());
+    let issuer = IssuerSource::new(config.configured_issuer_keys()?, &config.public_url());
     let done = certificates::revoke_signed_by(
         &db,
         certificates::KeyRevoker::Operator,
@@ -338,13 +404,18 @@ async fn revoke_key(config: &Config, kid: &str, reason: &str) -> anyhow::Result<
     .map_err(anyhow::Error::new)
     .with_context(|| format!("failed to revoke the certificates of key {kid}"))?;
     println!(
-        "Revoked {} certificate(s) signed by key {}; re-issued {} under key {}.",
-        done.revoked, done.kid, done.reissued, done.current_kid
+        "Revoked {} certificate(s) signed by key {}; re-issued {} (under key {}).",
+        done.revoked,
+        done.kid,
+        done.reissued,
+        done.current_kid
+            .as_deref()
+            .unwrap_or("of each authority's algorithm")
     );
     Ok(())
 }
 
-/// Fetches the key set from the issuer's `/.well-known/jwks.json`.
+/// Fetches a key set or a status list from the issuer.
 async fn fetch(url: &str) -> anyhow::Result<String> {
     crate::startup::install_tls_provider();
     let response = reqwest::Client::builder()
@@ -354,13 +425,13 @@ async fn fetch(url: &str) -> anyhow::Result<String> {
         .get(url)
         .send()
         .await
-        .with_context(|| format!("failed to fetch the key set from {url}"))?
+        .with_context(|| format!("failed to fetch {url}"))?
         .error_for_status()
-        .with_context(|| format!("the key set at {url} could not be fetched"))?;
+        .with_context(|| format!("{url} could not be fetched"))?;
     response
         .text()
         .await
-        .with_context(|| format!("failed to read the key set from {url}"))
+        .with_context(|| format!("failed to read {url}"))
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -161,15 +161,17 @@ pub struct Config {
     )]
     pub dataloader_window_ms: u64,
 
-    /// The certificate issuer's Ed25519 signing key: a file holding it as PKCS#8 PEM
-    /// (`openssl genpkey -algorithm ed25519`). Required in production (this or
-    /// `GOVSKILLS_ISSUER_KEY`); in development a key is generated on first start and kept in
-    /// the database.
+    /// The certificate issuer's signing keys: a file holding one or two PEM private keys, an
+    /// RSA key (3072 bits recommended; `openssl genpkey -algorithm rsa -pkeyopt
+    /// rsa_keygen_bits:3072`) for `RS256` and/or an Ed25519 key (`openssl genpkey -algorithm
+    /// ed25519`) for `EdDSA`, or `govskills generate-issuer-key` output. Required in production
+    /// (this or `GOVSKILLS_ISSUER_KEY`); in development one key of each kind is generated on
+    /// first start and kept in the database.
     #[arg(long, env = "GOVSKILLS_ISSUER_KEY_FILE", global = true)]
     pub issuer_key_file: Option<PathBuf>,
 
-    /// The certificate issuer's Ed25519 signing key as PKCS#8 PEM text, for platforms that pass
-    /// secrets as variables (else use `GOVSKILLS_ISSUER_KEY_FILE`).
+    /// The certificate issuer's signing keys as PEM text (see `GOVSKILLS_ISSUER_KEY_FILE`), for
+    /// platforms that pass secrets as variables.
     #[arg(
         long,
         env = "GOVSKILLS_ISSUER_KEY",
@@ -216,6 +218,19 @@ pub struct Config {
         global = true
     )]
     pub report_min_group_size: u32,
+
+    /// Where visitors send feedback about the accessibility of the public pages, named on the
+    /// accessibility statement (`/accessibility`) as the Web Accessibility Directive requires: an
+    /// email address or an `https://` URL (a contact form). Required in production; development
+    /// shows a placeholder.
+    #[arg(long, env = "GOVSKILLS_ACCESSIBILITY_CONTACT", global = true)]
+    pub accessibility_contact: Option<String>,
+
+    /// The page of the enforcement body the accessibility statement names, for visitors whose
+    /// feedback was not answered to their satisfaction (in Germany, for example, the federal or
+    /// state arbitration body). Required in production; development shows a placeholder.
+    #[arg(long, env = "GOVSKILLS_ACCESSIBILITY_ENFORCEMENT_URL", global = true)]
+    pub accessibility_enforcement_url: Option<String>,
 }
 
 impl Config {
@@ -272,9 +287,9 @@ impl Config {
             .transpose()
     }
 
-    /// The configured issuer key, read and parsed; `None` when none is configured (development
-    /// then generates one and keeps it in the database).
-    pub fn configured_issuer_key(&self) -> anyhow::Result<Option<IssuerKey>> {
+    /// The configured issuer keys, read and parsed (one per algorithm at most); empty when none
+    /// is configured (development then generates them and keeps them in the database).
+    pub fn configured_issuer_keys(&self) -> anyhow::Result<Vec<IssuerKey>> {
         let pem = match (&self.issuer_key_file, &self.issuer_key) {
             (Some(_), Some(_)) => {
                 bail!("set either GOVSKILLS_ISSUER_KEY_FILE or GOVSKILLS_ISSUER_KEY, not both")
@@ -288,10 +303,9 @@ impl Config {
                 })?)
             }
             (None, Some(pem)) => pem.clone(),
-            (None, None) => return Ok(None),
+            (None, None) => return Ok(Vec::new()),
         };
-        IssuerKey::from_pkcs8_pem(pem.expose_secret())
-            .map(Some)
+        IssuerKey::all_from_pem(pem.expose_secret())
             .context("the configured issuer key cannot be used")
     }
 
@@ -322,10 +336,10 @@ impl Config {
         }
         if self.is_production() && self.issuer_key_file.is_none() && self.issuer_key.is_none() {
             bail!(
-                "GOVSKILLS_ENV=production needs the certificate issuer's signing key: set GOVSKILLS_ISSUER_KEY_FILE (or GOVSKILLS_ISSUER_KEY) to an Ed25519 PKCS#8 PEM key, e.g. from `govskills generate-issuer-key`"
+                "GOVSKILLS_ENV=production needs the certificate issuer's signing key: set GOVSKILLS_ISSUER_KEY_FILE (or GOVSKILLS_ISSUER_KEY) to an RSA and/or an Ed25519 PEM private key, e.g. from `govskills generate-issuer-key`"
             );
         }
-        self.configured_issuer_key()?;
+        self.configured_issuer_keys()?;
         Ok(())
     }
 
@@ -349,6 +363,8 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    use govskills_domain::credentials::Algorithm;
+
     use super::*;
 
     #[test]
@@ -387,10 +403,10 @@ mod tests {
             .expect_err("serving without an issuer key is refused")
             .to_string();
         assert!(err.contains("GOVSKILLS_ISSUER_KEY_FILE"), "{err}");
-        let pem = IssuerKey::generate()
+        let pem = IssuerKey::generate(Algorithm::EdDsa)
             .expect("random")
-            .to_pkcs8_pem()
-            .expect("encodes");
+            .to_pem()
+            .to_owned();
         config.issuer_key = Some(SecretString::from(pem));
         config
             .validate_serve()
@@ -399,18 +415,18 @@ mod tests {
 
     #[test]
     fn the_issuer_key_comes_from_a_file_or_a_variable_not_both() {
-        let key = IssuerKey::generate().expect("random");
-        let pem = key.to_pkcs8_pem().expect("encodes");
+        let key = IssuerKey::generate(Algorithm::EdDsa).expect("random");
+        let pem = key.to_pem().to_owned();
         let file = std::env::temp_dir().join(format!("govskills-key-{}.pem", uuid::Uuid::new_v4()));
         std::fs::write(&file, &pem).expect("written");
         let mut config = Config::defaults();
-        assert!(config.configured_issuer_key().expect("none").is_none());
+        assert!(config.configured_issuer_keys().expect("none").is_empty());
         config.issuer_key_file = Some(file.clone());
-        let read = config
-            .configured_issuer_key()
-            .expect("reads")
-            .expect("a key");
-        assert_eq!(read.kid(), key.kid());
+        let read = config.configured_issuer_keys().expect("reads");
+        assert_eq!(
+            read.iter().map(IssuerKey::kid).collect::<Vec<_>>(),
+            [key.kid()]
+        );
         config.issuer_key = Some(SecretString::from(pem.clone()));
         assert!(config.validate_serve().is_err(), "both set is refused");
         config.issuer_key_file = None;
@@ -422,7 +438,7 @@ mod tests {
             "-----BEGIN PRIVATE KEY-----\nxx".to_owned(),
         ));
         let err = config.validate_serve().expect_err("garbage refused");
-        assert!(format!("{err:#}").contains("PKCS#8"), "{err:#}");
+        assert!(format!("{err:#}").contains("PEM"), "{err:#}");
         let _ = std::fs::remove_file(file);
     }
 

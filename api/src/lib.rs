@@ -2,6 +2,7 @@
 //! `main.rs` is a thin wrapper around [`cli::run`]; the black-box tests start the same
 //! [`startup::Application`].
 
+pub mod accessibility;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -54,6 +54,8 @@ impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         install_tls_provider();
         config.validate_serve()?;
+        // What the accessibility statement names; production refuses to start without it.
+        let accessibility = Arc::new(crate::accessibility::Accessibility::from_config(config)?);
         crate::metrics::install()?;
         let mut db = connect_database(config).await?;
         if config.skip_migrations {
@@ -86,14 +88,16 @@ impl Application {
                 .map_or(config.listen.as_str(), |(host, _)| host);
             format!("http://{host}:{port}")
         });
-        let issuer = IssuerSource::new(config.configured_issuer_key()?, &public_url);
+        let issuer = IssuerSource::new(config.configured_issuer_keys()?, &public_url);
         // Every process records its key at start, so that the order in which replicas record
         // keys is the order in which the operator rolled them out (see `credentials::issuer`).
         // Where a Job migrates (`--skip-migrations`) the table may not exist yet: the key is
         // then recorded on first use, and published meanwhile all the same.
         match issuer.get(&db).await {
             Ok(loaded) => {
-                tracing::info!(kid = loaded.key().kid(), "certificate issuer key loaded");
+                for key in loaded.keys() {
+                    tracing::info!(kid = key.kid(), algorithm = %key.algorithm(), "certificate issuer key loaded");
+                }
             }
             Err(err) if config.skip_migrations => {
                 tracing::warn!(
@@ -153,6 +157,7 @@ impl Application {
             production: config.is_production(),
             cors_origins: Arc::new(config.cors_origins.clone()),
             trust_forwarded_for: config.trust_forwarded_for,
+            accessibility,
         };
 
         Ok(Self {

@@ -13,4 +13,6 @@ pub struct AppState {
     pub cors_origins: Arc<Vec<String>>,
     /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// What the accessibility statement names: feedback contact and enforcement body.
+    pub accessibility: Arc<crate::accessibility::Accessibility>,
 }

@@ -283,6 +283,81 @@ pub async fn change_password(
     Ok(())
 }
 
+/// The longest wallet identifier accepted.
+const MAX_DID_CHARS: usize = 500;
+
+/// Whether `did` is a DID as W3C DID Core 1.0 writes one: `did:`, a method name of lower-case
+/// letters and digits, `:`, and a method-specific id of `idchar`s (letters, digits, `.-_:`, and
+/// `%` with two hex digits) that does not end in `:`.
+fn is_did(did: &str) -> bool {
+    let Some((method, id)) = did
+        .strip_prefix("did:")
+        .and_then(|rest| rest.split_once(':'))
+    else {
+        return false;
+    };
+    let bytes = id.as_bytes();
+    let escapes_ok = bytes.iter().enumerate().all(|(at, b)| {
+        *b != b'%'
+            || bytes
+                .get(at + 1..at + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && !id.is_empty()
+        && !id.ends_with(':')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_:%".contains(&b))
+        && escapes_ok
+}
+
+/// Links the actor's wallet identifier (a DID), or unlinks it (`None`); audited. New
+/// certificates name it as their subject.
+pub async fn set_wallet_did(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    did: Option<&str>,
+) -> Result<user::Model> {
+    let did = did.map(str::trim).filter(|did| !did.is_empty());
+    if let Some(did) = did
+        && (did.chars().count() > MAX_DID_CHARS || !is_did(did))
+    {
+        return Err(Error::invalid(
+            "did",
+            format!(
+                "did must be a DID such as did:key:z6Mk... (did:<method>:<id>, at most {MAX_DID_CHARS} characters)"
+            ),
+        ));
+    }
+    let txn = crate::db::begin(db).await?;
+    let updated = user::ActiveModel {
+        id: Set(actor.id()),
+        wallet_did: Set(did.map(str::to_owned)),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        if did.is_some() {
+            "user.wallet_linked"
+        } else {
+            "user.wallet_unlinked"
+        },
+        Target::User(actor.id()),
+        json!({ "did": did }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
 /// Replaces a user's role grants. The administrator must cover the user, every unit granted at,
 /// and every grant the user holds now (so nobody removes a grant they could not have given).
 pub async fn set_roles(
@@ -544,4 +619,33 @@ pub async fn grants_of_users(
         .filter(role_grant::Column::UserId.is_in(user_ids.iter().copied()))
         .all(db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dids_follow_the_did_core_syntax() {
+        for did in [
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+            "did:web:skills.example:users:lena",
+            "did:example:123%3A456",
+        ] {
+            assert!(is_did(did), "{did}");
+        }
+        for not in [
+            "did:",
+            "did:key",
+            "did::x",
+            "did:KEY:x",
+            "did:key:",
+            "did:key:x:",
+            "did:key:a b",
+            "did:key:%zz",
+            "mailto:lena@example.org",
+        ] {
+            assert!(!is_did(not), "{not}");
+        }
+    }
 }

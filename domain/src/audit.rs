@@ -19,8 +19,8 @@ use crate::{
     Error, Result,
     auth::Actor,
     entities::{
-        assessment, attempt, audit_event, certificate, certificate_template, course, enrollment,
-        job_role, org_unit, provisioning_token, question, user,
+        ai_system, assessment, attempt, audit_event, certificate, certificate_template, course,
+        enrollment, job_role, org_unit, provisioning_token, question, user,
     },
     types::Role,
 };
@@ -44,6 +44,8 @@ pub enum Target {
     IssuerKey,
     /// An authority's SCIM provisioning token; it belongs to the authority's top-level unit.
     ProvisioningToken(Uuid),
+    /// An AI system in an authority's register.
+    AiSystem(Uuid),
 }
 
 impl Target {
@@ -63,6 +65,7 @@ impl Target {
             Self::Certificate(id) => ("certificate", Some(id)),
             Self::IssuerKey => ("issuer_key", None),
             Self::ProvisioningToken(id) => ("provisioning_token", Some(id)),
+            Self::AiSystem(id) => ("ai_system", Some(id)),
         }
     }
 
@@ -109,6 +112,10 @@ impl Target {
                     provisioning_token::Column::OrgUnitId,
                     id,
                 ),
+            ),
+            Self::AiSystem(id) => (
+                none(),
+                column_of(ai_system::Entity, ai_system::Column::OrgUnitId, id),
             ),
             Self::Framework(_) | Self::Competence(_) | Self::IssuerKey => (none(), none()),
         }

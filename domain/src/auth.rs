@@ -214,6 +214,7 @@ mod tests {
                 external_id: None,
                 user_name: None,
                 deprovisioned_at: None,
+                wallet_did: None,
             },
             org_path: "/r/a/".into(),
             grants,

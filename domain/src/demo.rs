@@ -620,5 +620,175 @@ pub async fn seed_story(
         )
         .await?;
     }
+    seed_ai_register(db, &admin, &ministry, &roles, course.id).await
+}
+
+/// The demo ministry's AI register: a high-risk benefit-fraud risk scoring system (Annex III
+/// area 5) that the data analysts operate, the caseworkers are affected by and Luis oversees by
+/// name; a citizen-questions chatbot (transparency obligations) the caseworkers operate; and a
+/// translation tool (minimal risk). Lena acknowledged the chatbot's instructions, and then the
+/// chatbot changed in a way that needs retraining, so her evidence is stale. Skipped when the
+/// ministry has a register already.
+async fn seed_ai_register(
+    db: &DatabaseConnection,
+    admin: &auth::Actor,
+    ministry: &crate::entities::org_unit::Model,
+    roles: &[crate::entities::job_role::Model],
+    course_id: uuid::Uuid,
+) -> Result<()> {
+    use chrono::Utc;
+
+    use crate::ai_register::{
+        self, AuthorityRole, ChangeInput, MeasuresInput, RiskClass, Subject, SystemInput,
+        SystemStatus, UseKind,
+    };
+
+    if !ai_register::public_register(db, ministry.id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let [caseworker, analyst] = roles else {
+        return Err(crate::Error::NotFound("demo job roles"));
+    };
+    let template = certificate_template::Entity::find()
+        .filter(certificate_template::Column::Title.eq(CERTIFICATE_TITLE))
+        .one(db)
+        .await?;
+    let system = |name: &str, purpose: &str, provider: &str, risk, area| SystemInput {
+        name: name.to_owned(),
+        purpose: purpose.to_owned(),
+        provider: provider.to_owned(),
+        authority_role: AuthorityRole::Deployer,
+        risk_class: risk,
+        annex_iii_area: area,
+        eu_database_id: None,
+        public_register_url: None,
+        instructions_url: Some(format!(
+            "https://intranet.ministry.example/ai/{}",
+            name.to_lowercase().replace([' ', '(', ')'], "-")
+        )),
+        owner_unit_id: None,
+        contact_user_id: Some(admin.id()),
+        status: SystemStatus::InUse,
+    };
+    let now = Utc::now();
+    let scoring = ai_register::create_system(
+        db,
+        admin,
+        ministry.id,
+        system(
+            "Benefit-fraud risk scoring (demo)",
+            "Ranks benefit claims by the risk of fraud so that caseworkers check the riskiest first; it decides nothing by itself.",
+            "Fraud Analytics Vendor (demo)",
+            RiskClass::HighRisk,
+            Some(5),
+        ),
+    )
+    .await?;
+    let chatbot = ai_register::create_system(
+        db,
+        admin,
+        ministry.id,
+        system(
+            "Citizen questions chatbot (demo)",
+            "Answers citizens' questions about services on the ministry's website and hands over to a caseworker.",
+            "Chat Platform Provider (demo)",
+            RiskClass::Transparency,
+            None,
+        ),
+    )
+    .await?;
+    ai_register::create_system(
+        db,
+        admin,
+        ministry.id,
+        system(
+            "Translation tool (demo)",
+            "Drafts translations of letters and web pages, which staff review before use.",
+            "Machine Translation Service (demo)",
+            RiskClass::Minimal,
+            None,
+        ),
+    )
+    .await?;
+
+    let instructions = MeasuresInput {
+        instructions: true,
+        ..MeasuresInput::default()
+    };
+    ai_register::set_measures(
+        db,
+        admin,
+        scoring.id,
+        UseKind::Operator,
+        MeasuresInput {
+            course_ids: vec![course_id],
+            instructions: true,
+            ..MeasuresInput::default()
+        },
+        now,
+    )
+    .await?;
+    ai_register::set_measures(
+        db,
+        admin,
+        scoring.id,
+        UseKind::Oversight,
+        MeasuresInput {
+            template_ids: template.map(|t| t.id).into_iter().collect(),
+            instructions: true,
+            ..MeasuresInput::default()
+        },
+        now,
+    )
+    .await?;
+    for (system, kind) in [
+        (scoring.id, UseKind::AffectedStaff),
+        (chatbot.id, UseKind::Operator),
+    ] {
+        ai_register::set_measures(db, admin, system, kind, instructions.clone(), now).await?;
+    }
+    for (system, role, kind) in [
+        (scoring.id, analyst.id, UseKind::Operator),
+        (scoring.id, caseworker.id, UseKind::AffectedStaff),
+        (chatbot.id, caseworker.id, UseKind::Operator),
+    ] {
+        ai_register::set_use(db, admin, system, Subject::JobRole(role), Some(kind), now).await?;
+    }
+    let luis = accounts::find_by_email(db, &Email::parse("learner2@demo.govskills.test")?)
+        .await?
+        .ok_or(crate::Error::NotFound("demo account"))?;
+    ai_register::set_use(
+        db,
+        admin,
+        scoring.id,
+        Subject::Person(luis.id),
+        Some(UseKind::Oversight),
+        now,
+    )
+    .await?;
+
+    // Lena read the chatbot's instructions; then the chatbot changed.
+    let lena = accounts::find_by_email(db, &Email::parse("learner1@demo.govskills.test")?)
+        .await?
+        .ok_or(crate::Error::NotFound("demo account"))?;
+    let lena = auth::load_actor(db, lena.id)
+        .await?
+        .ok_or(crate::Error::NotFound("demo account"))?;
+    ai_register::acknowledge_instructions(db, &lena, chatbot.id, now).await?;
+    ai_register::record_change(
+        db,
+        admin,
+        chatbot.id,
+        ChangeInput {
+            summary: "Moved to a new language model that also answers in plain language; staff must re-read when to hand over to a caseworker.".to_owned(),
+            requires_retraining: true,
+            due_in_days: Some(14),
+        },
+        now + chrono::Duration::seconds(1),
+    )
+    .await?;
     Ok(())
 }

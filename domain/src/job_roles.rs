@@ -405,12 +405,26 @@ pub async fn assign(
                 .await?;
         }
     }
+    // Starting to deal with the AI systems the job role is linked to: their required courses.
+    let ai_assigned = match job_role_id {
+        Some(id) => {
+            crate::ai_register::on_job_role_assigned(
+                &txn,
+                Some(actor.id()),
+                user.id,
+                id,
+                Utc::now(),
+            )
+            .await?
+        }
+        None => 0,
+    };
     audit::record(
         &txn,
         Some(actor.id()),
         "user.job_role_set",
         Target::User(user.id),
-        json!({ "before": before, "after": job_role_id }),
+        json!({ "before": before, "after": job_role_id, "aiCoursesAssigned": ai_assigned }),
     )
     .await?;
     txn.commit().await?;

@@ -8,6 +8,7 @@
 mod batch;
 
 pub mod accounts;
+pub mod ai_register;
 pub mod assessments;
 pub mod audit;
 pub mod auth;

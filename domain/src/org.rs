@@ -43,6 +43,13 @@ pub fn authority_prefix(path: &str) -> &str {
     }
 }
 
+/// The id of the authority (top-level unit) that `path` lies in.
+pub fn authority_id(path: &str) -> Result<Uuid> {
+    let root = authority_prefix(path).trim_matches('/');
+    Uuid::parse_str(root)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("org unit path {path:?} has no root id")))
+}
+
 /// The authority (a top-level unit) `org_unit_id` names, which `actor` administers (an
 /// `ADMIN` grant covering it, or platform-wide); `what` says what belongs to an authority, for
 /// the error when the unit is not a top-level one.

@@ -404,6 +404,7 @@ pub async fn create(
             external_id: Set(parsed.external_id),
             user_name: Set(Some(parsed.user_name)),
             deprovisioned_at: Set(None),
+            wallet_did: Set(None),
         }
         .insert(&txn)
         .await,

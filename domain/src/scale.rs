@@ -20,10 +20,10 @@ use uuid::Uuid;
 
 use crate::{
     Error, Result, certificates,
-    credentials::Issuer,
+    credentials::{self, Algorithm, Issuer, status},
     entities::{
-        certificate, certificate_template, certificate_template_course, competence,
-        competence_framework,
+        ai_instruction_acknowledgement, ai_system, ai_system_measure, ai_system_use, certificate,
+        certificate_template, certificate_template_course, competence, competence_framework,
         competence_result::{self, ResultSource},
         course::{self, CourseStatus, Visibility},
         enrollment::{self, EnrollmentSource, EnrollmentStatus},
@@ -285,6 +285,16 @@ pub async fn generate(
     .exec_without_returning(&txn)
     .await?;
     let criteria = certificates::criteria_narrative(&txn, template.id).await?;
+    let mut profile = credentials::profile(&txn, issuer, authority.id).await?;
+    // Tens of thousands of credentials: signed with EdDSA where the platform has a key for it,
+    // which is a hundred times faster to sign than RSA and reads the same for a report.
+    if issuer.key_for(Algorithm::EdDsa).is_some() {
+        profile.algorithm = Algorithm::EdDsa;
+    }
+    let role_kinds: Vec<(Uuid, bool)> = roles.iter().map(|(id, ai, _)| (*id, *ai)).collect();
+    let scoring =
+        register_ai_systems(&txn, &authority, &role_kinds, ai_course, template.id, now).await?;
+    let mut acknowledgements = Vec::new();
     let mut certificates = Vec::new();
     let mut certificate_count = 0;
     let mut holders = Vec::new();
@@ -309,6 +319,7 @@ pub async fn generate(
             external_id: None,
             user_name: None,
             deprovisioned_at: None,
+            wallet_did: None,
         };
         let mut ai_staff = false;
         // Nine in ten hold a job role.
@@ -350,15 +361,28 @@ pub async fn generate(
         }
         // Of those using AI systems: about half certified (issued up to 30 months ago, so some
         // expired; a few revoked), of the rest half assigned the AI course.
+        // Half of those operating the risk scoring read its instructions.
+        if ai_staff && rng.random_bool(0.5) {
+            acknowledgements.push(ai_instruction_acknowledgement::ActiveModel {
+                ai_system_id: Set(scoring),
+                user_id: Set(id),
+                version: Set(1),
+                acknowledged_at: Set(now),
+            });
+        }
         if ai_staff && rng.random_bool(0.5) {
             let issued_at = now - Duration::days(rng.random_range(0..900));
             let mut certificate = certificates::sign(
-                issuer,
+                certificates::Signer {
+                    issuer,
+                    profile: &profile,
+                },
                 &person,
                 &template,
                 criteria.clone(),
                 Vec::new(),
                 1,
+                Some(status::allocate(&txn, authority.id).await?),
                 issued_at,
             )?;
             if rng.random_bool(0.05) {
@@ -409,6 +433,13 @@ pub async fn generate(
                     .exec_without_returning(&txn)
                     .await?;
             }
+            if !acknowledgements.is_empty() {
+                ai_instruction_acknowledgement::Entity::insert_many(std::mem::take(
+                    &mut acknowledgements,
+                ))
+                .exec_without_returning(&txn)
+                .await?;
+            }
         }
     }
     learning::derive_missing_levels(&txn).await?;
@@ -437,6 +468,98 @@ pub async fn generate(
         certificates: certificate_count,
         hr_email,
     })
+}
+
+/// The authority's AI register: a high-risk risk scoring system that the job roles using AI
+/// operate (the AI course, the AI certificate and its instructions required) and a chatbot
+/// whose instructions the first job role's holders, as affected staff, must acknowledge.
+/// Returns the risk scoring system's id.
+async fn register_ai_systems(
+    txn: &impl ConnectionTrait,
+    authority: &org_unit::Model,
+    roles: &[(Uuid, bool)],
+    ai_course: Uuid,
+    template_id: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> Result<Uuid> {
+    let (scoring_id, chatbot_id) = (Uuid::now_v7(), Uuid::now_v7());
+    let system = |id: Uuid, name: &str, risk: &str, area: Option<i32>| ai_system::ActiveModel {
+        id: Set(id),
+        org_unit_id: Set(authority.id),
+        name: Set(name.to_owned()),
+        purpose: Set("Generated for measuring reports.".to_owned()),
+        provider: Set("Generated provider".to_owned()),
+        authority_role: Set("deployer".to_owned()),
+        risk_class: Set(risk.to_owned()),
+        annex_iii_area: Set(area),
+        eu_database_id: Set(None),
+        public_register_url: Set(None),
+        instructions_url: Set(None),
+        owner_unit_id: Set(None),
+        contact_user_id: Set(None),
+        status: Set("in_use".to_owned()),
+        version: Set(1),
+        retraining_since: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    ai_system::Entity::insert_many([
+        system(scoring_id, "Risk scoring (generated)", "high_risk", Some(5)),
+        system(chatbot_id, "Chatbot (generated)", "transparency", None),
+    ])
+    .exec_without_returning(txn)
+    .await?;
+    let measure = |system: Uuid, kind: &str| ai_system_measure::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ai_system_id: Set(system),
+        kind: Set(kind.to_owned()),
+        course_id: Set(None),
+        template_id: Set(None),
+        competence_id: Set(None),
+        min_level: Set(None),
+        instructions: Set(false),
+    };
+    ai_system_measure::Entity::insert_many([
+        ai_system_measure::ActiveModel {
+            course_id: Set(Some(ai_course)),
+            ..measure(scoring_id, "operator")
+        },
+        ai_system_measure::ActiveModel {
+            template_id: Set(Some(template_id)),
+            ..measure(scoring_id, "operator")
+        },
+        ai_system_measure::ActiveModel {
+            instructions: Set(true),
+            ..measure(scoring_id, "operator")
+        },
+        ai_system_measure::ActiveModel {
+            instructions: Set(true),
+            ..measure(chatbot_id, "affected_staff")
+        },
+    ])
+    .exec_without_returning(txn)
+    .await?;
+    let uses = roles
+        .iter()
+        .filter(|(_, uses_ai)| *uses_ai)
+        .map(|(role, _)| (scoring_id, *role, "operator"))
+        .chain(
+            roles
+                .first()
+                .map(|(role, _)| (chatbot_id, *role, "affected_staff")),
+        )
+        .map(|(system, role, kind)| ai_system_use::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ai_system_id: Set(system),
+            job_role_id: Set(Some(role)),
+            user_id: Set(None),
+            kind: Set(kind.to_owned()),
+            created_at: Set(now),
+        });
+    ai_system_use::Entity::insert_many(uses)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(scoring_id)
 }
 
 /// An assignment by HR, due between a month ago and two months ahead; a third completed.

@@ -20,6 +20,8 @@ mod m20261201_000013_audit_event_scope;
 mod m20261201_000014_assessment_versions;
 mod m20261201_000015_provisioning;
 mod m20261201_000016_identity_providers;
+mod m20261201_000017_issuer_profiles;
+mod m20261201_000018_ai_register;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -46,6 +48,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_assessment_versions::Migration),
             Box::new(m20261201_000015_provisioning::Migration),
             Box::new(m20261201_000016_identity_providers::Migration),
+            Box::new(m20261201_000017_issuer_profiles::Migration),
+            Box::new(m20261201_000018_ai_register::Migration),
         ]
     }
 }

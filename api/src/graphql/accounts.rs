@@ -92,6 +92,12 @@ impl User {
         &self.0.display_name
     }
 
+    /// The wallet identifier (a DID) the person linked with `setWalletDid`, which their new
+    /// certificates are issued to; null when none is linked.
+    async fn wallet_did(&self) -> Option<&str> {
+        self.0.wallet_did.as_deref()
+    }
+
     /// Whether the account may sign in.
     async fn status(&self) -> UserStatus {
         self.0.status.into()

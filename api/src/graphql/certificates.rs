@@ -403,9 +403,11 @@ impl KeyRevocation {
         &self.0.kid
     }
 
-    /// The current signing key's id, which signed the re-issued certificates.
-    async fn current_kid(&self) -> &str {
-        &self.0.current_kid
+    /// The id of the key that now signs in the compromised key's place (the current key of
+    /// the same algorithm); null when the platform no longer signs with that algorithm. The
+    /// re-issued certificates are signed with each authority's chosen algorithm.
+    async fn current_kid(&self) -> Option<&str> {
+        self.0.current_kid.as_deref()
     }
 
     /// How many certificates were revoked: those the key signed that were still valid (expired
@@ -527,8 +529,9 @@ impl CertificateQuery {
             .verify_throttle
             .check(request(ctx)?.client_ip)
             .await?;
+        let issuer = services.issuer.get(&services.db).await?;
         Ok(CertificateVerification(
-            certificates::verify(&services.db, &code).await?,
+            certificates::verify(&services.db, issuer, &code).await?,
         ))
     }
 }

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Mutation, Query,
     accounts::User,
+    ai_register::AiActGap,
     audit::AuditEvent,
     certificates::Certificate,
     courses::Course,
@@ -56,6 +57,12 @@ pub fn describe_generated_types(
         )
         .override_output_type_description::<Edge<String, UncertifiedEntry, EmptyFields>>(
             "A person using AI systems without a valid certificate, with their cursor.",
+        )
+        .override_output_type_description::<Connection<String, AiActGap>>(
+            "One page of the people with a gap for an AI system, most urgent first.",
+        )
+        .override_output_type_description::<Edge<String, AiActGap, EmptyFields>>(
+            "A person with a gap for an AI system, with their cursor.",
         )
         .override_output_type_description::<Connection<String, User>>(
             "One page of the people directory, in name order.",

@@ -18,9 +18,11 @@ macro_rules! mirror {
 }
 
 pub mod accounts;
+pub mod ai_register;
 pub mod assessments;
 pub mod audit;
 pub mod certificates;
+pub mod conformance;
 pub mod context;
 pub mod courses;
 mod data_access;
@@ -28,6 +30,7 @@ mod descriptions;
 pub mod frameworks;
 pub mod identity;
 mod input_guard;
+pub mod issuers;
 pub mod job_roles;
 pub mod learning;
 pub mod loaders;
@@ -48,12 +51,14 @@ use crate::{
 
 use self::{
     accounts::{AccountMutation, AccountQuery},
+    ai_register::{AiRegisterMutation, AiRegisterQuery},
     assessments::{AssessmentMutation, AssessmentQuery},
     audit::AuditQuery,
     certificates::{CertificateMutation, CertificateQuery},
     courses::{CourseMutation, CourseQuery},
     frameworks::{FrameworkMutation, FrameworkQuery},
     identity::{IdentityMutation, IdentityQuery},
+    issuers::{IssuerMutation, IssuerQuery},
     job_roles::{JobRoleMutation, JobRoleQuery},
     learning::{LearningMutation, LearningQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
@@ -107,6 +112,8 @@ pub struct Query(
     AuditQuery,
     IdentityQuery,
     ProvisioningQuery,
+    IssuerQuery,
+    AiRegisterQuery,
 );
 
 /// The entry points for changing data. All but `login` need a signed-in user (else
@@ -124,6 +131,8 @@ pub struct Mutation(
     CertificateMutation,
     IdentityMutation,
     ProvisioningMutation,
+    IssuerMutation,
+    AiRegisterMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -135,7 +144,8 @@ fn builder(production: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription
         .limit_directives(20)
         .extension(input_guard::InputGuard {
             introspection: !production,
-        });
+        })
+        .extension(conformance::Conformance);
     let builder = descriptions::describe_generated_types(builder);
     if production {
         builder.disable_introspection().disable_suggestions()

@@ -124,7 +124,7 @@ impl SkillGapReport {
 
 /// One page of a ranked list: `fetch` reads one row more than asked for, to learn whether more
 /// follow; cursors are positions in the ranking.
-async fn ranked_page<T, N: OutputType>(
+pub(crate) async fn ranked_page<T, N: OutputType>(
     first: Option<i32>,
     after: Option<String>,
     wrap: impl Fn(T) -> N,

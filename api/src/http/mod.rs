@@ -5,10 +5,15 @@ mod auth;
 mod certificates;
 mod graphql;
 mod health;
+mod i18n;
+mod issuers;
 mod metrics;
 mod oidc;
+mod public_page;
 mod reports;
 mod scim;
+mod statement;
+mod verify_page;
 
 use std::{
     sync::{Arc, OnceLock},
@@ -57,10 +62,16 @@ const PLAIN_ROUTES: &[&str] = &[
     "/reports/skill-gaps.csv",
     "/reports/ai-literacy.csv",
     "/reports/completion.csv",
+    "/reports/ai-act.csv",
     "/audit-events.csv",
     "/.well-known/jwks.json",
+    "/verify",
+    "/accessibility",
     scim::ROUTE_LABEL,
 ];
+
+/// The label of every `/verify/{code}` page: one label, not one per code.
+const VERIFY_PAGE_LABEL: &str = "/verify/:code";
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -78,6 +89,10 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at(
             "/reports/ai-literacy.csv",
             get(reports::ai_literacy_csv).data(state.clone()),
+        )
+        .at(
+            "/reports/ai-act.csv",
+            get(reports::ai_act_csv).data(state.clone()),
         )
         .at(
             "/reports/completion.csv",
@@ -105,9 +120,35 @@ pub fn routes(state: AppState) -> impl Endpoint {
             "/credentials/:code",
             get(certificates::credential).data(state.clone()),
         )
+        .at("/issuers/:id", get(issuers::profile).data(state.clone()))
+        .at(
+            "/issuers/:id/jwks.json",
+            get(issuers::profile_jwks).data(state.clone()),
+        )
+        .at(
+            "/issuers/:id/:file",
+            get(issuers::ai_register).data(state.clone()),
+        )
+        .at(
+            "/issuers/:id/keys/:kid",
+            get(issuers::key).data(state.clone()),
+        )
+        .at(
+            "/issuers/:id/status/:list",
+            get(issuers::status_list).data(state.clone()),
+        )
+        .at(
+            "/competences/:id",
+            get(issuers::competence).data(state.clone()),
+        )
+        .at("/verify", get(verify_page::verify_form))
         .at(
             "/verify/:code",
-            get(certificates::verify_page).data(state.clone()),
+            get(verify_page::verify_page).data(state.clone()),
+        )
+        .at(
+            "/accessibility",
+            get(statement::accessibility_statement).data(state.clone()),
         );
     if !state.production {
         route = route.at("/graphiql", get(graphql::graphiql));
@@ -157,8 +198,22 @@ async fn trace_request<E: Endpoint>(ep: Arc<E>, mut req: poem::Request) -> poem:
         crate::metrics::operation_label(operation.0.get().and_then(Option::as_deref))
     } else if PLAIN_ROUTES.contains(&path.as_str()) {
         path
+    } else if path.starts_with("/verify/") {
+        VERIFY_PAGE_LABEL.to_owned()
     } else if path.starts_with("/scim/v2/") {
         scim::ROUTE_LABEL.to_owned()
+    } else if let Some(rest) = path.strip_prefix("/issuers/") {
+        // One label per route, not per authority, key or list.
+        match rest.split('/').nth(1) {
+            None => "/issuers/:id".to_owned(),
+            Some("jwks.json") => "/issuers/:id/jwks.json".to_owned(),
+            Some("keys") => "/issuers/:id/keys/:kid".to_owned(),
+            Some("status") => "/issuers/:id/status/:list".to_owned(),
+            Some("ai-register.csv" | "ai-register.json") => "/issuers/:id/ai-register".to_owned(),
+            Some(_) => "other".to_owned(),
+        }
+    } else if path.starts_with("/competences/") {
+        "/competences/:id".to_owned()
     } else if let Some(rest) = path.strip_prefix("/auth/oidc/") {
         // One label per route, not per provider.
         match rest.rsplit_once('/') {

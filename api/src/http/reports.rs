@@ -5,6 +5,8 @@
 //! - `GET /reports/ai-literacy.csv?orgUnitId=..`: one row per person whose job role uses AI
 //!   systems, with their status (certified, overdue, assigned, missing).
 //! - `GET /reports/completion.csv?orgUnitId=..&includeSubunits=true`: one row per course.
+//! - `GET /reports/ai-act.csv?orgUnitId=..`: one row per person and AI system they deal with,
+//!   with their status and the measures they have not met.
 //!
 //! The session comes as for `/graphql` (bearer token or cookie). Files are UTF-8 with a byte
 //! order mark (so spreadsheet programs read them as UTF-8) and a header row, and are streamed
@@ -24,7 +26,7 @@ use futures_util::{StreamExt as _, pin_mut};
 use govskills_domain::{
     auth::Actor,
     reports::{
-        Scope, ai_literacy, completion,
+        Scope, ai_act, ai_literacy, completion,
         skill_gaps::{self, SkillGapReport},
     },
 };
@@ -327,6 +329,63 @@ pub async fn ai_literacy_csv(
                     row.org_unit_name.as_str(),
                     row.job_role.as_str(),
                     row.status.as_str(),
+                    due.as_str(),
+                ])
+                .await?;
+            }
+            Ok(sink)
+        },
+    )
+}
+
+/// `GET /reports/ai-act.csv`
+#[handler]
+pub async fn ai_act_csv(
+    req: &Request,
+    Query(params): Query<ReportParams>,
+    Data(state): Data<&AppState>,
+) -> Response {
+    let request_id = request_id(req);
+    // Like `aiActReport`, always the whole subtree.
+    let (actor, scope) = match authorise(state, req, &params, true).await {
+        Ok(prepared) => prepared,
+        Err(err) => return error_response(&err, &request_id),
+    };
+    let db = state.services.db.clone();
+    let min_group_size = state.services.report_min_group_size;
+    let report = match ai_act::report(&db, scope, Utc::now(), min_group_size).await {
+        Ok(report) => report,
+        Err(err) => return error_response(&err.into(), &request_id),
+    };
+    csv_response(
+        "ai-act.csv",
+        &[
+            "name",
+            "org unit",
+            "AI system",
+            "use",
+            "status",
+            "open measures",
+            "due",
+        ],
+        move |mut sink| async move {
+            for row in ai_act::export_rows(&db, &actor, &report).await? {
+                let due = row.due_at.map(|due| due.to_rfc3339()).unwrap_or_default();
+                let open = row
+                    .open
+                    .iter()
+                    .map(|(measure, status)| {
+                        format!("{} ({})", measure.label(&report.names), status.as_str())
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                sink.write([
+                    row.display_name.as_str(),
+                    row.org_unit_name.as_str(),
+                    row.ai_system_name.as_str(),
+                    row.kind.as_str(),
+                    row.status.as_str(),
+                    open.as_str(),
                     due.as_str(),
                 ])
                 .await?;

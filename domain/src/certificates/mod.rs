@@ -60,7 +60,10 @@ use crate::{
     audit::{self, Target},
     auth::Actor,
     courses,
-    credentials::{Alignment, Badge, Issuer, IssuerSource, VerificationCode},
+    credentials::{
+        self, Alignment, Badge, Issuer, IssuerProfile, IssuerSource, StatusEntry, Subject,
+        VerificationCode, status,
+    },
     entities::{
         assessment, attempt, certificate, certificate_template, certificate_template_assessment,
         certificate_template_competence, certificate_template_course, competence,
@@ -101,10 +104,6 @@ pub struct NewTemplate {
 pub const MAX_VALIDITY_MONTHS: i32 = 120;
 const MAX_DESCRIPTION_CHARS: usize = 5_000;
 const MAX_REASON_CHARS: usize = 1_000;
-
-/// The URL where DigComp 2.2 is described (the JRC's publication), the `targetUrl` of DigComp
-/// alignments; other frameworks' competences are named by URN.
-const DIGCOMP_URL: &str = "https://publications.jrc.ec.europa.eu/repository/handle/JRC128415";
 
 /// A template's description: trimmed, not empty, at most [`MAX_DESCRIPTION_CHARS`].
 pub(crate) fn parse_description(raw: &str) -> Result<String> {
@@ -582,44 +581,67 @@ enum Expiry {
     At(Option<DateTime<Utc>>),
 }
 
+/// Who signs a certificate, and as whom: the platform's keys and the issuing authority's
+/// profile (whose algorithm picks the key).
+#[derive(Clone, Copy, Debug)]
+pub struct Signer<'a> {
+    pub issuer: &'a Issuer,
+    pub profile: &'a IssuerProfile,
+}
+
 /// A certificate of `template` for `holder`, issued at `now` (to the second) with a fresh code,
-/// its credential signed: built, not stored. `criteria` and `alignments` are the template's
-/// ([`criteria_narrative`], [`alignments_of`]).
+/// its credential signed as `signer.profile`'s authority: built, not stored. `criteria` and
+/// `alignments` are the template's ([`criteria_narrative`], [`alignments_of`]); `status` its
+/// entry in the authority's status list ([`status::allocate`]).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "what a credential says; a struct would only rename them"
+)]
 pub fn sign(
-    issuer: &Issuer,
+    signer: Signer<'_>,
     holder: &user::Model,
     template: &certificate_template::Model,
     criteria: String,
     alignments: Vec<Alignment>,
     sequence: i32,
+    status: Option<StatusEntry>,
     now: DateTime<Utc>,
 ) -> Result<certificate::Model> {
     sign_until(
-        issuer,
+        signer,
         holder,
         template,
-        criteria,
-        alignments,
+        Content {
+            criteria,
+            alignments,
+            status,
+        },
         sequence,
         now,
         Expiry::Template,
     )
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "sign's arguments and the expiry; a struct would only rename them"
-)]
-fn sign_until(
-    issuer: &Issuer,
-    holder: &user::Model,
-    template: &certificate_template::Model,
+/// What a credential says beyond its template and holder.
+struct Content {
     criteria: String,
     alignments: Vec<Alignment>,
+    status: Option<StatusEntry>,
+}
+
+fn sign_until(
+    signer: Signer<'_>,
+    holder: &user::Model,
+    template: &certificate_template::Model,
+    content: Content,
     sequence: i32,
     now: DateTime<Utc>,
     expiry: Expiry,
 ) -> Result<certificate::Model> {
+    let Signer { issuer, profile } = signer;
+    let key = issuer
+        .key_for(profile.algorithm)
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no {} issuer key", profile.algorithm)))?;
     let code = VerificationCode::generate()?;
     let issued_at = now.trunc_subsecs(0);
     let expires_at = match (expiry, template.validity_months) {
@@ -631,24 +653,35 @@ fn sign_until(
         ),
         (Expiry::Template, None) => None,
     };
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|err| Error::Internal(anyhow::anyhow!("random salt: {err}")))?;
     let badge = Badge {
         id: issuer.credential_url(&code),
-        issuer_id: issuer.base_url().to_owned(),
-        issuer_name: template.issuer_name.clone(),
-        holder_name: holder.display_name.clone(),
+        issuer: profile.json(),
+        subject: Subject {
+            id: holder
+                .wallet_did
+                .clone()
+                .unwrap_or_else(|| format!("urn:uuid:{}", Uuid::new_v4())),
+            name: holder.display_name.clone(),
+            email: holder.email.clone(),
+            salt: data_encoding::HEXLOWER.encode(&salt),
+        },
         achievement_id: format!("urn:uuid:{}", template.id),
         title: template.title.clone(),
         description: template.description.clone(),
-        criteria,
-        alignments,
+        criteria: content.criteria,
+        alignments: content.alignments,
         valid_from: issued_at,
         valid_until: expires_at,
+        status: content.status.map(|entry| entry.json(&profile.id)),
     };
     Ok(certificate::Model {
         id: Uuid::now_v7(),
         template_id: template.id,
         user_id: holder.id,
-        holder_name: badge.holder_name.clone(),
+        holder_name: badge.subject.name.clone(),
         sequence,
         code: code.as_str().to_owned(),
         issued_at,
@@ -657,10 +690,29 @@ fn sign_until(
         revoked_reason: None,
         revoked_by: None,
         revocation_kind: None,
-        // The key that signs the credential below, whose `kid` its JWS header names.
-        signing_kid: issuer.key().kid().to_owned(),
-        credential: badge.sign(issuer.key()),
+        // The key that signs the credential below, whose URL its JWS header names.
+        signing_kid: key.kid().to_owned(),
+        credential: badge.sign(key, &issuer.key_url(profile.authority_id, key.kid())),
+        issuer_unit_id: Some(profile.authority_id),
+        status_list: content.status.map(|entry| entry.list),
+        status_index: content.status.map(|entry| entry.index),
     })
+}
+
+/// The authority that issues `template`'s certificates to `holder`: the one the template
+/// belongs to, or, for a template offered to everyone, the holder's own.
+pub async fn issuing_profile(
+    db: &impl ConnectionTrait,
+    issuer: &Issuer,
+    holder: &user::Model,
+    template: &certificate_template::Model,
+) -> Result<IssuerProfile> {
+    credentials::profile_of_unit(
+        db,
+        issuer,
+        template.org_unit_id.unwrap_or(holder.org_unit_id),
+    )
+    .await
 }
 
 /// Signs and stores one certificate; `None` if the same one was issued meanwhile.
@@ -673,12 +725,20 @@ async fn issue(
     expiry: Expiry,
     now: DateTime<Utc>,
 ) -> Result<Option<certificate::Model>> {
+    let profile = issuing_profile(txn, issuer, holder, template).await?;
+    let content = Content {
+        criteria: criteria_narrative(txn, template.id).await?,
+        alignments: alignments_of(txn, issuer, template.id).await?,
+        status: Some(status::allocate(txn, profile.authority_id).await?),
+    };
     let model = sign_until(
-        issuer,
+        Signer {
+            issuer,
+            profile: &profile,
+        },
         holder,
         template,
-        criteria_narrative(txn, template.id).await?,
-        alignments_of(txn, template.id).await?,
+        content,
         sequence,
         now,
         expiry,
@@ -753,8 +813,14 @@ pub async fn criteria_narrative(db: &impl ConnectionTrait, template_id: Uuid) ->
     Ok(parts.join(" "))
 }
 
-/// The template's competence alignments, in order.
-pub async fn alignments_of(db: &impl ConnectionTrait, template_id: Uuid) -> Result<Vec<Alignment>> {
+/// The template's competence alignments, in order, each with its own URL
+/// (`{public URL}/competences/{id}`, where the competence is published; see
+/// [`competence_url`]).
+pub async fn alignments_of(
+    db: &impl ConnectionTrait,
+    issuer: &Issuer,
+    template_id: Uuid,
+) -> Result<Vec<Alignment>> {
     let rows = certificate_template_competence::Entity::find()
         .filter(certificate_template_competence::Column::TemplateId.eq(template_id))
         .order_by_asc(certificate_template_competence::Column::Position)
@@ -780,19 +846,20 @@ pub async fn alignments_of(db: &impl ConnectionTrait, template_id: Uuid) -> Resu
             let framework = frameworks
                 .iter()
                 .find(|f| f.id == competence.framework_id)?;
-            let url = if framework.code == "DIGCOMP" {
-                DIGCOMP_URL.to_owned()
-            } else {
-                format!("urn:uuid:{}", competence.id)
-            };
             Some(Alignment {
                 name: competence.name.clone(),
                 code: competence.code.clone(),
                 framework: framework.name.clone(),
-                url,
+                url: competence_url(issuer.base_url(), competence.id),
             })
         })
         .collect())
+}
+
+/// Where a competence is published (`GET /competences/{id}`): the `targetUrl` of alignments to
+/// it, one URL per competence.
+pub fn competence_url(base_url: &str, competence_id: Uuid) -> String {
+    format!("{base_url}/competences/{competence_id}")
 }
 
 /// Revokes a certificate (`ADMIN` covering the holder's unit), with a reason; audited.
@@ -929,8 +996,9 @@ pub enum KeyRevoker<'a> {
 pub struct KeyRevocation {
     /// The compromised key.
     pub kid: String,
-    /// The key the re-issued certificates are signed with.
-    pub current_kid: String,
+    /// The key that signs in its place (the same algorithm's current key), if the platform
+    /// still signs with that algorithm.
+    pub current_kid: Option<String>,
     /// Certificates revoked: those the key signed that were still valid.
     pub revoked: u64,
     /// Certificates issued in their place, under the current key, to holders whose criteria
@@ -988,34 +1056,38 @@ pub async fn revoke_signed_by(
     let reason = parse_reason(reason)?;
     let kid = kid.trim();
     let issuer = issuer.get(db).await?;
-    let current_kid = issuer.key().kid();
     let now = Utc::now().trunc_subsecs(6);
     let txn = crate::db::begin(db).await?;
-    let keys = issuer_key::Entity::find()
-        .filter(issuer_key::Column::Kid.is_in([kid, current_kid]))
-        .all(&txn)
-        .await?;
-    if !keys.iter().any(|key| key.kid == kid) {
+    let Some(compromised) = issuer_key::Entity::find_by_id(kid.to_owned())
+        .one(&txn)
+        .await?
+    else {
         return Err(Error::NotFound("kid"));
-    }
-    if kid == current_kid {
+    };
+    if issuer.key_by_kid(kid).is_some() {
         return Err(Error::Conflict {
             field: "kid",
             message: format!(
-                "{kid} is the current signing key: rotate to a new key first, then revoke what {kid} signed"
+                "{kid} is a current signing key: rotate to a new key first, then revoke what {kid} signed"
             ),
         });
     }
-    if !keys
-        .iter()
-        .any(|key| key.kid == current_kid && key.retired_at.is_none())
-    {
-        return Err(Error::Conflict {
-            field: "kid",
-            message: format!(
-                "this server signs with the retired key {current_kid}: run this where the newest key is configured"
-            ),
-        });
+    // The key that now signs in the compromised key's place (same algorithm), if any.
+    let current_kid = credentials::Algorithm::parse(&compromised.algorithm)
+        .and_then(|alg| issuer.key_for(alg))
+        .map(|key| key.kid().to_owned());
+    if let Some(current_kid) = &current_kid {
+        let current = issuer_key::Entity::find_by_id(current_kid.clone())
+            .one(&txn)
+            .await?;
+        if current.is_none_or(|key| key.retired_at.is_some()) {
+            return Err(Error::Conflict {
+                field: "kid",
+                message: format!(
+                    "this server signs with the retired key {current_kid}: run this where the newest key is configured"
+                ),
+            });
+        }
     }
     let signed = certificate::Entity::find()
         .filter(certificate::Column::SigningKid.eq(kid))
@@ -1076,7 +1148,7 @@ pub async fn revoke_signed_by(
     );
     Ok(KeyRevocation {
         kid: kid.to_owned(),
-        current_kid: current_kid.to_owned(),
+        current_kid,
         revoked,
         reissued,
     })
@@ -1113,8 +1185,19 @@ impl Status {
     }
 }
 
+/// A competence a certificate attests, as its template names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttestedCompetence {
+    pub name: String,
+    /// The competence's code in its framework, e.g. `4.2`.
+    pub code: String,
+    /// The framework's name, e.g. `DigComp 2.2`.
+    pub framework: String,
+}
+
 /// What a verification shows: nothing about the holder but the name the certificate was issued
-/// to.
+/// to (and, for the caller's eyes only, the holder's account id, so a page can tell the holder
+/// from a stranger; it is never shown).
 #[derive(Clone, Debug)]
 pub struct Verification {
     pub status: Status,
@@ -1126,10 +1209,19 @@ pub struct Verification {
     pub issued_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// What the certificate attests, in the template's words.
+    pub description: Option<String>,
+    /// The competences the template is aligned to, in order.
+    pub competences: Vec<AttestedCompetence>,
+    /// The issuing authority as it presents itself (name, address, contact), when it has a
+    /// profile.
+    pub issuer: Option<IssuerProfile>,
+    /// The holder's account: to recognise the holder's own visit. Never to be shown.
+    pub holder_user_id: Option<Uuid>,
 }
 
 impl Verification {
-    fn not_found() -> Self {
+    pub fn not_found() -> Self {
         Self {
             status: Status::NotFound,
             code: None,
@@ -1139,13 +1231,21 @@ impl Verification {
             issued_at: None,
             expires_at: None,
             revoked_at: None,
+            description: None,
+            competences: Vec::new(),
+            issuer: None,
+            holder_user_id: None,
         }
     }
 }
 
 /// Looks a code up (public). Anything that is not a code, and a code of no certificate, is
 /// `NotFound`.
-pub async fn verify(db: &impl ConnectionTrait, code: &str) -> Result<Verification> {
+pub async fn verify(
+    db: &impl ConnectionTrait,
+    issuer: &Issuer,
+    code: &str,
+) -> Result<Verification> {
     let Some((certificate, code)) = find_by_code(db, code).await? else {
         return Ok(Verification::not_found());
     };
@@ -1153,6 +1253,28 @@ pub async fn verify(db: &impl ConnectionTrait, code: &str) -> Result<Verificatio
         .one(db)
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("template of a certificate is missing")))?;
+    let profile = match certificate.issuer_unit_id {
+        Some(authority_id) => credentials::profile(db, issuer, authority_id).await?,
+        // Issued before authorities issued as themselves: the authority it would be now.
+        None => {
+            let holder = user::Entity::find_by_id(certificate.user_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    Error::Internal(anyhow::anyhow!("holder of a certificate is missing"))
+                })?;
+            issuing_profile(db, issuer, &holder, &template).await?
+        }
+    };
+    let competences = alignments_of(db, issuer, template.id)
+        .await?
+        .into_iter()
+        .map(|alignment| AttestedCompetence {
+            name: alignment.name,
+            code: alignment.code,
+            framework: alignment.framework,
+        })
+        .collect();
     Ok(Verification {
         status: Status::of(&certificate, Utc::now()),
         code: Some(code),
@@ -1164,6 +1286,10 @@ pub async fn verify(db: &impl ConnectionTrait, code: &str) -> Result<Verificatio
         issued_at: Some(certificate.issued_at),
         expires_at: certificate.expires_at,
         revoked_at: certificate.revoked_at,
+        description: Some(template.description),
+        competences,
+        issuer: Some(profile),
+        holder_user_id: Some(certificate.user_id),
     })
 }
 

@@ -1,29 +1,35 @@
-//! Open Badges 3.0 `OpenBadgeCredential`s (W3C Verifiable Credentials Data Model 2.0) in VC-JWT
-//! form, and their offline verification.
+//! Open Badges 3.0 `OpenBadgeCredential`s (W3C Verifiable Credentials Data Model 2.0) in the
+//! JWT proof format of the Open Badges 3.0 specification (section 8.2), and their offline
+//! verification.
 //!
-//! The form, chosen once: a compact JWS (see [`super::jws`]) with header
-//! `{"alg": "EdDSA", "kid": <key id>, "typ": "JWT"}` whose claims are the JWT registered claims
-//! mapped from the credential, as the Open Badges 3.0 specification's VC-JWT proof format
-//! describes, plus the credential itself in `vc`:
+//! The JWT payload is the credential itself (`@context`, `id`, `type`, `issuer`, `validFrom`,
+//! `credentialSubject`, ...) plus the registered claims mapped from it:
 //!
 //! | claim | value |
 //! | --- | --- |
-//! | `iss` | `vc.issuer.id` (the service's public base URL) |
-//! | `jti` | `vc.id` (the credential's `/credentials/{code}` URL) |
-//! | `nbf`, `iat` | `vc.validFrom` in seconds since the epoch |
-//! | `exp` | `vc.validUntil` in seconds, when the certificate expires |
-//! | `vc` | the `OpenBadgeCredential` JSON |
+//! | `iss` | `issuer.id`: the issuing authority's profile URL |
+//! | `jti` | `id`: the credential's `/credentials/{code}` URL |
+//! | `sub` | `credentialSubject.id`: the holder's wallet DID, or a `urn:uuid:` of this credential |
+//! | `nbf`, `iat` | `validFrom` in seconds since the epoch |
+//! | `exp` | `validUntil` in seconds, when the certificate expires |
 //!
-//! There is no `sub`: the subject has no identifier outside GovSkills, and the credential names
-//! its holder only by display name (an `IdentityObject` of type `name`).
+//! The header is `{"alg": "RS256" or "EdDSA", "kid": <key URL under the issuer profile>,
+//! "typ": "JWT"}`. The holder is named by display name and by a salted SHA-256 hash of their
+//! email address (`IdentityObject`s), which they can prove without the credential exposing it.
+//! `credentialStatus` points at the authority's revocation status list (see [`super::status`]).
 
 use chrono::{DateTime, SecondsFormat, TimeZone as _, Utc};
 use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
 
-use super::jws::{self, IssuerKey, Jwks, JwsError};
+use super::keys::{self, Algorithm, IssuerKey, Jwks, JwsError};
 
 pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+/// 1EdTech's JSON Schema of an `AchievementCredential`, which the credentials name in
+/// `credentialSchema` so a verifier can validate their shape.
+pub const OB_SCHEMA: &str =
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
 
 /// One competence the achievement aligns to.
 #[derive(Clone, Debug)]
@@ -34,8 +40,35 @@ pub struct Alignment {
     pub code: String,
     /// The framework's name, e.g. "DigComp 2.2: The Digital Competence Framework for Citizens".
     pub framework: String,
-    /// Where the framework (or the competence) is described.
+    /// Where this competence is described: a URL of its own.
     pub url: String,
+}
+
+/// Who a credential is about.
+#[derive(Clone, Debug)]
+pub struct Subject {
+    /// `credentialSubject.id` and `sub`: the holder's wallet DID, or a `urn:uuid:`.
+    pub id: String,
+    /// The holder's display name.
+    pub name: String,
+    /// The holder's email address, which the credential carries only hashed with `salt`.
+    pub email: String,
+    pub salt: String,
+}
+
+impl Subject {
+    /// `sha256$` and the hex SHA-256 of the email address (trimmed, lower case) followed by the
+    /// salt: Open Badges 3.0's `IdentityHash`.
+    pub fn email_hash(&self) -> String {
+        email_hash(&self.email, &self.salt)
+    }
+}
+
+/// The `IdentityHash` of an email address with `salt`, as a holder recomputes it to prove the
+/// credential is theirs.
+pub fn email_hash(email: &str, salt: &str) -> String {
+    let digest = Sha256::digest(format!("{}{salt}", email.trim().to_lowercase()).as_bytes());
+    format!("sha256${}", data_encoding::HEXLOWER.encode(&digest))
 }
 
 /// What goes into one credential.
@@ -43,11 +76,10 @@ pub struct Alignment {
 pub struct Badge {
     /// The credential's id (a URL).
     pub id: String,
-    /// The issuer's id (a URL) and name.
-    pub issuer_id: String,
-    pub issuer_name: String,
-    /// The holder's display name.
-    pub holder_name: String,
+    /// The issuing authority's Open Badges `Profile` (see `IssuerProfile::json`); its `id` is
+    /// the profile URL.
+    pub issuer: Value,
+    pub subject: Subject,
     /// The achievement (the certificate template): id (a URI), name, description, criteria.
     pub achievement_id: String,
     pub title: String,
@@ -56,6 +88,8 @@ pub struct Badge {
     pub alignments: Vec<Alignment>,
     pub valid_from: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
+    /// The `credentialStatus` entry (see `StatusEntry::json`), if the credential has one.
+    pub status: Option<Value>,
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {
@@ -75,7 +109,7 @@ impl Badge {
                     "targetCode": a.code,
                     "targetFramework": a.framework,
                     "targetUrl": a.url,
-                    "targetType": "CFItem",
+                    "targetType": "ceasn:Competency",
                 })
             })
             .collect();
@@ -83,21 +117,27 @@ impl Badge {
             "@context": [VC_CONTEXT, OB_CONTEXT],
             "id": self.id,
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
-            "issuer": {
-                "id": self.issuer_id,
-                "type": ["Profile"],
-                "name": self.issuer_name,
-            },
+            "issuer": self.issuer,
             "validFrom": timestamp(self.valid_from),
             "name": self.title,
             "credentialSubject": {
+                "id": self.subject.id,
                 "type": ["AchievementSubject"],
-                "identifier": [{
-                    "type": "IdentityObject",
-                    "identityType": "name",
-                    "hashed": false,
-                    "identityHash": self.holder_name,
-                }],
+                "identifier": [
+                    {
+                        "type": "IdentityObject",
+                        "identityType": "emailAddress",
+                        "hashed": true,
+                        "identityHash": self.subject.email_hash(),
+                        "salt": self.subject.salt,
+                    },
+                    {
+                        "type": "IdentityObject",
+                        "identityType": "name",
+                        "hashed": false,
+                        "identityHash": self.subject.name,
+                    },
+                ],
                 "achievement": {
                     "id": self.achievement_id,
                     "type": ["Achievement"],
@@ -108,27 +148,50 @@ impl Badge {
                     "alignment": alignment,
                 },
             },
+            "credentialSchema": [{
+                "id": OB_SCHEMA,
+                "type": "1EdTechJsonSchemaValidator2019",
+            }],
         });
         if let Some(until) = self.valid_until {
             credential["validUntil"] = json!(timestamp(until));
         }
+        if let Some(status) = &self.status {
+            credential["credentialStatus"] = status.clone();
+        }
         credential
     }
 
-    /// The VC-JWT: the credential signed with `key`.
-    pub fn sign(&self, key: &IssuerKey) -> String {
-        let mut claims = json!({
-            "iss": self.issuer_id,
-            "jti": self.id,
-            "nbf": self.valid_from.timestamp(),
-            "iat": self.valid_from.timestamp(),
-            "vc": self.credential(),
-        });
+    /// The signed credential: its JSON with the registered claims, signed with `key`, whose
+    /// URL under the issuer's profile is `key_url`.
+    pub fn sign(&self, key: &IssuerKey, key_url: &str) -> String {
+        let mut claims = self.credential();
+        claims["iss"] = self.issuer["id"].clone();
+        claims["jti"] = json!(self.id);
+        claims["sub"] = json!(self.subject.id);
+        claims["nbf"] = json!(self.valid_from.timestamp());
+        claims["iat"] = json!(self.valid_from.timestamp());
         if let Some(until) = self.valid_until {
             claims["exp"] = json!(until.timestamp());
         }
-        key.sign("JWT", &claims)
+        key.sign("JWT", key_url, &claims)
     }
+}
+
+/// The JWT registered claims a credential's payload adds to the credential.
+const REGISTERED_CLAIMS: [&str; 6] = ["iss", "jti", "sub", "nbf", "iat", "exp"];
+
+/// The credential a payload carries: the payload without the registered claims, or the `vc`
+/// claim of a credential issued before GovSkills followed section 8.2 to the letter.
+fn credential_in(mut claims: Value) -> Option<Value> {
+    if let Some(vc) = claims.get("vc").filter(|vc| vc.is_object()) {
+        return Some(vc.clone());
+    }
+    let object = claims.as_object_mut()?;
+    for claim in REGISTERED_CLAIMS {
+        object.remove(claim);
+    }
+    Some(claims)
 }
 
 /// Why a credential did not verify.
@@ -147,12 +210,24 @@ pub enum CredentialError {
 /// A credential whose signature and dates checked out.
 #[derive(Debug)]
 pub struct VerifiedCredential {
-    /// The key that signed it.
+    /// The thumbprint of the key that signed it, and its algorithm.
     pub kid: String,
+    pub algorithm: Algorithm,
     pub valid_from: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
     /// The `OpenBadgeCredential` JSON.
     pub credential: Value,
+}
+
+impl VerifiedCredential {
+    /// The status list URL and position `credentialStatus` names, if it names one.
+    pub fn status_entry(&self) -> Option<(String, u32)> {
+        let status = &self.credential["credentialStatus"];
+        Some((
+            status["statusListCredential"].as_str()?.to_owned(),
+            status["statusListIndex"].as_str()?.parse().ok()?,
+        ))
+    }
 }
 
 /// How far a verifier's clock may lag the issuer's for a fresh credential.
@@ -171,40 +246,43 @@ fn seconds(claims: &Value, name: &'static str) -> Result<Option<DateTime<Utc>>, 
     }
 }
 
-/// The credential JSON (the `vc` claim) a VC-JWT carries, read without verifying it: for showing a
-/// credential this service stored itself. `None` if the token does not decode.
+/// The credential JSON a VC-JWT carries, read without verifying it: for showing a credential
+/// this service stored itself. `None` if the token does not decode.
 pub fn credential_of(token: &str) -> Option<Value> {
     use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
     let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1)?).ok()?;
-    serde_json::from_slice::<Value>(&payload)
-        .ok()?
-        .get("vc")
-        .cloned()
+    credential_in(serde_json::from_slice::<Value>(&payload).ok()?)
 }
 
-/// Verifies a VC-JWT offline against a key set: the signature (by `kid`, EdDSA only), that it
-/// holds an `OpenBadgeCredential` whose issuer and id match `iss` and `jti`, and that `now` lies
-/// between `nbf` and `exp`. It cannot know about revocation: that is what the issuer's
-/// verification page is for.
+/// Verifies a VC-JWT offline against a key set: the signature (by `kid`, RS256 or EdDSA), that
+/// it holds an `OpenBadgeCredential` whose issuer, id and subject match `iss`, `jti` and `sub`,
+/// and that `now` lies between `nbf` and `exp`. Revocation is the status list's business (see
+/// [`VerifiedCredential::status_entry`]).
 pub fn verify(
     token: &str,
     jwks: &Jwks,
     now: DateTime<Utc>,
 ) -> Result<VerifiedCredential, CredentialError> {
-    let verified = jws::verify(token, jwks)?;
+    let verified = keys::verify(token, jwks)?;
     let claims = verified.claims;
-    let credential = claims
-        .get("vc")
-        .filter(|vc| vc.is_object())
-        .cloned()
-        .ok_or(CredentialError::NotACredential("there is no vc claim"))?;
+    let legacy = claims.get("vc").is_some();
+    let credential = credential_in(claims.clone()).ok_or(CredentialError::NotACredential(
+        "the payload is not a JSON object",
+    ))?;
     let types = credential["type"].as_array();
-    if !types.is_some_and(|types| types.iter().any(|t| t == "OpenBadgeCredential")) {
+    if !types.is_some_and(|types| {
+        types
+            .iter()
+            .any(|t| t == "OpenBadgeCredential" || t == "AchievementCredential")
+    }) {
         return Err(CredentialError::NotACredential(
-            "vc is not an OpenBadgeCredential",
+            "it is not an OpenBadgeCredential",
         ));
     }
-    if claims.get("iss") != credential["issuer"].get("id") {
+    let issuer_id = credential["issuer"]
+        .get("id")
+        .or_else(|| credential.get("issuer").filter(|i| i.is_string()));
+    if claims.get("iss") != issuer_id {
         return Err(CredentialError::NotACredential(
             "iss does not match the credential's issuer",
         ));
@@ -212,6 +290,14 @@ pub fn verify(
     if claims.get("jti") != credential.get("id") {
         return Err(CredentialError::NotACredential(
             "jti does not match the credential's id",
+        ));
+    }
+    if !legacy
+        && (claims.get("sub").is_none()
+            || claims.get("sub") != credential["credentialSubject"].get("id"))
+    {
+        return Err(CredentialError::NotACredential(
+            "sub does not match the credential subject's id",
         ));
     }
     let valid_from =
@@ -227,6 +313,7 @@ pub fn verify(
     }
     Ok(VerifiedCredential {
         kid: verified.kid,
+        algorithm: verified.algorithm,
         valid_from,
         valid_until,
         credential,
@@ -240,12 +327,29 @@ mod tests {
 
     use super::*;
 
+    const REQUIRED: [&str; 6] = [
+        "@context",
+        "id",
+        "type",
+        "issuer",
+        "validFrom",
+        "credentialSubject",
+    ];
+
     fn badge(now: DateTime<Utc>, valid_until: Option<DateTime<Utc>>) -> Badge {
         Badge {
             id: "https://skills.example/credentials/7K2M-Q9XD".into(),
-            issuer_id: "https://skills.example".into(),
-            issuer_name: "Ministry of Digital Affairs".into(),
-            holder_name: "Lena Learner".into(),
+            issuer: json!({
+                "id": "https://skills.example/issuers/0192e0f0-0000-7000-8000-000000000009",
+                "type": ["Profile"],
+                "name": "Ministry of Digital Affairs",
+            }),
+            subject: Subject {
+                id: "did:example:lena".into(),
+                name: "Lena Learner".into(),
+                email: "Lena@Ministry.example".into(),
+                salt: "pepper".into(),
+            },
             achievement_id: "urn:uuid:0192e0f0-0000-7000-8000-000000000001".into(),
             title: "AI Certificate for Public Servants".into(),
             description: "Uses AI systems at work responsibly.".into(),
@@ -254,45 +358,82 @@ mod tests {
                 name: "Protecting personal data and privacy".into(),
                 code: "4.2".into(),
                 framework: "DigComp 2.2".into(),
-                url: "https://skills.example/digcomp".into(),
+                url: "https://skills.example/competences/x".into(),
             }],
             valid_from: now,
             valid_until,
+            status: None,
         }
     }
 
-    fn setup() -> (IssuerKey, Jwks, DateTime<Utc>) {
-        let key = IssuerKey::generate().expect("random");
+    fn setup(alg: Algorithm) -> (IssuerKey, Jwks, DateTime<Utc>) {
+        let key = IssuerKey::generate(alg).expect("random");
         let jwks = Jwks {
             keys: vec![key.jwk()],
         };
         (key, jwks, Utc::now())
     }
 
+    fn payload(token: &str) -> Value {
+        let part = token.split('.').nth(1).expect("three parts");
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
+    }
+
     #[test]
-    fn a_credential_verifies_with_the_right_key() {
-        let (key, jwks, now) = setup();
-        let token = badge(now, Some(now + Duration::days(365))).sign(&key);
-        let verified = verify(&token, &jwks, now).expect("verifies");
-        assert_eq!(verified.kid, key.kid());
-        let vc = verified.credential;
-        assert_eq!(vc["@context"], json!([VC_CONTEXT, OB_CONTEXT]));
+    fn the_payload_is_the_credential_with_its_registered_claims() {
+        for alg in Algorithm::ALL {
+            let (key, jwks, now) = setup(alg);
+            let token = badge(now, Some(now + Duration::days(365))).sign(&key, key.kid());
+            let claims = payload(&token);
+            for property in REQUIRED {
+                assert!(
+                    claims.get(property).is_some(),
+                    "{property} missing at the top"
+                );
+            }
+            assert_eq!(claims["sub"], "did:example:lena");
+            assert_eq!(claims["sub"], claims["credentialSubject"]["id"]);
+            assert_eq!(claims["iss"], claims["issuer"]["id"]);
+            assert_eq!(claims["jti"], claims["id"]);
+            assert!(claims.get("vc").is_none());
+
+            let verified = verify(&token, &jwks, now).expect("verifies");
+            assert_eq!(verified.kid, key.kid());
+            assert_eq!(verified.algorithm, alg);
+            let vc = verified.credential;
+            assert_eq!(vc["@context"], json!([VC_CONTEXT, OB_CONTEXT]));
+            assert!(vc.get("iss").is_none(), "the credential has no JWT claims");
+            assert_eq!(
+                vc["credentialSubject"]["achievement"]["alignment"][0]["targetType"],
+                "ceasn:Competency"
+            );
+            assert!(vc["validUntil"].is_string());
+        }
+    }
+
+    #[test]
+    fn the_email_is_carried_only_as_a_salted_hash_the_holder_can_recompute() {
+        let (key, _, now) = setup(Algorithm::EdDsa);
+        let token = badge(now, None).sign(&key, key.kid());
+        assert!(!token.contains("Ministry.example"));
+        let identifier = &payload(&token)["credentialSubject"]["identifier"][0];
+        assert_eq!(identifier["identityType"], "emailAddress");
+        assert_eq!(identifier["hashed"], true);
         assert_eq!(
-            vc["type"],
-            json!(["VerifiableCredential", "OpenBadgeCredential"])
+            identifier["identityHash"],
+            email_hash("lena@ministry.example", "pepper")
         );
-        assert_eq!(vc["issuer"]["type"], json!(["Profile"]));
+        // printf 'lena@ministry.examplepepper' | sha256sum
         assert_eq!(
-            vc["credentialSubject"]["achievement"]["alignment"][0]["targetCode"],
-            "4.2"
+            email_hash(" Lena@Ministry.example ", "pepper"),
+            "sha256$735a782f90deacde50c3ef528072a4316229d8428ff86839cb242a3b14ba08b2"
         );
-        assert!(vc["validUntil"].is_string());
     }
 
     #[test]
     fn changing_one_byte_of_the_payload_breaks_the_signature() {
-        let (key, jwks, now) = setup();
-        let token = badge(now, None).sign(&key);
+        let (key, jwks, now) = setup(Algorithm::Rs256);
+        let token = badge(now, None).sign(&key, key.kid());
         let parts: Vec<&str> = token.split('.').collect();
         let mut payload = URL_SAFE_NO_PAD.decode(parts[1]).expect("base64url");
         let at = payload
@@ -314,22 +455,22 @@ mod tests {
 
     #[test]
     fn an_unknown_key_id_fails() {
-        let (key, _, now) = setup();
-        let token = badge(now, None).sign(&key);
+        let (key, _, now) = setup(Algorithm::EdDsa);
+        let token = badge(now, None).sign(&key, key.kid());
         let other = Jwks {
-            keys: vec![IssuerKey::generate().expect("random").jwk()],
+            keys: vec![IssuerKey::generate(Algorithm::EdDsa).expect("random").jwk()],
         };
-        assert_eq!(
+        assert!(matches!(
             verify(&token, &other, now).err(),
-            Some(CredentialError::Jws(JwsError::UnknownKey(key.kid().into())))
-        );
+            Some(CredentialError::Jws(JwsError::UnknownKey { .. }))
+        ));
     }
 
     #[test]
     fn an_expired_credential_fails_and_a_future_one_too() {
-        let (key, jwks, now) = setup();
+        let (key, jwks, now) = setup(Algorithm::EdDsa);
         let until = now + Duration::days(30);
-        let token = badge(now, Some(until)).sign(&key);
+        let token = badge(now, Some(until)).sign(&key, key.kid());
         assert!(verify(&token, &jwks, now + Duration::days(29)).is_ok());
         assert_eq!(
             verify(&token, &jwks, now + Duration::days(31)).err(),
@@ -347,8 +488,19 @@ mod tests {
 
     #[test]
     fn a_signed_token_that_is_no_credential_fails() {
-        let (key, jwks, now) = setup();
-        let token = key.sign("JWT", &json!({ "iss": "x", "nbf": now.timestamp() }));
+        let (key, jwks, now) = setup(Algorithm::EdDsa);
+        let token = key.sign(
+            "JWT",
+            key.kid(),
+            &json!({ "iss": "x", "nbf": now.timestamp() }),
+        );
+        assert!(matches!(
+            verify(&token, &jwks, now).err(),
+            Some(CredentialError::NotACredential(_))
+        ));
+        let mut claims = payload(&badge(now, None).sign(&key, key.kid()));
+        claims["sub"] = json!("did:example:someone-else");
+        let token = key.sign("JWT", key.kid(), &claims);
         assert!(matches!(
             verify(&token, &jwks, now).err(),
             Some(CredentialError::NotACredential(_))

@@ -42,6 +42,11 @@ pub struct Model {
     pub signing_kid: String,
     /// The signed credential (VC-JWT) as issued.
     pub credential: String,
+    /// The authority that issued it; with `status_list` and `status_index`, its entry in that
+    /// authority's revocation status list. NULL for certificates from before status lists.
+    pub issuer_unit_id: Option<Uuid>,
+    pub status_list: Option<i32>,
+    pub status_index: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,8 +8,10 @@ pub struct Model {
     /// RFC 7638 thumbprint of the public key.
     #[sea_orm(primary_key, auto_increment = false)]
     pub kid: String,
-    /// The Ed25519 public key in base64url (the JWK's `x`).
+    /// The public key: JSON of its JWK key members, or (an Ed25519 key) its bare base64url `x`.
     pub public_key: String,
+    /// `EdDSA` or `RS256`.
+    pub algorithm: String,
     /// PKCS#8 PEM of a key generated in development; never set for a configured key.
     pub private_key: Option<String>,
     pub created_at: DateTimeUtc,

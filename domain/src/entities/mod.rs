@@ -1,6 +1,11 @@
 //! SeaORM entities: the tables as the database sees them. They never leave the domain's API
 //! boundary as GraphQL types; the API maps them into its own types.
 
+pub mod ai_instruction_acknowledgement;
+pub mod ai_system;
+pub mod ai_system_change;
+pub mod ai_system_measure;
+pub mod ai_system_use;
 pub mod assessment;
 pub mod assessment_draw_rule;
 pub mod assessment_item;
@@ -24,6 +29,7 @@ pub mod course_module;
 pub mod enrollment;
 pub mod identity_provider;
 pub mod issuer_key;
+pub mod issuer_profile;
 pub mod job_role;
 pub mod job_role_requirement;
 pub mod lesson;

@@ -35,6 +35,8 @@ pub struct Model {
     /// When SCIM deleted the account: it is disabled and kept with its records, but SCIM no
     /// longer shows it (a new SCIM creation with its userName or email brings it back).
     pub deprovisioned_at: Option<DateTimeUtc>,
+    /// A wallet identifier (a DID) the holder linked; new credentials are issued to it.
+    pub wallet_did: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

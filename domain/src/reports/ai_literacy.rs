@@ -1,6 +1,7 @@
 //! The AI-literacy report: the evidence an administration shows for Article 4 of the EU AI Act.
 //!
-//! It covers the staff in scope whose job role uses AI systems. Each of them has one status, the
+//! It covers the staff in scope whose job role uses AI systems: flagged `usesAiSystems`, or linked
+//! to a system in the authority's AI register that is not retired. Each of them has one status, the
 //! first that applies:
 //!
 //! 1. `Certified`: holds a certificate of a template that attests AI literacy, neither revoked
@@ -152,7 +153,9 @@ fn status_cte(scope: &Scope, now: DateTime<Utc>) -> (String, Vec<Value>) {
            FROM staff s \
            JOIN user_job_roles uj ON uj.user_id = s.user_id \
            JOIN job_roles j ON j.id = uj.job_role_id \
-           WHERE j.uses_ai_systems \
+           WHERE (j.uses_ai_systems OR EXISTS ( \
+             SELECT 1 FROM ai_system_uses au JOIN ai_systems sy ON sy.id = au.ai_system_id \
+             WHERE au.job_role_id = j.id AND sy.status <> 'retired')) \
          ), \
          certified AS ( \
            SELECT DISTINCT c.user_id FROM certificates c \

@@ -14,6 +14,7 @@
 //! that shows no aggregates, only that they are suppressed, so a small team's results cannot be
 //! read off a report. Lists of named people are a read of personal data and are audited.
 
+pub mod ai_act;
 pub mod ai_literacy;
 pub mod completion;
 pub mod skill_gaps;
@@ -110,7 +111,7 @@ impl Scope {
     }
 
     /// The direct sub-units, by name (empty without `include_subunits`).
-    async fn subunits(&self, db: &impl ConnectionTrait) -> Result<Vec<org_unit::Model>> {
+    pub(crate) async fn subunits(&self, db: &impl ConnectionTrait) -> Result<Vec<org_unit::Model>> {
         if !self.include_subunits {
             return Ok(Vec::new());
         }
@@ -129,7 +130,7 @@ impl Scope {
 /// scope; its parameters are `$1` and `$2`. The subtrees of hidden sub-units are left out by
 /// literal path ranges (so callers' parameter numbers stay fixed); paths hold only
 /// `[0-9a-f/]`, and quotes are doubled all the same.
-fn staff_cte(scope: &Scope) -> (String, Vec<Value>) {
+pub(crate) fn staff_cte(scope: &Scope) -> (String, Vec<Value>) {
     let (lower, upper) = scope.path_range();
     let hidden: String = scope
         .hidden
@@ -208,7 +209,7 @@ pub enum Group<T> {
 }
 
 impl<T> Group<T> {
-    fn new(staff: i64, min_group_size: u32, figures: impl FnOnce() -> T) -> Self {
+    pub(crate) fn new(staff: i64, min_group_size: u32, figures: impl FnOnce() -> T) -> Self {
         if min_group_size > 0 && staff < i64::from(min_group_size) {
             Self::Suppressed
         } else {

@@ -136,11 +136,54 @@ async fn the_demo_learners_see_gaps_assignments_and_recommendations_on_the_first
         staff.contains(&"Lena Learner") && staff.contains(&"Luis Learner"),
         "{reports}"
     );
+    // Luis's job role uses AI systems; Lena's is linked to systems in the AI register.
     assert_eq!(
         reports["aiLiteracyReport"]["totals"]["staffUsingAiSystems"],
-        1
+        2
     );
     assert_eq!(reports["aiLiteracyReport"]["totals"]["overdue"], 1);
+
+    // The demo register: three systems; the high-risk one lacks its EU database registration
+    // and has Luis as its named oversight person; Lena's chatbot evidence went stale when the
+    // chatbot changed.
+    let act = app
+        .ok(
+            "query($unit: ID!) { aiActReport(orgUnitId: $unit) {
+                systems { system { name riskClass version } registrationMissing oversightPersons }
+                gaps(first: 20) { nodes { user { displayName } aiSystemName kind status
+                    openMeasures { measure status } } } } }",
+            json!({ "unit": ministry }),
+            &hr,
+        )
+        .await;
+    let systems = act["aiActReport"]["systems"].as_array().expect("systems");
+    assert_eq!(systems.len(), 3, "{act}");
+    let scoring = systems
+        .iter()
+        .find(|s| s["system"]["riskClass"] == "HIGH_RISK")
+        .expect("the high-risk system");
+    assert_eq!(scoring["registrationMissing"], true);
+    assert_eq!(scoring["oversightPersons"], 1);
+    let chatbot = systems
+        .iter()
+        .find(|s| s["system"]["riskClass"] == "TRANSPARENCY")
+        .expect("the chatbot");
+    assert_eq!(chatbot["system"]["version"], 2);
+    let gaps = act["aiActReport"]["gaps"]["nodes"]
+        .as_array()
+        .expect("gaps");
+    let lena_chatbot = gaps
+        .iter()
+        .find(|g| {
+            g["user"]["displayName"] == "Lena Learner"
+                && g["aiSystemName"] == chatbot["system"]["name"]
+        })
+        .expect("Lena's chatbot gap");
+    assert_eq!(lena_chatbot["status"], "STALE", "{act}");
+    assert_eq!(
+        lena_chatbot["openMeasures"],
+        json!([{ "measure": "INSTRUCTIONS", "status": "STALE" }])
+    );
 
     // A row carries the person, so HR goes straight from it to an assignment.
     let learner2_id = app.me(&learner2).await["id"].clone();

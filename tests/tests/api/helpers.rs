@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use govskills_api::{config::Config, startup::Application};
+use govskills_domain::credentials::{Algorithm, IssuerKey};
 use govskills_domain::demo;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -81,6 +82,24 @@ async fn fresh_database() -> (String, Option<PathBuf>) {
     }
 }
 
+/// The issuer keys every test server is configured with (an RSA and an Ed25519 key, as PEM),
+/// made once per test process: generating a 3072-bit RSA key for each test would cost more
+/// than the test. A test of key generation itself sets `issuer_key` to `None`.
+pub fn test_issuer_keys() -> &'static str {
+    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        Algorithm::ALL
+            .into_iter()
+            .map(|algorithm| {
+                IssuerKey::generate(algorithm)
+                    .expect("a key")
+                    .to_pem()
+                    .to_owned()
+            })
+            .collect()
+    })
+}
+
 /// The configuration of a test server before a test adjusts it.
 pub async fn test_config() -> (Config, Option<PathBuf>) {
     let (database_url, sqlite_file) = fresh_database().await;
@@ -88,6 +107,7 @@ pub async fn test_config() -> (Config, Option<PathBuf>) {
     config.listen = "127.0.0.1:0".into();
     config.database_url = SecretString::from(database_url);
     config.database_max_connections = 5;
+    config.issuer_key = Some(SecretString::from(test_issuer_keys().to_owned()));
     if let Ok(redis) = std::env::var("GOVSKILLS_TEST_REDIS_URL") {
         config.redis_url = Some(SecretString::from(redis));
         config.redis_key_prefix = format!("govskills-test:{}:", Uuid::new_v4().simple());
@@ -151,6 +171,14 @@ impl TestApp {
         serve(app, config, None)
     }
 
+    /// The issuer as the server loads it (its configured keys), for signing in-process.
+    pub async fn issuer(&self) -> govskills_domain::credentials::Issuer {
+        let keys = self.config.configured_issuer_keys().expect("keys");
+        govskills_domain::credentials::Issuer::load(&self.db, keys, &self.address)
+            .await
+            .expect("issuer")
+    }
+
     /// Loads the rest of the demo as `serve --demo` does (the tests start from the demo
     /// organisation and accounts only): the course, the certificate template and the story.
     pub async fn load_full_demo(&self) {
@@ -158,9 +186,7 @@ impl TestApp {
         demo::seed_certificate(&self.db)
             .await
             .expect("demo template");
-        let issuer = govskills_domain::credentials::Issuer::load(&self.db, None, &self.address)
-            .await
-            .expect("issuer");
+        let issuer = self.issuer().await;
         demo::seed_story(&self.db, &issuer)
             .await
             .expect("demo story");

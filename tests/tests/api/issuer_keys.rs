@@ -2,7 +2,10 @@
 //! configured with, and the key the operator rolled out last is the current one, whichever
 //! replica started or signed last.
 
-use govskills_domain::{credentials::IssuerKey, entities::issuer_key};
+use govskills_domain::{
+    credentials::{Algorithm, IssuerKey},
+    entities::issuer_key,
+};
 use sea_orm::{EntityTrait, QueryOrder};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -10,9 +13,11 @@ use serde_json::Value;
 use crate::helpers::{TestApp, spawn_app_with, test_config};
 
 fn new_key() -> (String, SecretString) {
-    let key = IssuerKey::generate().expect("a key");
-    let pem = key.to_pkcs8_pem().expect("PEM");
-    (key.kid().to_owned(), SecretString::from(pem))
+    let key = IssuerKey::generate(Algorithm::EdDsa).expect("a key");
+    (
+        key.kid().to_owned(),
+        SecretString::from(key.to_pem().to_owned()),
+    )
 }
 
 async fn published_kids(app: &TestApp) -> Vec<String> {

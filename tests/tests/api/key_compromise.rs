@@ -7,7 +7,7 @@
 //! it); it calls the same domain function as the mutation.
 
 use govskills_domain::{
-    credentials::{self, IssuerKey, Jwks},
+    credentials::{self, Algorithm, IssuerKey, Jwks},
     entities::{audit_event, certificate},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -28,9 +28,11 @@ const VERIFY: &str = "query($code: String!) { verifyCertificate(code: $code) { s
 const REASON: &str = "Key leaked in an incident (INC-2026-17)";
 
 fn new_key() -> (String, SecretString) {
-    let key = IssuerKey::generate().expect("a key");
-    let pem = key.to_pkcs8_pem().expect("PEM");
-    (key.kid().to_owned(), SecretString::from(pem))
+    let key = IssuerKey::generate(Algorithm::EdDsa).expect("a key");
+    (
+        key.kid().to_owned(),
+        SecretString::from(key.to_pem().to_owned()),
+    )
 }
 
 async fn mine(app: &TestApp, token: &str) -> Vec<Value> {

@@ -1,7 +1,9 @@
 //! Black-box tests of the GovSkills API: each starts the real server on port 0 with its own
 //! database and speaks GraphQL over HTTP. See `helpers.rs` for how backends are chosen.
 
+mod accessibility;
 mod accounts;
+mod ai_register;
 mod assessment_versions;
 mod assessments;
 mod audit_trail;
@@ -10,6 +12,7 @@ mod certificates;
 mod courses;
 mod demo;
 mod frameworks;
+mod graphql_http;
 mod hardening;
 mod helpers;
 mod issuer_keys;
@@ -18,6 +21,7 @@ mod key_compromise;
 mod learning;
 mod lookups;
 mod oidc;
+mod open_badges;
 mod operations;
 mod org_units;
 mod outages;
@@ -32,3 +36,4 @@ mod scim;
 mod sessions;
 mod sign_in;
 mod transport;
+mod verify_page;

@@ -3,9 +3,7 @@
 
 use chrono::{Duration, Utc};
 use govskills_domain::entities::certificate;
-use govskills_domain::{
-    credentials::Issuer, entities::competence_result::ResultSource, learning, scale,
-};
+use govskills_domain::{entities::competence_result::ResultSource, learning, scale};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, sea_query::Expr};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -979,9 +977,7 @@ async fn ai_literacy_counts_of_small_groups_are_suppressed_and_exported_as_csv()
 #[tokio::test]
 async fn a_generated_organisation_shows_whole_in_the_reports() {
     let app = spawn_app().await;
-    let issuer = Issuer::load(&app.db, None, &app.address)
-        .await
-        .expect("the issuer the server uses");
+    let issuer = app.issuer().await;
     let generated = scale::generate(&app.db, &issuer, "Generated ministry", 250, 7)
         .await
         .expect("the organisation is generated");
@@ -1044,9 +1040,7 @@ async fn a_generated_organisation_shows_whole_in_the_reports() {
 #[tokio::test]
 async fn each_report_costs_the_same_statements_for_100_and_for_1000_staff() {
     let app = spawn_app_with(|config| config.dataloader_window_ms = 20).await;
-    let issuer = Issuer::load(&app.db, None, &app.address)
-        .await
-        .expect("the issuer the server uses");
+    let issuer = app.issuer().await;
     let mut costs = Vec::new();
     for (name, staff) in [("Small ministry", 100), ("Larger ministry", 1000)] {
         let generated = scale::generate(&app.db, &issuer, name, staff, 11)

@@ -1,12 +1,14 @@
-//! The GraphQL-over-HTTP rules: batches, GET mutations, content types, limits, error masking,
-//! request ids, production hardening and an unreachable session store.
+//! The GraphQL-over-HTTP rules: response media types chosen by `Accept` (406 when neither
+//! fits), request errors without `data` (400 as `application/graphql-response+json`, 200 as
+//! `application/json`), fields in the order asked for, batches, GET mutations, content types,
+//! limits, error masking, request ids, production hardening and an unreachable session store.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN, LEARNER1, PASSWORD, assert_error, error_message, external_backends, spawn_app,
-    spawn_app_with, test_config,
+    ADMIN, LEARNER1, LEARNER2, PASSWORD, TestApp, assert_error, error_message, external_backends,
+    spawn_app, spawn_app_with, test_config,
 };
 
 #[tokio::test]
@@ -284,13 +286,19 @@ async fn production_hides_introspection_suggestions_and_graphiql() {
         eprintln!("skipped: set GOVSKILLS_TEST_DATABASE_URL and GOVSKILLS_TEST_REDIS_URL");
         return;
     }
-    let key = govskills_domain::credentials::IssuerKey::generate()
-        .and_then(|key| key.to_pkcs8_pem())
-        .expect("a key");
+    let key = govskills_domain::credentials::IssuerKey::generate(
+        govskills_domain::credentials::Algorithm::EdDsa,
+    )
+    .expect("a key")
+    .to_pem()
+    .to_owned();
     let app = spawn_app_with(|config| {
         config.environment = govskills_api::config::Environment::Production;
         // Production signs certificates only with a configured key.
         config.issuer_key = Some(secrecy::SecretString::from(key));
+        // And names where accessibility feedback goes.
+        config.accessibility_contact = Some("accessibility@agency.example".into());
+        config.accessibility_enforcement_url = Some("https://enforcement.example/".into());
     })
     .await;
 
@@ -429,4 +437,569 @@ async fn certificate_verification_keeps_answering_while_the_session_store_is_dow
         .await
         .expect("answers");
     assert_eq!(fourth.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// The response media type `application/graphql-response+json` of the GraphQL-over-HTTP draft.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json; charset=utf-8";
+/// The legacy response media type.
+const JSON: &str = "application/json; charset=utf-8";
+
+/// What came back: status, `Content-Type` and body as JSON.
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    body: Value,
+}
+
+impl Answer {
+    async fn of(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("the body is not JSON ({err}): {text}"));
+        Self {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    /// Asserts a request error: this status and media type, errors with `code`, no `data`.
+    #[track_caller]
+    fn assert_request_error(&self, status: StatusCode, content_type: &str, code: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.content_type, content_type, "{}", self.body);
+        assert!(
+            self.body.get("data").is_none(),
+            "a request error has no data entry: {}",
+            self.body
+        );
+        assert_error(&self.body, code, None);
+        assert!(
+            self.body["errors"][0]["extensions"]["requestId"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty()),
+            "{}",
+            self.body
+        );
+    }
+}
+
+/// POSTs `body` as JSON with `Accept: accept` (none when `None`).
+async fn post_accepting(app: &TestApp, accept: Option<&str>, body: &str) -> Answer {
+    let mut request = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    Answer::of(request.send().await.expect("answers")).await
+}
+
+/// GETs `/graphql` with these query parameters and `Accept: accept`.
+async fn get_accepting(app: &TestApp, accept: &str, parameters: &[(&str, &str)]) -> Answer {
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(parameters)
+        .header("accept", accept)
+        .send()
+        .await
+        .expect("answers");
+    Answer::of(response).await
+}
+
+#[tokio::test]
+async fn the_accept_header_chooses_the_response_media_type() {
+    let app = spawn_app().await;
+    let query = r#"{"query":"{ __typename }"}"#;
+    for (accept, expected) in [
+        // No Accept, or any type at all: application/json, as the draft keeps for legacy clients.
+        (None, JSON),
+        (Some("*/*"), JSON),
+        (Some("application/*"), JSON),
+        (Some("application/json"), JSON),
+        (Some("application/graphql-response+json"), GRAPHQL_RESPONSE),
+        // What the draft recommends clients send.
+        (
+            Some(
+                "application/graphql-response+json; charset=utf-8, application/json; charset=utf-8",
+            ),
+            GRAPHQL_RESPONSE,
+        ),
+        // Equally wanted: the one listed first.
+        (
+            Some("application/json, application/graphql-response+json"),
+            JSON,
+        ),
+        // q-values decide; a type named beats a wildcard of the same q.
+        (
+            Some("application/json;q=0.5, application/graphql-response+json"),
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            Some("application/graphql-response+json;q=0.1, */*;q=0.9"),
+            JSON,
+        ),
+        (
+            Some("*/*, application/graphql-response+json"),
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            Some("text/html, application/graphql-response+json;q=0.8"),
+            GRAPHQL_RESPONSE,
+        ),
+        (
+            Some("application/json;q=0, application/*;q=0.3"),
+            GRAPHQL_RESPONSE,
+        ),
+    ] {
+        let answer = post_accepting(&app, accept, query).await;
+        assert_eq!(answer.status, StatusCode::OK, "{accept:?}: {}", answer.body);
+        assert_eq!(answer.content_type, expected, "{accept:?}");
+        assert_eq!(answer.body, json!({ "data": { "__typename": "Query" } }));
+    }
+
+    let get = get_accepting(
+        &app,
+        "application/graphql-response+json",
+        &[("query", "{ __typename }")],
+    )
+    .await;
+    assert_eq!(get.status, StatusCode::OK, "{}", get.body);
+    assert_eq!(get.content_type, GRAPHQL_RESPONSE);
+    assert_eq!(get.body, json!({ "data": { "__typename": "Query" } }));
+}
+
+#[tokio::test]
+async fn an_accept_header_that_allows_neither_media_type_gets_406_and_nothing_runs() {
+    let app = spawn_app().await;
+    let login = json!({
+        "query": format!(r#"mutation {{ login(email: "{LEARNER1}", password: "{PASSWORD}") {{ token }} }}"#),
+    })
+    .to_string();
+    for accept in [
+        "text/html",
+        "text/html, application/xhtml+xml, image/*",
+        "application/json;q=0",
+        "application/graphql-response+json;q=0, application/json;q=0, text/plain",
+        "application/json; charset=iso-8859-1",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/json")
+            .header("accept", accept)
+            .body(login.clone())
+            .send()
+            .await
+            .expect("answers");
+        assert!(
+            response.headers().get("set-cookie").is_none(),
+            "{accept}: no session was started"
+        );
+        let answer = Answer::of(response).await;
+        answer.assert_request_error(StatusCode::NOT_ACCEPTABLE, JSON, "BAD_USER_INPUT");
+        assert!(
+            error_message(&answer.body).contains("application/graphql-response+json"),
+            "{accept}: {}",
+            answer.body
+        );
+    }
+    let get = get_accepting(&app, "text/html", &[("query", "{ __typename }")]).await;
+    get.assert_request_error(StatusCode::NOT_ACCEPTABLE, JSON, "BAD_USER_INPUT");
+}
+
+/// Requests that fail before execution: each is a request error with no `data`.
+const REQUEST_ERRORS: &[(&str, &str, &str)] = &[
+    ("a document that does not parse", r#"{"query":"{"}"#, ""),
+    (
+        "a document that does not validate",
+        r#"{"query":"{ noSuchField }"}"#,
+        "noSuchField",
+    ),
+    (
+        "a required variable left out",
+        r#"{"query":"query($code: String!) { verifyCertificate(code: $code) { status } }"}"#,
+        "$code",
+    ),
+    (
+        "a required variable given as null",
+        r#"{"query":"query($code: String!) { verifyCertificate(code: $code) { status } }","variables":{"code":null}}"#,
+        "",
+    ),
+    (
+        "a variable of the wrong type",
+        r#"{"query":"query($code: String!) { verifyCertificate(code: $code) { status } }","variables":{"code":5}}"#,
+        "",
+    ),
+    (
+        "an operation name the document does not have",
+        r#"{"query":"query A { __typename }","operationName":"B"}"#,
+        "",
+    ),
+    (
+        "two operations and no operation name",
+        r#"{"query":"query A { __typename } query B { __typename }"}"#,
+        "",
+    ),
+];
+
+#[tokio::test]
+async fn request_errors_as_graphql_response_json_are_400_without_data() {
+    let app = spawn_app().await;
+    for (what, body, mentions) in REQUEST_ERRORS {
+        let answer = post_accepting(&app, Some("application/graphql-response+json"), body).await;
+        answer.assert_request_error(StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE, "BAD_USER_INPUT");
+        assert!(
+            error_message(&answer.body).contains(mentions),
+            "{what}: {}",
+            answer.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn request_errors_as_application_json_are_200_without_data() {
+    let app = spawn_app().await;
+    for accept in [None, Some("application/json"), Some("*/*")] {
+        for (what, body, mentions) in REQUEST_ERRORS {
+            let answer = post_accepting(&app, accept, body).await;
+            answer.assert_request_error(StatusCode::OK, JSON, "BAD_USER_INPUT");
+            assert!(
+                error_message(&answer.body).contains(mentions),
+                "{what}: {}",
+                answer.body
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn requests_that_are_not_graphql_requests_are_400_under_either_media_type() {
+    let app = spawn_app().await;
+    for (accept, content_type) in [
+        ("application/graphql-response+json", GRAPHQL_RESPONSE),
+        ("application/json", JSON),
+    ] {
+        for (body, mentions) in [
+            (r#"{ "not JSON"#, "not valid JSON"),
+            ("", "not valid JSON"),
+            (r#""{ __typename }""#, "JSON object"),
+            (r#"{"qeury":"{ __typename }"}"#, "`query` is missing"),
+            (
+                r#"{"query":{"not":"a string"}}"#,
+                "`query` must be a string",
+            ),
+            (
+                r#"{"query":"{ __typename }","operationName":7}"#,
+                "`operationName` must be a string",
+            ),
+            (
+                r#"{"query":"{ __typename }","variables":[7]}"#,
+                "`variables` must be an object",
+            ),
+            (
+                r#"{"query":"{ __typename }","extensions":"yes"}"#,
+                "`extensions` must be an object",
+            ),
+        ] {
+            let answer = post_accepting(&app, Some(accept), body).await;
+            answer.assert_request_error(StatusCode::BAD_REQUEST, content_type, "BAD_USER_INPUT");
+            assert!(
+                error_message(&answer.body).contains(mentions),
+                "{body}: {}",
+                answer.body
+            );
+        }
+        // Optional parameters may be null, as if left out.
+        let answer = post_accepting(
+            &app,
+            Some(accept),
+            r#"{"query":"{ __typename }","operationName":null,"variables":null,"extensions":null}"#,
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(answer.body, json!({ "data": { "__typename": "Query" } }));
+
+        // Over GET: a missing query, variables that are not JSON, a mutation (405).
+        let missing = get_accepting(&app, accept, &[("operationName", "A")]).await;
+        missing.assert_request_error(StatusCode::BAD_REQUEST, content_type, "BAD_USER_INPUT");
+        let variables = get_accepting(
+            &app,
+            accept,
+            &[("query", "{ __typename }"), ("variables", "{nope")],
+        )
+        .await;
+        variables.assert_request_error(StatusCode::BAD_REQUEST, content_type, "BAD_USER_INPUT");
+        let mutation = get_accepting(&app, accept, &[("query", "mutation { logout }")]).await;
+        mutation.assert_request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            content_type,
+            "BAD_USER_INPUT",
+        );
+    }
+}
+
+#[tokio::test]
+async fn field_errors_keep_data_and_200_under_either_media_type() {
+    let app = spawn_app().await;
+    for (accept, content_type) in [
+        ("application/graphql-response+json", GRAPHQL_RESPONSE),
+        ("application/json", JSON),
+    ] {
+        // Not signed in: the field fails, the operation ran.
+        let answer = post_accepting(
+            &app,
+            Some(accept),
+            r#"{"query":"{ __typename orgUnits { id } }"}"#,
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(answer.content_type, content_type);
+        assert!(answer.body.get("data").is_some(), "{}", answer.body);
+        assert_error(&answer.body, "UNAUTHENTICATED", None);
+
+        // Variables over GET, as a JSON string.
+        let get = get_accepting(
+            &app,
+            accept,
+            &[
+                (
+                    "query",
+                    "query Check($code: String!) { verifyCertificate(code: $code) { status } }",
+                ),
+                ("variables", r#"{"code":"ABCD-EFGH-JKMN-PQRS-TVWX-YZ23"}"#),
+                ("operationName", "Check"),
+            ],
+        )
+        .await;
+        assert_eq!(get.status, StatusCode::OK, "{}", get.body);
+        assert_eq!(get.content_type, content_type);
+        assert_eq!(
+            get.body,
+            json!({ "data": { "verifyCertificate": { "status": "NOT_FOUND" } } })
+        );
+    }
+}
+
+/// A JSON value with the keys of every object in the order the body has them (`serde_json`'s
+/// `Value` sorts them).
+#[derive(Debug)]
+enum Ordered {
+    Object(Vec<(String, Ordered)>),
+    List(Vec<Ordered>),
+    Scalar,
+}
+
+impl Ordered {
+    fn parse(text: &str) -> Self {
+        let mut at = 0;
+        let value = Self::value(text.as_bytes(), &mut at);
+        assert!(text[at..].trim().is_empty(), "trailing text in {text}");
+        value
+    }
+
+    fn value(bytes: &[u8], at: &mut usize) -> Self {
+        let skip_space = |at: &mut usize| {
+            while bytes.get(*at).is_some_and(u8::is_ascii_whitespace) {
+                *at += 1;
+            }
+        };
+        skip_space(at);
+        match bytes[*at] {
+            b'{' => {
+                *at += 1;
+                let mut entries = Vec::new();
+                loop {
+                    skip_space(at);
+                    match bytes[*at] {
+                        b'}' => {
+                            *at += 1;
+                            return Self::Object(entries);
+                        }
+                        b',' => *at += 1,
+                        _ => {
+                            let key = Self::string(bytes, at);
+                            skip_space(at);
+                            assert_eq!(bytes[*at], b':');
+                            *at += 1;
+                            entries.push((key, Self::value(bytes, at)));
+                        }
+                    }
+                }
+            }
+            b'[' => {
+                *at += 1;
+                let mut items = Vec::new();
+                loop {
+                    skip_space(at);
+                    match bytes[*at] {
+                        b']' => {
+                            *at += 1;
+                            return Self::List(items);
+                        }
+                        b',' => *at += 1,
+                        _ => items.push(Self::value(bytes, at)),
+                    }
+                }
+            }
+            b'"' => {
+                Self::string(bytes, at);
+                Self::Scalar
+            }
+            _ => {
+                while !matches!(bytes.get(*at), None | Some(b',' | b']' | b'}')) {
+                    *at += 1;
+                }
+                Self::Scalar
+            }
+        }
+    }
+
+    fn string(bytes: &[u8], at: &mut usize) -> String {
+        let start = *at;
+        *at += 1;
+        loop {
+            match bytes[*at] {
+                b'\\' => *at += 2,
+                b'"' => break,
+                _ => *at += 1,
+            }
+        }
+        *at += 1;
+        serde_json::from_slice(&bytes[start..*at]).expect("a JSON string")
+    }
+
+    /// The value at `key` of this object.
+    #[track_caller]
+    fn get(&self, key: &str) -> &Self {
+        match self {
+            Self::Object(entries) => entries
+                .iter()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value)
+                .unwrap_or_else(|| panic!("no {key} in {self:?}")),
+            _ => panic!("{self:?} is not an object"),
+        }
+    }
+
+    /// This object's keys in order, or those of every object of this list (which must agree).
+    #[track_caller]
+    fn keys(&self) -> Vec<&str> {
+        match self {
+            Self::Object(entries) => entries.iter().map(|(name, _)| name.as_str()).collect(),
+            Self::List(items) => {
+                let first = items.first().expect("a non-empty list").keys();
+                for item in items {
+                    assert_eq!(item.keys(), first, "{self:?}");
+                }
+                first
+            }
+            Self::Scalar => panic!("a scalar has no keys"),
+        }
+    }
+
+    /// Every item of this list.
+    #[track_caller]
+    fn items(&self) -> &[Self] {
+        match self {
+            Self::List(items) => items,
+            _ => panic!("{self:?} is not a list"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn fields_come_back_in_the_order_the_operation_asked_for_them() {
+    let app = spawn_app().await;
+    let token = app.login(LEARNER1, PASSWORD).await;
+    // Fields resolved from the database and fields resolved at once, through aliases, named
+    // and inline fragments, and one key (`me`) selected twice, whose fields merge at its first
+    // place.
+    let query = "query Ordered {
+        z: __typename
+        me { ...Person }
+        frameworks {
+            areas { name ... on CompetenceArea { code } competences { code id } }
+            ...FrameworkHead
+            version
+            kind: __typename
+        }
+        a: __typename
+        ... on Query { me { roles email } }
+    }
+    fragment Person on User { displayName orgUnit { name } id }
+    fragment FrameworkHead on CompetenceFramework { name code }";
+    for accept in ["application/json", "application/graphql-response+json"] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header("accept", accept)
+            .bearer_auth(&token)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = response.text().await.expect("a body");
+        let body: Value = serde_json::from_str(&text).expect("json");
+        assert!(body.get("errors").is_none(), "{body}");
+        let ordered = Ordered::parse(&text);
+        let data = ordered.get("data");
+        assert_eq!(data.keys(), ["z", "me", "frameworks", "a"], "{text}");
+        assert_eq!(
+            data.get("me").keys(),
+            ["displayName", "orgUnit", "id", "roles", "email"],
+            "{text}"
+        );
+        assert_eq!(data.get("me").get("orgUnit").keys(), ["name"]);
+        let frameworks = data.get("frameworks");
+        assert_eq!(
+            frameworks.keys(),
+            ["areas", "name", "code", "version", "kind"],
+            "{text}"
+        );
+        for framework in frameworks.items() {
+            let areas = framework.get("areas");
+            assert_eq!(areas.keys(), ["name", "code", "competences"], "{text}");
+            for area in areas.items() {
+                assert_eq!(area.get("competences").keys(), ["code", "id"], "{text}");
+            }
+        }
+    }
+
+    // Inside a mutation's result too.
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({
+            "query": "mutation($email: String!, $password: String!) {
+                signIn: login(email: $email, password: $password) {
+                    user { roles ... on User { id } email }
+                    token
+                }
+            }",
+            "variables": { "email": LEARNER2, "password": PASSWORD },
+        }))
+        .send()
+        .await
+        .expect("answers");
+    let text = response.text().await.expect("a body");
+    let ordered = Ordered::parse(&text);
+    let sign_in = ordered.get("data").get("signIn");
+    assert_eq!(sign_in.keys(), ["user", "token"], "{text}");
+    assert_eq!(
+        sign_in.get("user").keys(),
+        ["roles", "id", "email"],
+        "{text}"
+    );
 }

@@ -1,0 +1,365 @@
+//! What async-graphql's executor leaves to the server to meet the GraphQL specification, made
+//! good around it in one extension ([`Conformance`]):
+//!
+//! - **Field order.** The specification serializes every object with its fields in the order
+//!   the operation selected them ("serialized map ordering", after CollectFields()): fragments
+//!   and inline fragments expanded where they stand, an alias as its own key, a key selected
+//!   twice at its first place. async-graphql 7 resolves a selection set's fields concurrently
+//!   and inserts each one as it completes (a `FuturesUnordered`; its issue #612), so a slow
+//!   field lands after a quick one asked for later. Once execution has ended, [`Order`] puts
+//!   every object of `data` back in the order of its selection set, walking the operation with
+//!   the schema's types (the `__typename` or the fields present tell the concrete type behind
+//!   an interface or union). Values are only moved, never added, dropped or changed.
+//! - **Required variables.** async-graphql checks the value of every variable the operation
+//!   uses (in validation, against the argument it feeds) but not that a variable of a non-null
+//!   type without a default was given at all: the operation would run and fail field by field.
+//!   CoerceVariableValues() makes that a request error, so it is refused before execution.
+//! - **Request error or execution result.** The transport answers a request error (nothing
+//!   ran: parse, validation, variable coercion, an operation that cannot be chosen) without a
+//!   `data` entry, and as `application/graphql-response+json` with a 4xx status; an execution
+//!   result keeps `data` and 200. async-graphql answers both with `data: null`; the transport
+//!   tells them apart by the [`ExecutionStarted`] it puts in the request's data, which this
+//!   extension sets when execution begins.
+//!
+//! It reads the schema through `ExtensionContext::schema_env.registry`, which async-graphql
+//! exposes (hidden from its docs) for extensions such as this one.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use async_graphql::{
+    Name, Positioned, Response, ServerError, ServerResult, Value, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
+    indexmap::IndexMap,
+    parser::types::{
+        Directive, ExecutableDocument, Field, FragmentDefinition, OperationDefinition,
+        OperationType, Selection, SelectionSet,
+    },
+    registry::{MetaTypeName, Registry},
+};
+
+/// The extension, registered once with the schema.
+pub struct Conformance;
+
+impl ExtensionFactory for Conformance {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ConformanceExtension::default())
+    }
+}
+
+/// Whether execution of a request began. The transport puts one in the request's data and
+/// reads it afterwards: still unset, the response is a request error.
+#[derive(Clone, Debug, Default)]
+pub struct ExecutionStarted(Arc<AtomicBool>);
+
+impl ExecutionStarted {
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+#[derive(Default)]
+struct ConformanceExtension {
+    /// The parsed document and the variables, kept from parsing for execution.
+    request: Mutex<Option<(ExecutableDocument, Variables)>>,
+}
+
+#[async_trait::async_trait]
+impl Extension for ConformanceExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        *self.request.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((document.clone(), variables.clone()));
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let request = self
+            .request
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let operation = request
+            .as_ref()
+            .and_then(|(document, _)| selected_operation(document, operation_name));
+        if let (Some((_, variables)), Some(operation)) = (&request, operation) {
+            let missing = missing_variables(&operation.node, variables);
+            if !missing.is_empty() {
+                return Response::from_errors(missing);
+            }
+        }
+        if let Some(started) = ctx.data_opt::<ExecutionStarted>() {
+            started.set();
+        }
+        let mut response = next.run(ctx, operation_name).await;
+        if let (Some((document, variables)), Some(operation)) = (&request, operation) {
+            let registry = &ctx.schema_env.registry;
+            let root = match operation.node.ty {
+                OperationType::Query => Some(registry.query_type.as_str()),
+                OperationType::Mutation => registry.mutation_type.as_deref(),
+                OperationType::Subscription => registry.subscription_type.as_deref(),
+            };
+            let order = Order {
+                registry,
+                fragments: &document.fragments,
+                variables,
+            };
+            order.value(
+                &mut response.data,
+                root,
+                &[&operation.node.selection_set.node],
+            );
+        }
+        response
+    }
+}
+
+/// The operation async-graphql runs: the one named, or the document's only one.
+fn selected_operation<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d Positioned<OperationDefinition>> {
+    let mut operations = document.operations.iter();
+    match name {
+        Some(name) => operations
+            .find(|(candidate, _)| candidate.is_some_and(|candidate| candidate.as_str() == name))
+            .map(|(_, operation)| operation),
+        None => {
+            let (_, operation) = operations.next()?;
+            operations.next().is_none().then_some(operation)
+        }
+    }
+}
+
+/// The errors CoerceVariableValues() raises for variables of a non-null type that were not
+/// given (and have no default) or were given as `null`.
+fn missing_variables(operation: &OperationDefinition, variables: &Variables) -> Vec<ServerError> {
+    operation
+        .variable_definitions
+        .iter()
+        .filter_map(|definition| {
+            let node = &definition.node;
+            if node.var_type.node.nullable {
+                return None;
+            }
+            let name = node.name.node.as_str();
+            let ty = &node.var_type.node;
+            let message = match variables.get(name) {
+                None if node.default_value.is_some() => return None,
+                None => format!(r#"Variable "${name}" of required type "{ty}" was not provided."#),
+                Some(Value::Null) => {
+                    format!(r#"Variable "${name}" of non-null type "{ty}" must not be null."#)
+                }
+                Some(_) => return None,
+            };
+            Some(ServerError::new(message, Some(definition.pos)))
+        })
+        .collect()
+}
+
+/// The fields of a selection, by response key in the order CollectFields() gives them.
+type Grouped<'a> = IndexMap<&'a str, Vec<&'a Field>>;
+
+/// Puts the objects of a result in the order of the operation's selection sets.
+struct Order<'a> {
+    registry: &'a Registry,
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    variables: &'a Variables,
+}
+
+impl<'a> Order<'a> {
+    /// Orders `value`, the result of the selection sets `sets` on a value of type `ty` (the
+    /// field's named type; `None` where unknown, when every fragment is taken to apply).
+    fn value(&self, value: &mut Value, ty: Option<&'a str>, sets: &[&'a SelectionSet]) {
+        match value {
+            Value::Object(map) => self.object(map, ty, sets),
+            Value::List(items) => {
+                for item in items {
+                    self.value(item, ty, sets);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn object(
+        &self,
+        map: &mut IndexMap<Name, Value>,
+        ty: Option<&'a str>,
+        sets: &[&'a SelectionSet],
+    ) {
+        let concrete = self.concrete_type(map, ty, sets);
+        let grouped = self.collect(sets, concrete);
+        let mut rest = std::mem::take(map);
+        map.reserve(rest.len());
+        for (key, fields) in &grouped {
+            let Some((name, mut value)) = rest.swap_remove_entry(*key) else {
+                continue;
+            };
+            let subselections: Vec<&'a SelectionSet> = fields
+                .iter()
+                .map(|field| &field.selection_set.node)
+                .filter(|set| !set.items.is_empty())
+                .collect();
+            if !subselections.is_empty() {
+                let field_type = concrete.and_then(|parent| {
+                    fields
+                        .first()
+                        .and_then(|field| self.field_type(parent, field.name.node.as_str()))
+                });
+                self.value(&mut value, field_type, &subselections);
+            }
+            map.insert(name, value);
+        }
+        // Nothing else should be there; if something is, it comes last rather than getting lost.
+        map.extend(rest);
+    }
+
+    /// The object type of a value whose field has the named type `ty`: that type itself, or
+    /// behind an interface or union the possible type `__typename` names, else the possible
+    /// type whose selection gives exactly the keys present.
+    fn concrete_type(
+        &self,
+        map: &IndexMap<Name, Value>,
+        ty: Option<&'a str>,
+        sets: &[&'a SelectionSet],
+    ) -> Option<&'a str> {
+        let meta = self.registry.types.get(ty?)?;
+        let Some(possible) = meta.possible_types() else {
+            return Some(meta.name());
+        };
+        for (key, fields) in self.collect(sets, None) {
+            if fields
+                .first()
+                .is_some_and(|field| field.name.node == "__typename")
+                && let Some(Value::String(name)) = map.get(key)
+            {
+                return possible.get(name.as_str()).map(String::as_str);
+            }
+        }
+        possible.iter().map(String::as_str).find(|candidate| {
+            let keys = self.collect(sets, Some(candidate));
+            keys.len() == map.len() && keys.keys().all(|key| map.contains_key(*key))
+        })
+    }
+
+    /// The named type of field `field` of object type `parent`.
+    fn field_type(&self, parent: &str, field: &str) -> Option<&'a str> {
+        match field {
+            "__schema" => Some("__Schema"),
+            "__type" => Some("__Type"),
+            _ => self
+                .registry
+                .types
+                .get(parent)?
+                .field_by_name(field)
+                .map(|field| MetaTypeName::concrete_typename(&field.ty)),
+        }
+    }
+
+    /// CollectFields() over each of `sets` in turn, for an object of type `ty`.
+    fn collect(&self, sets: &[&'a SelectionSet], ty: Option<&str>) -> Grouped<'a> {
+        let mut grouped = Grouped::new();
+        for set in sets {
+            self.collect_set(set, ty, &mut grouped, &mut HashSet::new());
+        }
+        grouped
+    }
+
+    fn collect_set(
+        &self,
+        set: &'a SelectionSet,
+        ty: Option<&str>,
+        grouped: &mut Grouped<'a>,
+        visited: &mut HashSet<&'a str>,
+    ) {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    if !self.skipped(&field.node.directives) {
+                        grouped
+                            .entry(field.node.response_key().node.as_str())
+                            .or_default()
+                            .push(&field.node);
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if self.skipped(&spread.node.directives) || !visited.insert(name) {
+                        continue;
+                    }
+                    if let Some(fragment) = self.fragments.get(name)
+                        && self.applies(Some(&fragment.node.type_condition.node.on.node), ty)
+                    {
+                        self.collect_set(&fragment.node.selection_set.node, ty, grouped, visited);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let condition = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map(|condition| condition.node.on.node.as_str());
+                    if !self.skipped(&inline.node.directives) && self.applies(condition, ty) {
+                        self.collect_set(&inline.node.selection_set.node, ty, grouped, visited);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a fragment with type condition `condition` applies to an object of type `ty`
+    /// (always where either is unknown).
+    fn applies(&self, condition: Option<&str>, ty: Option<&str>) -> bool {
+        match (condition, ty) {
+            (Some(condition), Some(ty)) => {
+                condition == ty
+                    || self
+                        .registry
+                        .types
+                        .get(condition)
+                        .is_some_and(|meta| meta.is_possible_type(ty))
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether `@skip` or `@include` leave the selection out.
+    fn skipped(&self, directives: &[Positioned<Directive>]) -> bool {
+        directives.iter().any(|directive| {
+            let skip_when = match directive.node.name.node.as_str() {
+                "skip" => true,
+                "include" => false,
+                _ => return false,
+            };
+            let condition = directive.node.get_argument("if").and_then(|value| {
+                value
+                    .node
+                    .clone()
+                    .into_const_with(|name| self.variables.get(&name).cloned().ok_or(()))
+                    .ok()
+            });
+            matches!(condition, Some(Value::Boolean(value)) if value == skip_when)
+        })
+    }
+}
