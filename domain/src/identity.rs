@@ -680,6 +680,9 @@ async fn first_sign_in(
         }
         .insert(txn)
         .await?;
+        // Dealing with the AI systems the job role is linked to: their required courses.
+        crate::ai_register::on_job_role_assigned(txn, None, user.id, job_role.id, Utc::now())
+            .await?;
     }
     audit::record(
         txn,

@@ -31,7 +31,7 @@ use super::{
     },
     org_units::OrgUnit,
     paged_cost, parse_id,
-    reports::{ReportPerson, ranked_page},
+    reports::{ReportPerson, count, ranked_page},
 };
 use crate::error::ApiResult;
 
@@ -122,6 +122,20 @@ mirror_enum!(
     }
 );
 
+/// A person by id, as little as a report row shows.
+async fn person(ctx: &Context<'_>, user_id: Option<uuid::Uuid>) -> ApiResult<Option<ReportPerson>> {
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    Ok(loader::<UserLoader>(ctx)?
+        .load_one(user_id)
+        .await?
+        .map(|user| ReportPerson {
+            id: id(user.id),
+            display_name: user.display_name,
+        }))
+}
+
 /// An AI system in an authority's register.
 pub struct AiSystem(pub ai_system::Model);
 
@@ -200,16 +214,7 @@ impl AiSystem {
 
     /// The person to contact about it.
     async fn contact(&self, ctx: &Context<'_>) -> ApiResult<Option<ReportPerson>> {
-        match self.0.contact_user_id {
-            Some(user) => Ok(loader::<UserLoader>(ctx)?
-                .load_one(user)
-                .await?
-                .map(|user| ReportPerson {
-                    id: id(user.id),
-                    display_name: user.display_name,
-                })),
-            None => Ok(None),
-        }
+        person(ctx, self.0.contact_user_id).await
     }
 
     /// Planned, in use or retired.
@@ -318,16 +323,7 @@ impl AiSystemUse {
 
     /// The person, when one is linked by name.
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<ReportPerson>> {
-        match self.0.user_id {
-            Some(user) => Ok(loader::<UserLoader>(ctx)?
-                .load_one(user)
-                .await?
-                .map(|user| ReportPerson {
-                    id: id(user.id),
-                    display_name: user.display_name,
-                })),
-            None => Ok(None),
-        }
+        person(ctx, self.0.user_id).await
     }
 }
 
@@ -823,10 +819,6 @@ impl AiActReport {
                 .collect(),
         )
     }
-}
-
-fn count(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// How many people (or, per system, person-system pairs) are at each status.

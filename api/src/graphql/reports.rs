@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{error::ApiResult, graphql::courses::Course};
 
-fn count(n: i64) -> i32 {
+pub(crate) fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 

@@ -53,7 +53,8 @@ async fn throttled(req: &Request, state: &AppState) -> Option<ApiError> {
         .err()
 }
 
-fn wants_json(req: &Request) -> bool {
+/// Whether `Accept` names `application/json` (then a credential is answered as its JSON).
+pub(super) fn wants_json(req: &Request) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())

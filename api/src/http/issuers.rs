@@ -17,7 +17,7 @@ use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
-use super::{error_response, request_id};
+use super::{certificates::wants_json, error_response, request_id};
 use crate::{
     error::{ApiError, Code},
     state::AppState,
@@ -167,13 +167,6 @@ pub async fn key(
         ),
         None => not_found(req, "key"),
     }
-}
-
-fn wants_json(req: &Request) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("application/json") && !accept.contains("jwt"))
 }
 
 /// A revocation status list: the signed `BitstringStatusListCredential` (`application/vc+jwt`),

@@ -24,14 +24,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 use uuid::Uuid;
 
 use super::{RiskClass, SystemStatus, UseKind};
 use crate::{
     Result,
     entities::{ai_system, ai_system_measure, ai_system_use, org_unit},
-    reports::Scope,
+    reports::{Scope, statement},
 };
 
 /// Where a person stands for one system, or one measure.
@@ -65,7 +65,7 @@ impl Status {
 
     /// How urgent: the lower, the more (a person's worst status across systems is the most
     /// urgent one).
-    fn urgency(self) -> u8 {
+    pub fn urgency(self) -> u8 {
         match self {
             Self::Overdue => 0,
             Self::Missing => 1,
@@ -353,10 +353,6 @@ pub async fn gather(
         levels,
         acknowledged,
     })
-}
-
-fn statement(db: &impl ConnectionTrait, sql: String, values: Vec<Value>) -> sea_orm::Statement {
-    sea_orm::Statement::from_sql_and_values(db.get_database_backend(), sql, values)
 }
 
 /// The evidence of every involvement in `facts`, at `now`.

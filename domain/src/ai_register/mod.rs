@@ -236,18 +236,13 @@ async fn check(
             ));
         }
     }
-    if let Some(user_id) = input.contact_user_id {
-        let contact = user::Entity::find_by_id(user_id).one(db).await?;
-        let unit = match &contact {
-            Some(contact) => Some(org::find(db, contact.org_unit_id).await?),
-            None => None,
-        };
-        if !unit.is_some_and(|unit| unit.path.starts_with(&authority.path)) {
-            return Err(Error::invalid(
-                "contactUserId",
-                "the contact person must be someone in the authority",
-            ));
-        }
+    if let Some(user_id) = input.contact_user_id
+        && !in_authority(db, user_id, &authority.path).await?
+    {
+        return Err(Error::invalid(
+            "contactUserId",
+            "the contact person must be someone in the authority",
+        ));
     }
     Ok(Checked {
         name,
@@ -312,6 +307,15 @@ pub async fn find_visible(
     actor: &Actor,
     id: Uuid,
 ) -> Result<ai_system::Model> {
+    Ok(find_with_authority(db, actor, id).await?.0)
+}
+
+/// [`find_visible`], with the authority whose register it is in.
+async fn find_with_authority(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(ai_system::Model, org_unit::Model)> {
     let system = ai_system::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -320,7 +324,35 @@ pub async fn find_visible(
     if !reads_authority(actor, &authority.path) {
         return Err(Error::NotFound("AI system"));
     }
-    Ok(system)
+    Ok((system, authority))
+}
+
+/// Whether the person `user_id` exists and works in the authority at `authority_path`.
+async fn in_authority(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    authority_path: &str,
+) -> Result<bool> {
+    let Some(person) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(false);
+    };
+    Ok(org::find(db, person.org_unit_id)
+        .await?
+        .path
+        .starts_with(authority_path))
+}
+
+/// Oversight (Art. 26(2)) is for high-risk systems only.
+fn check_kind(system: &ai_system::Model, kind: Option<UseKind>) -> Result<()> {
+    if kind == Some(UseKind::Oversight)
+        && RiskClass::parse(&system.risk_class)? != RiskClass::HighRisk
+    {
+        return Err(Error::invalid(
+            "kind",
+            "OVERSIGHT (EU AI Act Art. 26(2)) applies to high-risk systems only",
+        ));
+    }
+    Ok(())
 }
 
 fn reads_authority(actor: &Actor, authority_path: &str) -> bool {
@@ -337,8 +369,7 @@ async fn find_administered(
     id: Uuid,
 ) -> Result<(ai_system::Model, org_unit::Model)> {
     actor.require_role(Role::Admin)?;
-    let system = find_visible(db, actor, id).await?;
-    let authority = org::find(db, system.org_unit_id).await?;
+    let (system, authority) = find_with_authority(db, actor, id).await?;
     actor.require_covers(Role::Admin, &authority.path, "that authority")?;
     Ok((system, authority))
 }
@@ -363,9 +394,9 @@ pub async fn systems(
         .await?)
 }
 
-/// The published register of an authority for the public endpoint: what is in use or planned,
-/// never retired systems' internals beyond their entry. No actor: the operator decides by
-/// configuration whether it is public.
+/// The register of an authority as its public endpoint publishes it: every entry, retired ones
+/// included (with their status), by name. No actor: the authority decides on its issuer
+/// profile whether it is public (`publishes_ai_register`).
 pub async fn public_register(
     db: &impl ConnectionTrait,
     authority_id: Uuid,
@@ -571,14 +602,7 @@ pub async fn set_use(
     now: DateTime<Utc>,
 ) -> Result<ai_system::Model> {
     let (system, authority) = find_administered(db, actor, system_id).await?;
-    if kind == Some(UseKind::Oversight)
-        && RiskClass::parse(&system.risk_class)? != RiskClass::HighRisk
-    {
-        return Err(Error::invalid(
-            "kind",
-            "OVERSIGHT (EU AI Act Art. 26(2)) applies to high-risk systems only",
-        ));
-    }
+    check_kind(&system, kind)?;
     match subject {
         Subject::JobRole(job_role_id) => {
             let role = job_role::Entity::find_by_id(job_role_id).one(db).await?;
@@ -597,15 +621,7 @@ pub async fn set_use(
             }
         }
         Subject::Person(user_id) => {
-            let person = user::Entity::find_by_id(user_id).one(db).await?;
-            let inside = match person {
-                Some(person) => org::find(db, person.org_unit_id)
-                    .await?
-                    .path
-                    .starts_with(&authority.path),
-                None => false,
-            };
-            if !inside {
+            if !in_authority(db, user_id, &authority.path).await? {
                 return Err(Error::invalid("userId", "no such person in this authority"));
             }
         }
@@ -722,12 +738,7 @@ pub async fn set_measures(
     now: DateTime<Utc>,
 ) -> Result<ai_system::Model> {
     let (system, authority) = find_administered(db, actor, system_id).await?;
-    if kind == UseKind::Oversight && RiskClass::parse(&system.risk_class)? != RiskClass::HighRisk {
-        return Err(Error::invalid(
-            "kind",
-            "OVERSIGHT (EU AI Act Art. 26(2)) applies to high-risk systems only",
-        ));
-    }
+    check_kind(&system, Some(kind))?;
     let course_ids: BTreeSet<Uuid> = input.course_ids.iter().copied().collect();
     for course_id in &course_ids {
         let access = match courses::load_access(db, *course_id).await {
@@ -894,8 +905,7 @@ pub async fn acknowledge_instructions(
     system_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let system = find_visible(db, actor, system_id).await?;
-    let authority = org::find(db, system.org_unit_id).await?;
+    let (system, authority) = find_with_authority(db, actor, system_id).await?;
     if !actor.org_path.starts_with(&authority.path) {
         return Err(Error::forbidden(
             "only staff of the authority acknowledge its systems' instructions",

@@ -278,7 +278,7 @@ pub async fn gaps(
     page: PageRequest,
 ) -> Result<Vec<Gap>> {
     let mut all: Vec<Gap> = listed(report, true).collect();
-    all.sort_by_key(|gap| urgency(gap.status));
+    all.sort_by_key(|gap| gap.status.urgency());
     let page_rows = all
         .into_iter()
         .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
@@ -286,16 +286,6 @@ pub async fn gaps(
         .collect();
     audit_read(db, actor, report, "gaps", Some(page)).await?;
     Ok(page_rows)
-}
-
-fn urgency(status: Status) -> u8 {
-    match status {
-        Status::Overdue => 0,
-        Status::Missing => 1,
-        Status::Stale => 2,
-        Status::Due => 3,
-        Status::Compliant => 4,
-    }
 }
 
 /// The oversight persons of one system and whether each meets every measure. An audited read.

@@ -173,7 +173,7 @@ async fn small_subunits(
         .collect())
 }
 
-fn statement(db: &impl ConnectionTrait, sql: String, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(db: &impl ConnectionTrait, sql: String, values: Vec<Value>) -> Statement {
     let backend: DbBackend = db.get_database_backend();
     Statement::from_sql_and_values(backend, sql, values)
 }
