@@ -99,3 +99,16 @@ timed("ai-literacy.csv (full download)",
       lambda: download(f"/reports/ai-literacy.csv?orgUnitId={UNIT}", token)[0])
 timed("ai-act.csv (full download)",
       lambda: download(f"/reports/ai-act.csv?orgUnitId={UNIT}", token)[0])
+
+ROLLOUT = """query($r: ID!) { rolloutReadiness(rolloutId: $r) {
+  affected ready inTraining notStarted overdue readyPercent projectedPercent status
+  competences { competence { code } below averageShortfall }
+  subunits { orgUnit { name } affected suppressed ready }
+  history { day ready }
+  notReady(first: 20) { edges { node { user { displayName } status missing { level } } } } } }"""
+rollouts = post("query($unit: ID!) { rollouts(orgUnitId: $unit) { id } }", unit, token)[1]["rollouts"]
+if rollouts:
+    rollout = {"r": rollouts[0]["id"]}
+    timed("rolloutReadiness (+ notReady 20)", lambda: post(ROLLOUT, rollout, token)[0])
+    timed("access-gate.csv (full download)",
+          lambda: download(f"/reports/rollouts/{rollouts[0]['id']}/access-gate.csv", token)[0])

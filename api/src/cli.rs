@@ -39,6 +39,10 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API (the default when no command is given).
     Serve(ServeArgs),
+    /// Run only the background worker (notifications, email): for a deployment whose serving
+    /// replicas run with `--no-workers`. Applies pending migrations first, as `serve` does,
+    /// unless `GOVSKILLS_SKIP_MIGRATIONS`.
+    Worker,
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Create a platform administrator. The password is read from standard input when it is
@@ -127,6 +131,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(&config, args.demo).await,
+        Command::Worker => run_worker(&config).await,
         Command::Migrate => {
             config.validate()?;
             let db = connect_database(&config).await?;
@@ -249,6 +254,28 @@ async fn verify_credential(
         ),
         None => bail!("the status list {list_url} has no entry {position}"),
     }
+}
+
+/// `govskills worker`: the background worker alone, until SIGINT or SIGTERM.
+async fn run_worker(config: &Config) -> anyhow::Result<()> {
+    config.validate_serve()?;
+    crate::startup::install_tls_provider();
+    let db = connect_database(config).await?;
+    if !config.skip_migrations {
+        migrate(&db).await?;
+    }
+    let worker = crate::startup::worker(
+        config,
+        db.clone(),
+        &config.public_url(),
+        std::sync::Arc::new(config.clock()),
+    )?;
+    tracing::info!("GovSkills worker running");
+    worker.run(crate::startup::shutdown_signal()).await;
+    db.close()
+        .await
+        .context("failed to close the database pool")?;
+    Ok(())
 }
 
 async fn serve(config: &Config, with_demo: bool) -> anyhow::Result<()> {

@@ -219,6 +219,56 @@ pub struct Config {
     )]
     pub report_min_group_size: u32,
 
+    /// The SMTP relay notifications are emailed through: `smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`
+    /// (TLS). Unset: notifications stay in the app.
+    #[arg(
+        long,
+        env = "GOVSKILLS_SMTP_URL",
+        value_parser = secret,
+        hide_env_values = true,
+        global = true
+    )]
+    pub smtp_url: Option<SecretString>,
+
+    /// The sender of notification emails, e.g. `GovSkills <training@ministry.example>`; required
+    /// with `GOVSKILLS_SMTP_URL`.
+    #[arg(long, env = "GOVSKILLS_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+
+    /// Do not run the background worker in this process (run `govskills worker` elsewhere).
+    #[arg(long, env = "GOVSKILLS_NO_WORKERS", global = true)]
+    pub no_workers: bool,
+
+    /// How often the worker looks for due jobs when it found none, in milliseconds.
+    #[arg(
+        long,
+        env = "GOVSKILLS_WORKER_POLL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub worker_poll_ms: u64,
+
+    /// How often the worker scans for notifications that are due (reminders, expiries), in
+    /// seconds.
+    #[arg(
+        long,
+        env = "GOVSKILLS_NOTIFICATION_SCAN_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub notification_scan_secs: u64,
+
+    /// Moves the clock background work goes by (reminders, expiries) this many days ahead, to
+    /// see a week of reminders without waiting a week. Development only: refused in production.
+    #[arg(
+        long,
+        env = "GOVSKILLS_CLOCK_OFFSET_DAYS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub clock_offset_days: i64,
+
     /// Where visitors send feedback about the accessibility of the public pages, named on the
     /// accessibility statement (`/accessibility`) as the Web Accessibility Directive requires: an
     /// email address or an `https://` URL (a contact form). Required in production; development
@@ -234,6 +284,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// The clock background work goes by (see `GOVSKILLS_CLOCK_OFFSET_DAYS`).
+    pub fn clock(&self) -> govskills_domain::clock::Clock {
+        govskills_domain::clock::Clock::with_offset(chrono::Duration::days(self.clock_offset_days))
+    }
+
     /// The defaults, as if no flag or variable were given (for tests and tools).
     pub fn defaults() -> Self {
         use clap::FromArgMatches as _;
@@ -340,6 +395,14 @@ impl Config {
             );
         }
         self.configured_issuer_keys()?;
+        if self.is_production() && self.clock_offset_days != 0 {
+            bail!("GOVSKILLS_CLOCK_OFFSET_DAYS is for development only; unset it in production");
+        }
+        if self.worker_poll_ms == 0 || self.notification_scan_secs == 0 {
+            bail!(
+                "GOVSKILLS_WORKER_POLL_MS and GOVSKILLS_NOTIFICATION_SCAN_SECS must be at least 1"
+            );
+        }
         Ok(())
     }
 

@@ -11,7 +11,9 @@
 //! - `logins_total{outcome}`: `succeeded`, `failed` (wrong email or password, disabled account)
 //!   or `throttled`;
 //! - `db_statements_total`: SQL statements executed since start-up (not the migrations); the
-//!   benchmark reads it before and after a journey to get statements per request.
+//!   benchmark reads it before and after a journey to get statements per request;
+//! - `jobs{state}`: the background job queue by state (`queued`, `running`, `done`, `dead`),
+//!   read from the database at each scrape.
 //!
 //! `certificates_issued_total` arrives with the certificates issue, counted where a certificate is
 //! issued; it is deliberately not registered before anything can increment it.
@@ -34,6 +36,7 @@ pub const SESSION_STORE_ERRORS: &str = "session_store_errors_total";
 pub const DATABASE_UNAVAILABLE: &str = "database_unavailable_total";
 pub const LOGINS: &str = "logins_total";
 pub const DB_STATEMENTS: &str = "db_statements_total";
+pub const JOBS: &str = "jobs";
 
 /// Upper bounds of the latency buckets, in seconds: from a cached read to an argon2 hash under
 /// load, and the 30 s shutdown grace as the last finite bucket.
@@ -116,18 +119,37 @@ fn describe() {
         "Requests answered UNAVAILABLE because the database could not be reached"
     );
     metrics::describe_counter!(LOGINS, "Sign-in attempts by outcome");
+    metrics::describe_gauge!(JOBS, "Jobs of the background queue by state");
     metrics::describe_counter!(
         DB_STATEMENTS,
         "SQL statements executed since start-up, migrations excluded"
     );
 }
 
-/// Every metric in the Prometheus text format, with the pool gauges read now; `None` before
-/// [`install`].
-pub fn render(db: &DatabaseConnection) -> Option<String> {
+/// Every metric in the Prometheus text format, with the pool gauges and the job queue read
+/// now; `None` before [`install`].
+pub async fn render(db: &DatabaseConnection) -> Option<String> {
     let handle = HANDLE.get()?;
     record_pool(db);
+    record_jobs(db).await;
     Some(handle.render())
+}
+
+/// The job queue by state; a database that cannot be read leaves the last figures.
+async fn record_jobs(db: &DatabaseConnection) {
+    match govskills_domain::jobs::counts(db).await {
+        Ok(counts) => {
+            for state in govskills_domain::jobs::JobState::ALL {
+                let jobs = counts
+                    .iter()
+                    .find(|(name, _)| name == state.as_str())
+                    .map_or(0, |(_, jobs)| *jobs);
+                #[expect(clippy::cast_precision_loss, reason = "job counts are far below 2^52")]
+                metrics::gauge!(JOBS, "state" => state.as_str()).set(jobs as f64);
+            }
+        }
+        Err(err) => tracing::warn!(error = %err, "cannot count the job queue for /metrics"),
+    }
 }
 
 fn record_pool(db: &DatabaseConnection) {

@@ -12,7 +12,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use govskills_domain::credentials::IssuerSource;
+use govskills_domain::{clock::Clock, credentials::IssuerSource};
 use govskills_migration::{Migrator, MigratorTrait};
 use poem::{
     Server,
@@ -31,6 +31,7 @@ use crate::{
     session::{MemoryStore, RedisStore, SessionPolicy, SessionStore},
     state::AppState,
     verify_throttle::VerifyThrottle,
+    worker::Worker,
 };
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -41,6 +42,9 @@ pub struct Application {
     port: u16,
     state: AppState,
     sql_statements: Arc<AtomicU64>,
+    /// The background worker this process runs beside the server, unless `--no-workers`.
+    worker: Option<Worker>,
+    clock: Arc<Clock>,
 }
 
 /// Installs rustls' ring crypto provider (the one the database driver already uses) as the
@@ -151,6 +155,10 @@ impl Application {
                 &config.cors_origins,
             )?),
         };
+        let clock = Arc::new(config.clock());
+        let worker = (!config.no_workers)
+            .then(|| worker(config, services.db.clone(), &public_url, Arc::clone(&clock)))
+            .transpose()?;
         let state = AppState {
             schema: graphql::schema(services.clone(), config.is_production()),
             services,
@@ -165,7 +173,14 @@ impl Application {
             port,
             state,
             sql_statements,
+            worker,
+            clock,
         })
+    }
+
+    /// The clock the background worker goes by; tests move it forward.
+    pub fn clock(&self) -> Arc<Clock> {
+        Arc::clone(&self.clock)
     }
 
     /// The port actually bound (useful with port 0).
@@ -200,15 +215,44 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let db = self.state.services.db.clone();
-        Server::new_with_acceptor(self.acceptor)
+        // The worker stops (after its round) when the server does.
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let worker = self.worker.map(|worker| {
+            let stop = Arc::clone(&stop);
+            tokio::spawn(worker.run(async move { stop.notified().await }))
+        });
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(http::routes(self.state), signal, Some(SHUTDOWN_GRACE))
             .await
-            .context("the HTTP server failed")?;
+            .context("the HTTP server failed");
+        stop.notify_one();
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        served?;
         db.close()
             .await
             .context("failed to close the database pool")?;
         Ok(())
     }
+}
+
+/// The background worker of a process, with the configured mail relay (if any).
+pub fn worker(
+    config: &Config,
+    db: DatabaseConnection,
+    public_url: &str,
+    clock: Arc<Clock>,
+) -> anyhow::Result<Worker> {
+    Ok(Worker {
+        db,
+        mailer: crate::mailer::Mailer::from_config(config)?,
+        public_url: public_url.trim_end_matches('/').to_owned(),
+        clock,
+        poll: Duration::from_millis(config.worker_poll_ms),
+        scan_every: Duration::from_secs(config.notification_scan_secs),
+        id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+    })
 }
 
 /// Connects to the configured database; on SQLite, turns on write-ahead logging so readers do
@@ -274,7 +318,7 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("failed to commit the database migrations")
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let interrupt = async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!(error = %err, "cannot listen for Ctrl-C");

@@ -133,7 +133,7 @@ pub(crate) async fn insert_user(
 ) -> Result<user::Model> {
     let now = Utc::now();
     let display_name = display_name.into_inner();
-    user::ActiveModel {
+    let user = user::ActiveModel {
         id: Set(Uuid::new_v4()),
         search_text: Set(search_text(&display_name, email.as_str())),
         email: Set(email.as_str().to_owned()),
@@ -148,7 +148,10 @@ pub(crate) async fn insert_user(
     .insert(db)
     .await
     // The pre-check above can race with a concurrent creation; the index decides.
-    .on_unique_violation("email", DUPLICATE_EMAIL)
+    .on_unique_violation("email", DUPLICATE_EMAIL)?;
+    // Joining a unit a rollout affects: its training.
+    crate::rollouts::on_staff_changed(db, None, user.id, now).await?;
+    Ok(user)
 }
 
 async fn insert_grants(
@@ -356,6 +359,47 @@ pub async fn set_wallet_did(
     .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Longest language tag accepted.
+const MAX_LOCALE_CHARS: usize = 35;
+
+/// A BCP 47 language tag whose subtags are in the IANA registry (`de`, `fr-BE`, `sr-Latn-RS`),
+/// in its canonical form; anything else (`xx`, `english`, `de_DE`) is refused.
+fn parse_locale(raw: &str) -> Result<String> {
+    let refuse = || {
+        Error::invalid(
+            "locale",
+            format!("{raw:?} is not a known language tag such as \"de\", \"fr-BE\" or \"en\""),
+        )
+    };
+    if raw.len() > MAX_LOCALE_CHARS {
+        return Err(refuse());
+    }
+    let tag = language_tags::LanguageTag::parse(raw).map_err(|_| refuse())?;
+    tag.validate().map_err(|_| refuse())?;
+    Ok(tag.canonicalize().map_err(|_| refuse())?.to_string())
+}
+
+/// Sets the actor's preferred language (`None`: the default), which their notifications use.
+pub async fn set_locale(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    locale: Option<&str>,
+) -> Result<user::Model> {
+    let normalised = locale
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(parse_locale)
+        .transpose()?;
+    Ok(user::ActiveModel {
+        id: Set(actor.id()),
+        locale: Set(normalised),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(db)
+    .await?)
 }
 
 /// Replaces a user's role grants. The administrator must cover the user, every unit granted at,
@@ -588,6 +632,10 @@ pub async fn update_user(
         }
     }
     let user = model.update(&txn).await?;
+    if changes.contains_key("orgUnitId") || changes.contains_key("status") {
+        // Now in a unit a rollout affects, or active again: its training.
+        crate::rollouts::on_staff_changed(&txn, Some(actor.id()), user.id, Utc::now()).await?;
+    }
     audit::record(
         &txn,
         Some(actor.id()),

@@ -20,7 +20,7 @@ use crate::{
     auth::Actor,
     entities::{
         ai_system, assessment, attempt, audit_event, certificate, certificate_template, course,
-        enrollment, job_role, org_unit, provisioning_token, question, user,
+        enrollment, job_role, org_unit, provisioning_token, question, rollout, user,
     },
     types::Role,
 };
@@ -46,6 +46,10 @@ pub enum Target {
     ProvisioningToken(Uuid),
     /// An AI system in an authority's register.
     AiSystem(Uuid),
+    /// A rollout of a digital service in an org unit.
+    Rollout(Uuid),
+    /// A job of the background queue.
+    Job(Uuid),
 }
 
 impl Target {
@@ -66,6 +70,8 @@ impl Target {
             Self::IssuerKey => ("issuer_key", None),
             Self::ProvisioningToken(id) => ("provisioning_token", Some(id)),
             Self::AiSystem(id) => ("ai_system", Some(id)),
+            Self::Rollout(id) => ("rollout", Some(id)),
+            Self::Job(id) => ("job", Some(id)),
         }
     }
 
@@ -117,7 +123,13 @@ impl Target {
                 none(),
                 column_of(ai_system::Entity, ai_system::Column::OrgUnitId, id),
             ),
-            Self::Framework(_) | Self::Competence(_) | Self::IssuerKey => (none(), none()),
+            Self::Rollout(id) => (
+                none(),
+                column_of(rollout::Entity, rollout::Column::OrgUnitId, id),
+            ),
+            Self::Framework(_) | Self::Competence(_) | Self::IssuerKey | Self::Job(_) => {
+                (none(), none())
+            }
         }
     }
 }

@@ -215,6 +215,7 @@ mod tests {
                 user_name: None,
                 deprovisioned_at: None,
                 wallet_did: None,
+                locale: None,
             },
             org_path: "/r/a/".into(),
             grants,

@@ -620,7 +620,167 @@ pub async fn seed_story(
         )
         .await?;
     }
-    seed_ai_register(db, &admin, &ministry, &roles, course.id).await
+    seed_ai_register(db, &admin, &ministry, &roles, course.id).await?;
+    seed_rollout(db, issuer, &hr, &ministry, course.id).await
+}
+
+/// The name of the demo rollout.
+pub const ROLLOUT_NAME: &str = "E-permit service go-live (demo)";
+
+/// The demo ministry's rollout of a new e-permit service in the Department of Citizen
+/// Services, going live in six weeks with two weeks' lead time, launched a week ago: of its
+/// staff, two already had verified levels (ready), Lena and Petra have started the course, two
+/// colleagues have not; the week's daily history rises from none ready. Skipped when it exists.
+async fn seed_rollout(
+    db: &DatabaseConnection,
+    issuer: &crate::credentials::Issuer,
+    hr: &auth::Actor,
+    ministry: &crate::entities::org_unit::Model,
+    course_id: uuid::Uuid,
+) -> Result<()> {
+    use chrono::{Duration, Utc};
+    use sea_orm::{ActiveModelTrait, Set, TransactionTrait};
+
+    use crate::{
+        entities::{competence_result::ResultSource, lesson, rollout, rollout_snapshot},
+        learning, rollouts,
+    };
+
+    if rollout::Entity::find()
+        .filter(rollout::Column::Name.eq(ROLLOUT_NAME))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let citizen =
+        org::find_or_create_child(db, ministry, Name::parse(CITIZEN_SERVICES, "name")?).await?;
+    let framework = crate::competences::default_framework(db)
+        .await?
+        .ok_or(crate::Error::NotFound("DigComp 2.2"))?
+        .id;
+    let digcomp = |code: &'static str| async move {
+        competence::Entity::find()
+            .filter(competence::Column::FrameworkId.eq(framework))
+            .filter(competence::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .map(|c| c.id)
+            .ok_or(crate::Error::NotFound("DigComp competence"))
+    };
+    let (c11, c12) = (digcomp("1.1").await?, digcomp("1.2").await?);
+    let now = Utc::now();
+    // Colleagues of Lena's at the permit desks: the first two already verified at the levels
+    // needed (rated by HR), the third started the course.
+    let staff = [
+        ("carla@demo.govskills.test", "Carla Caseworker", true),
+        ("omar@demo.govskills.test", "Omar Officer", true),
+        ("petra@demo.govskills.test", "Petra Permits", false),
+        ("sven@demo.govskills.test", "Sven Service", false),
+        ("ines@demo.govskills.test", "Ines Intake", false),
+    ];
+    let mut petra = None;
+    for (email, name, verified) in staff {
+        let user = match accounts::find_by_email(db, &Email::parse(email)?).await? {
+            Some(user) => user,
+            None => {
+                accounts::provision(
+                    db,
+                    NewUser {
+                        email: email.to_owned(),
+                        display_name: name.to_owned(),
+                        password: PASSWORD.to_owned(),
+                        org_unit_id: citizen.id,
+                    },
+                    &[],
+                )
+                .await?
+            }
+        };
+        if verified {
+            let txn = db.begin().await?;
+            learning::record_results(
+                &txn,
+                user.id,
+                &[(c11, 3), (c12, 3)],
+                ResultSource::Manual,
+                None,
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        if email.starts_with("petra") {
+            petra = Some(user.id);
+        }
+    }
+
+    let rollout = rollouts::create(
+        db,
+        hr,
+        rollouts::RolloutInput {
+            org_unit_id: citizen.id,
+            name: ROLLOUT_NAME.to_owned(),
+            description: "Permit applications move from paper and e-mail to the new e-permit \
+                          service. Staff at the permit desks must find and judge information \
+                          online and in the new case files."
+                .to_owned(),
+            service: "e-permit service".to_owned(),
+            ai_system_id: None,
+            go_live_on: (now + Duration::days(42)).date_naive(),
+            lead_time_days: 14,
+            readiness_target: 80,
+            ready_by_courses: false,
+            units: vec![rollouts::UnitInput {
+                org_unit_id: citizen.id,
+                include_subunits: true,
+            }],
+            job_role_ids: Vec::new(),
+            requirements: vec![(c11, 3), (c12, 3)],
+            course_ids: vec![course_id],
+            assessment_id: None,
+        },
+        now,
+    )
+    .await?;
+    rollouts::launch(db, hr, rollout.id, now).await?;
+
+    // Petra has started the course the launch assigned her.
+    if let Some(petra) = petra {
+        let petra = auth::load_actor(db, petra)
+            .await?
+            .ok_or(crate::Error::NotFound("demo account"))?;
+        let first_lesson = lesson::Entity::find()
+            .filter(lesson::Column::CourseId.eq(course_id))
+            .filter(lesson::Column::Kind.eq(LessonKind::Text))
+            .order_by_asc(lesson::Column::Id)
+            .one(db)
+            .await?
+            .ok_or(crate::Error::NotFound("demo lesson"))?;
+        learning::complete_lesson(db, issuer, &petra, first_lesson.id).await?;
+    }
+
+    // A week of history, as if launched a week ago: from none ready to today's two.
+    rollout::ActiveModel {
+        id: Set(rollout.id),
+        launched_at: Set(Some(now - Duration::days(7))),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    for (days_ago, ready) in [(7, 0), (6, 0), (5, 1), (4, 1), (3, 1), (2, 2), (1, 2)] {
+        rollout_snapshot::Entity::insert(rollout_snapshot::ActiveModel {
+            rollout_id: Set(rollout.id),
+            day: Set((now - Duration::days(days_ago)).date_naive()),
+            affected: Set(6),
+            ready: Set(ready),
+            taken_at: Set(now - Duration::days(days_ago)),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The demo ministry's AI register: a high-risk benefit-fraud risk scoring system (Annex III

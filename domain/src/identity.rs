@@ -683,6 +683,7 @@ async fn first_sign_in(
         // Dealing with the AI systems the job role is linked to: their required courses.
         crate::ai_register::on_job_role_assigned(txn, None, user.id, job_role.id, Utc::now())
             .await?;
+        crate::rollouts::on_staff_changed(txn, None, user.id, Utc::now()).await?;
     }
     audit::record(
         txn,

@@ -58,7 +58,7 @@ pub struct JobRoleUpdate {
     pub requirements: Option<Vec<Requirement>>,
 }
 
-fn parse_description(raw: &str) -> Result<String> {
+pub(crate) fn parse_description(raw: &str) -> Result<String> {
     let trimmed = raw.trim();
     if trimmed.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(Error::invalid(
@@ -419,12 +419,19 @@ pub async fn assign(
         }
         None => 0,
     };
+    // Now in a job role a rollout affects: its training.
+    let rollout_assigned = match job_role_id {
+        Some(_) => {
+            crate::rollouts::on_staff_changed(&txn, Some(actor.id()), user.id, Utc::now()).await?
+        }
+        None => 0,
+    };
     audit::record(
         &txn,
         Some(actor.id()),
         "user.job_role_set",
         Target::User(user.id),
-        json!({ "before": before, "after": job_role_id, "aiCoursesAssigned": ai_assigned }),
+        json!({ "before": before, "after": job_role_id, "aiCoursesAssigned": ai_assigned, "rolloutCoursesAssigned": rollout_assigned }),
     )
     .await?;
     txn.commit().await?;

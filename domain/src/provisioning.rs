@@ -405,10 +405,12 @@ pub async fn create(
             user_name: Set(Some(parsed.user_name)),
             deprovisioned_at: Set(None),
             wallet_did: Set(None),
+            locale: Set(None),
         }
         .insert(&txn)
         .await,
     )?;
+    crate::rollouts::on_staff_changed(&txn, None, user.id, now).await?;
     audit::record(
         &txn,
         None,
@@ -651,6 +653,8 @@ async fn change_in(
         .update(txn)
         .await,
     )?;
+    // Moved into a unit a rollout affects, or active again: its training.
+    crate::rollouts::on_staff_changed(txn, None, user.id, Utc::now()).await?;
     audit::record(
         txn,
         None,

@@ -6,7 +6,8 @@
 //! systems); staff holding them; competence results (verified and self-assessed); published
 //! courses with assignments (some completed, some overdue); an AI-literacy certificate template
 //! over one of them with signed certificates for about half the staff using AI systems (some
-//! expired, some revoked); and an HR officer for the whole authority. The same `seed` gives the same organisation. It bypasses the services' checks
+//! expired, some revoked), each covering the generated risk-scoring system the template is tied
+//! to; a launched rollout over the whole authority; and an HR officer for the whole authority. The same `seed` gives the same organisation. It bypasses the services' checks
 //! (it is the operator's tool, like `accounts::provision`) and audits nothing, but writes only
 //! rows the services could have written.
 
@@ -20,10 +21,11 @@ use uuid::Uuid;
 
 use crate::{
     Error, Result, certificates,
-    credentials::{self, Algorithm, Issuer, status},
+    credentials::{self, Algorithm, Issuer, SystemAlignment, status},
     entities::{
         ai_instruction_acknowledgement, ai_system, ai_system_measure, ai_system_use, certificate,
-        certificate_template, certificate_template_course, competence, competence_framework,
+        certificate_ai_system, certificate_template, certificate_template_course, competence,
+        competence_framework,
         competence_result::{self, ResultSource},
         course::{self, CourseStatus, Visibility},
         enrollment::{self, EnrollmentSource, EnrollmentStatus},
@@ -294,6 +296,21 @@ pub async fn generate(
     let role_kinds: Vec<(Uuid, bool)> = roles.iter().map(|(id, ai, _)| (*id, *ai)).collect();
     let scoring =
         register_ai_systems(&txn, &authority, &role_kinds, ai_course, template.id, now).await?;
+    // The template is tied to the risk scoring (an operator measure names it): its
+    // certificates cover that system, as issuance would record it.
+    let covered = ai_system::Entity::find_by_id(scoring)
+        .one(&txn)
+        .await?
+        .map(|system| SystemAlignment {
+            id: system.id,
+            name: system.name,
+            version: system.version,
+            purpose: system.purpose,
+            public_register_url: system.public_register_url,
+        })
+        .into_iter()
+        .collect::<Vec<_>>();
+    let mut covered_rows = Vec::new();
     let mut acknowledgements = Vec::new();
     let mut certificates = Vec::new();
     let mut certificate_count = 0;
@@ -320,6 +337,7 @@ pub async fn generate(
             user_name: None,
             deprovisioned_at: None,
             wallet_did: None,
+            locale: None,
         };
         let mut ai_staff = false;
         // Nine in ten hold a job role.
@@ -381,6 +399,7 @@ pub async fn generate(
                 &template,
                 criteria.clone(),
                 Vec::new(),
+                covered.clone(),
                 1,
                 Some(status::allocate(&txn, authority.id).await?),
                 issued_at,
@@ -391,6 +410,7 @@ pub async fn generate(
                 certificate.revoked_by = Some(hr_id);
                 certificate.revocation_kind = Some(certificate::RevocationKind::Withdrawn);
             }
+            covered_rows.extend(certificates::covered_rows(&certificate, &covered));
             certificates.push(certificate::ActiveModel::from(certificate));
         } else if ai_staff && rng.random_bool(0.5) {
             enrollments.push(assignment(id, ai_course, hr_id, &mut rng, now));
@@ -426,6 +446,11 @@ pub async fn generate(
                 certificate::Entity::insert_many(std::mem::take(&mut certificates))
                     .exec_without_returning(&txn)
                     .await?;
+                if !covered_rows.is_empty() {
+                    certificate_ai_system::Entity::insert_many(std::mem::take(&mut covered_rows))
+                        .exec_without_returning(&txn)
+                        .await?;
+                }
             }
             if !enrollments.is_empty() {
                 enrollment_count += enrollments.len();
@@ -443,6 +468,14 @@ pub async fn generate(
         }
     }
     learning::derive_missing_levels(&txn).await?;
+    add_rollout(
+        &txn,
+        &authority,
+        courses[0],
+        [(competence_id("1.1")?, 3), (competence_id("2.1")?, 3)],
+        now,
+    )
+    .await?;
     role_grant::Entity::insert(role_grant::ActiveModel {
         id: Set(Uuid::new_v4()),
         user_id: Set(hr_id),
@@ -468,6 +501,73 @@ pub async fn generate(
         certificates: certificate_count,
         hr_email,
     })
+}
+
+/// A launched rollout of a new case-management system over the whole authority, going live in
+/// six weeks, requiring two DigComp levels that `course_id` teaches: what `rolloutReadiness`
+/// is measured on at scale.
+async fn add_rollout(
+    txn: &impl ConnectionTrait,
+    authority: &org_unit::Model,
+    course_id: Uuid,
+    requirements: [(Uuid, i32); 2],
+    now: chrono::DateTime<Utc>,
+) -> Result<()> {
+    use crate::entities::{
+        course_competence, rollout, rollout_course, rollout_requirement, rollout_unit,
+    };
+    let id = Uuid::now_v7();
+    rollout::Entity::insert(rollout::ActiveModel {
+        id: Set(id),
+        org_unit_id: Set(authority.id),
+        name: Set("Case-management system go-live".to_owned()),
+        description: Set(String::new()),
+        service: Set("case-management system".to_owned()),
+        ai_system_id: Set(None),
+        go_live_on: Set((now + Duration::days(42)).date_naive()),
+        lead_time_days: Set(14),
+        readiness_target: Set(80),
+        ready_by_courses: Set(false),
+        assessment_id: Set(None),
+        status: Set("launched".to_owned()),
+        created_by: Set(None),
+        launched_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    rollout_unit::Entity::insert(rollout_unit::ActiveModel {
+        rollout_id: Set(id),
+        org_unit_id: Set(authority.id),
+        include_subunits: Set(true),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    rollout_course::Entity::insert(rollout_course::ActiveModel {
+        rollout_id: Set(id),
+        course_id: Set(course_id),
+        position: Set(0),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    for (competence_id, level) in requirements {
+        rollout_requirement::Entity::insert(rollout_requirement::ActiveModel {
+            rollout_id: Set(id),
+            competence_id: Set(competence_id),
+            level: Set(level),
+        })
+        .exec_without_returning(txn)
+        .await?;
+        course_competence::Entity::insert(course_competence::ActiveModel {
+            course_id: Set(course_id),
+            competence_id: Set(competence_id),
+            target_level: Set(level),
+        })
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The authority's AI register: a high-risk risk scoring system that the job roles using AI

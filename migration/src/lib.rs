@@ -22,6 +22,9 @@ mod m20261201_000015_provisioning;
 mod m20261201_000016_identity_providers;
 mod m20261201_000017_issuer_profiles;
 mod m20261201_000018_ai_register;
+mod m20261206_000019_certificate_ai_systems;
+mod m20261206_000020_rollouts;
+mod m20261206_000021_notifications;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -50,6 +53,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_identity_providers::Migration),
             Box::new(m20261201_000017_issuer_profiles::Migration),
             Box::new(m20261201_000018_ai_register::Migration),
+            Box::new(m20261206_000019_certificate_ai_systems::Migration),
+            Box::new(m20261206_000020_rollouts::Migration),
+            Box::new(m20261206_000021_notifications::Migration),
         ]
     }
 }

@@ -98,6 +98,22 @@ impl User {
         self.0.wallet_did.as_deref()
     }
 
+    /// The person's preferred language (BCP 47), which their notifications use; null: English.
+    async fn locale(&self) -> Option<&str> {
+        self.0.locale.as_deref()
+    }
+
+    /// How many of your notifications are unread: on yourself only (null on anyone else).
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        let actor = actor(ctx)?;
+        if actor.id() != self.0.id {
+            return Ok(None);
+        }
+        let unread =
+            govskills_domain::notifications::unread_count(&services(ctx)?.db, actor.id()).await?;
+        Ok(Some(i32::try_from(unread).unwrap_or(i32::MAX)))
+    }
+
     /// Whether the account may sign in.
     async fn status(&self) -> UserStatus {
         self.0.status.into()

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use govskills_domain::{
     certificates::{self, AlignmentRef, NewTemplate, Status},
     credentials::VerificationCode,
-    entities::{certificate, certificate_template},
+    entities::{certificate, certificate_ai_system, certificate_template},
 };
 use uuid::Uuid;
 
@@ -21,9 +21,10 @@ use super::{
     frameworks::Competence,
     id, list_cost,
     loaders::{
-        CertificateTemplateLoader, CompetenceLoader, CourseLoader, LoadRequired,
-        TemplateAlignmentLoader, TemplateAlignmentsOf, TemplateAssessmentLoader,
-        TemplateAssessmentsOf, TemplateCourseLoader, TemplateCoursesOf, UserLoader,
+        AiSystemsOfCertificate, CertificateAiSystemLoader, CertificateTemplateLoader,
+        CompetenceLoader, CourseLoader, LoadRequired, TemplateAlignmentLoader,
+        TemplateAlignmentsOf, TemplateAssessmentLoader, TemplateAssessmentsOf,
+        TemplateCourseLoader, TemplateCoursesOf, UserLoader,
     },
     org_units::OrgUnit,
     page_size, paged_cost, parse_after, parse_id,
@@ -108,6 +109,60 @@ impl CertificateVerification {
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
+
+    /// The AI systems it covers, by name, each with its version at issuance (empty when its
+    /// template was tied to none, and for an unknown code).
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn ai_systems(&self) -> Vec<AttestedAiSystem> {
+        self.0
+            .ai_systems
+            .iter()
+            .cloned()
+            .map(AttestedAiSystem)
+            .collect()
+    }
+}
+
+/// An AI system a certificate covers, as public verification shows it: name and version only.
+pub struct AttestedAiSystem(certificates::AttestedAiSystem);
+
+/// An AI system a certificate covers, as public verification shows it: name and version only.
+#[Object]
+impl AttestedAiSystem {
+    /// The system's name when the certificate was issued.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The system's version when the certificate was issued.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// An AI system a certificate was earned for: its template is tied to the system in the
+/// authority's AI register. Name and version as they were at issuance.
+pub struct CertificateAiSystem(certificate_ai_system::Model);
+
+/// An AI system a certificate was earned for: its template is tied to the system in the
+/// authority's AI register. Name and version as they were at issuance.
+#[Object]
+impl CertificateAiSystem {
+    /// The system's id in the AI register.
+    async fn ai_system_id(&self) -> ID {
+        id(self.0.ai_system_id)
+    }
+
+    /// The system's name when the certificate was issued.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The system's version when the certificate was issued (1, and one more per recorded
+    /// change).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
 }
 
 /// A certificate issued to a person, with its verification code and signed credential.
@@ -182,6 +237,20 @@ impl Certificate {
     /// 1 for the first certificate of its template, one more per renewal.
     async fn sequence(&self) -> i32 {
         self.0.sequence
+    }
+
+    /// The AI systems it was earned for, by name, each with its version at issuance: those of
+    /// the holder's authority its template was tied to in the AI register (empty when none).
+    /// A re-issue after a key compromise covers what the certificate it replaces covered.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn ai_systems(&self, ctx: &Context<'_>) -> ApiResult<Vec<CertificateAiSystem>> {
+        Ok(loader::<CertificateAiSystemLoader>(ctx)?
+            .load_one(AiSystemsOfCertificate(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(CertificateAiSystem)
+            .collect())
     }
 
     /// The public page that shows its status (what the QR code links to).

@@ -16,7 +16,9 @@ use super::{
     certificates::Certificate,
     courses::Course,
     learning::Enrollment,
+    notifications::Notification,
     reports::{StaffGapEntry, UncertifiedEntry},
+    rollouts::RolloutPerson,
 };
 
 /// Gives the generated types their descriptions.
@@ -63,6 +65,18 @@ pub fn describe_generated_types(
         )
         .override_output_type_description::<Edge<String, AiActGap, EmptyFields>>(
             "A person with a gap for an AI system, with their cursor.",
+        )
+        .override_output_type_description::<Connection<String, RolloutPerson>>(
+            "One page of the people not yet ready for a rollout, by name.",
+        )
+        .override_output_type_description::<Edge<String, RolloutPerson, EmptyFields>>(
+            "A person not yet ready for a rollout, with their cursor.",
+        )
+        .override_output_type_description::<Connection<String, Notification>>(
+            "One page of your notifications, newest first.",
+        )
+        .override_output_type_description::<Edge<String, Notification, EmptyFields>>(
+            "A notification on a page, with its cursor.",
         )
         .override_output_type_description::<Connection<String, User>>(
             "One page of the people directory, in name order.",

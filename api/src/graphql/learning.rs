@@ -23,11 +23,12 @@ use super::{
     frameworks::Competence,
     list_cost,
     loaders::{
-        CourseLessonLoader, CourseLessonsOf, CourseLoader, LoadRequired, ProgressLoader,
-        ProgressOf, UserLoader,
+        CourseLessonLoader, CourseLessonsOf, CourseLoader, EnrollmentRolloutLoader, LoadRequired,
+        ProgressLoader, ProgressOf, UserLoader,
     },
     page_size, paged_cost, parse_after, parse_id,
     reports::ReportPerson,
+    rollouts::EnrollmentRollout,
     sized_list_cost,
 };
 use crate::error::{ApiResult, OptionalExt};
@@ -107,6 +108,15 @@ impl Enrollment {
     /// Past its due date and not completed.
     async fn overdue(&self) -> bool {
         learning::is_overdue(&self.0, Utc::now())
+    }
+
+    /// The rollout this assignment prepares for, and why ("You will use the new e-permit
+    /// service from 2027-03-01."); null for other enrolments.
+    async fn rollout(&self, ctx: &Context<'_>) -> ApiResult<Option<EnrollmentRollout>> {
+        Ok(loader::<EnrollmentRolloutLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .map(EnrollmentRollout))
     }
 
     /// How much of the course is done.

@@ -9,14 +9,15 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use govskills_domain::{
     accounts, assessments, certificates, competences, courses,
     entities::{
-        assessment_draw_rule, assessment_item, certificate_template,
+        assessment_draw_rule, assessment_item, certificate_ai_system, certificate_template,
         certificate_template_assessment, certificate_template_competence,
         certificate_template_course, competence, competence_area, competence_framework, course,
         course_author, course_competence, course_module, job_role, job_role_requirement, lesson,
         lesson_progress, org_unit, proficiency_level, question, question_option, question_version,
-        role_grant, user, user_job_role,
+        role_grant, rollout, rollout_course, rollout_job_role, rollout_requirement, rollout_unit,
+        user, user_job_role,
     },
-    job_roles, learning, org,
+    job_roles, learning, org, rollouts,
 };
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -213,6 +214,46 @@ children!(
     TemplateAlignmentLoader, TemplateAlignmentsOf, certificate_template_competence::Model,
     certificates::alignments_of_templates, template_id
 );
+children!(
+    /// The AI systems each certificate covers, as recorded at issuance, by name.
+    CertificateAiSystemLoader, AiSystemsOfCertificate, certificate_ai_system::Model,
+    certificates::ai_systems_of_certificates, certificate_id
+);
+
+children!(
+    /// Affected units by rollout.
+    RolloutUnitLoader, RolloutUnitsOf, rollout_unit::Model, rollouts::units_of, rollout_id
+);
+children!(
+    /// Affected job roles by rollout.
+    RolloutJobRoleLoader, RolloutJobRolesOf, rollout_job_role::Model, rollouts::job_roles_of,
+    rollout_id
+);
+children!(
+    /// Required levels by rollout.
+    RolloutRequirementLoader, RolloutRequirementsOf, rollout_requirement::Model,
+    rollouts::requirements_of, rollout_id
+);
+children!(
+    /// Courses by rollout, in order.
+    RolloutCourseLoader, RolloutCoursesOf, rollout_course::Model, rollouts::courses_of,
+    rollout_id
+);
+
+/// The rollout that assigned an enrolment, by the enrolment's id.
+pub struct EnrollmentRolloutLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for EnrollmentRolloutLoader {
+    type Value = rollout::Model;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, rollout::Model>, ApiError> {
+        Ok(rollouts::for_enrollments(&self.0, keys)
+            .await?
+            .into_iter()
+            .collect())
+    }
+}
 
 /// Attaches a fresh set of loaders to one request. Each caches what it loaded for the rest of
 /// the request, so a row that two fields need (a course's unit for `orgUnit` and for `canEdit`)
@@ -261,4 +302,10 @@ pub fn attach(
         .data(loader(TemplateCourseLoader(db()), window))
         .data(loader(TemplateAssessmentLoader(db()), window))
         .data(loader(TemplateAlignmentLoader(db()), window))
+        .data(loader(CertificateAiSystemLoader(db()), window))
+        .data(loader(RolloutUnitLoader(db()), window))
+        .data(loader(RolloutJobRoleLoader(db()), window))
+        .data(loader(RolloutRequirementLoader(db()), window))
+        .data(loader(RolloutCourseLoader(db()), window))
+        .data(loader(EnrollmentRolloutLoader(db()), window))
 }

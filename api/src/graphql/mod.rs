@@ -34,9 +34,11 @@ pub mod issuers;
 pub mod job_roles;
 pub mod learning;
 pub mod loaders;
+pub mod notifications;
 pub mod org_units;
 pub mod provisioning;
 pub mod reports;
+pub mod rollouts;
 
 use async_graphql::{
     EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, registry::SDLExportOptions,
@@ -61,9 +63,11 @@ use self::{
     issuers::{IssuerMutation, IssuerQuery},
     job_roles::{JobRoleMutation, JobRoleQuery},
     learning::{LearningMutation, LearningQuery},
+    notifications::{NotificationMutation, NotificationQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
     provisioning::{ProvisioningMutation, ProvisioningQuery},
     reports::ReportQuery,
+    rollouts::{RolloutMutation, RolloutQuery},
 };
 
 /// Deepest selection nesting a query may have. GraphiQL's introspection query nests 15 deep
@@ -114,6 +118,8 @@ pub struct Query(
     ProvisioningQuery,
     IssuerQuery,
     AiRegisterQuery,
+    RolloutQuery,
+    NotificationQuery,
 );
 
 /// The entry points for changing data. All but `login` need a signed-in user (else
@@ -133,6 +139,8 @@ pub struct Mutation(
     ProvisioningMutation,
     IssuerMutation,
     AiRegisterMutation,
+    RolloutMutation,
+    NotificationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

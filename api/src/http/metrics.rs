@@ -9,7 +9,7 @@ use crate::state::AppState;
 
 #[handler]
 pub async fn metrics(Data(state): Data<&AppState>) -> Response {
-    match crate::metrics::render(&state.services.db) {
+    match crate::metrics::render(&state.services.db).await {
         Some(text) => text
             .with_content_type("text/plain; version=0.0.4; charset=utf-8")
             .into_response(),

@@ -13,6 +13,7 @@ mod public_page;
 mod reports;
 mod scim;
 mod statement;
+mod unsubscribe;
 mod verify_page;
 
 use std::{
@@ -73,6 +74,9 @@ const PLAIN_ROUTES: &[&str] = &[
 /// The label of every `/verify/{code}` page: one label, not one per code.
 const VERIFY_PAGE_LABEL: &str = "/verify/:code";
 
+/// The label of every rollout's access-gate list.
+const ACCESS_GATE_LABEL: &str = "/reports/rollouts/:id/access-gate.csv";
+
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Builds every route of the service.
@@ -93,6 +97,14 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at(
             "/reports/ai-act.csv",
             get(reports::ai_act_csv).data(state.clone()),
+        )
+        .at(
+            "/reports/rollouts/:id/access-gate.csv",
+            get(reports::access_gate_csv).data(state.clone()),
+        )
+        .at(
+            "/notifications/unsubscribe/:token",
+            get(unsubscribe::confirm).post(unsubscribe::unsubscribe.data(state.clone())),
         )
         .at(
             "/reports/completion.csv",
@@ -200,6 +212,10 @@ async fn trace_request<E: Endpoint>(ep: Arc<E>, mut req: poem::Request) -> poem:
         path
     } else if path.starts_with("/verify/") {
         VERIFY_PAGE_LABEL.to_owned()
+    } else if path.starts_with("/notifications/unsubscribe/") {
+        "/notifications/unsubscribe/:token".to_owned()
+    } else if path.starts_with("/reports/rollouts/") {
+        ACCESS_GATE_LABEL.to_owned()
     } else if path.starts_with("/scim/v2/") {
         scim::ROUTE_LABEL.to_owned()
     } else if let Some(rest) = path.strip_prefix("/issuers/") {

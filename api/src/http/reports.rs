@@ -7,6 +7,8 @@
 //! - `GET /reports/completion.csv?orgUnitId=..&includeSubunits=true`: one row per course.
 //! - `GET /reports/ai-act.csv?orgUnitId=..`: one row per person and AI system they deal with,
 //!   with their status and the measures they have not met.
+//! - `GET /reports/rollouts/{id}/access-gate.csv`: the people ready for a rollout, for the team
+//!   that grants access to the new service on go-live day.
 //!
 //! The session comes as for `/graphql` (bearer token or cookie). Files are UTF-8 with a byte
 //! order mark (so spreadsheet programs read them as UTF-8) and a header row, and are streamed
@@ -29,11 +31,12 @@ use govskills_domain::{
         Scope, ai_act, ai_literacy, completion,
         skill_gaps::{self, SkillGapReport},
     },
+    rollouts::readiness,
 };
 use poem::{
     Body, Request, Response, handler,
     http::header,
-    web::{Data, Query},
+    web::{Data, Path, Query},
 };
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -387,6 +390,43 @@ pub async fn ai_act_csv(
                     row.status.as_str(),
                     open.as_str(),
                     due.as_str(),
+                ])
+                .await?;
+            }
+            Ok(sink)
+        },
+    )
+}
+
+/// `GET /reports/rollouts/{id}/access-gate.csv`
+#[handler]
+pub async fn access_gate_csv(
+    req: &Request,
+    Path(id): Path<String>,
+    Data(state): Data<&AppState>,
+) -> Response {
+    let request_id = request_id(req);
+    let prepared = async {
+        let rollout_id = parse_uuid(Some(&id), "id")?.unwrap_or_default();
+        let context = authenticate(state, req, String::new()).await?;
+        let actor = context.actor.ok_or_else(ApiError::unauthenticated)?;
+        Ok::<_, ApiError>(readiness::access_gate(&state.services.db, &actor, rollout_id).await?)
+    };
+    let (_, people) = match prepared.await {
+        Ok(prepared) => prepared,
+        Err(err) => return error_response(&err, &request_id),
+    };
+    csv_response(
+        "access-gate.csv",
+        &["user_id", "display_name", "email", "org_unit"],
+        move |mut sink| async move {
+            for person in &people {
+                let user_id = person.user_id.to_string();
+                sink.write([
+                    user_id.as_str(),
+                    person.display_name.as_str(),
+                    person.email.as_str(),
+                    person.org_unit.as_str(),
                 ])
                 .await?;
             }

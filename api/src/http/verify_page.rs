@@ -374,10 +374,19 @@ fn verification_page(
                 dd { (code.grouped()) }
             }
         }
-        @if v.description.is_some() || !v.competences.is_empty() {
+        @if v.description.is_some() || !v.competences.is_empty() || !v.ai_systems.is_empty() {
             h2 { (texts.attests) }
             @if let Some(description) = &v.description {
                 p class="text" { (description) }
+            }
+            @if !v.ai_systems.is_empty() {
+                p class="ai-systems" {
+                    (texts.ai_systems) (texts.colon)
+                    @for (i, system) in v.ai_systems.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (system.name) " (" (texts.version) " " (system.version) ")"
+                    }
+                }
             }
             @if !v.competences.is_empty() {
                 h3 { (texts.competences) }
@@ -474,9 +483,43 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("download=\"certificate-"), "{html}");
+        assert!(!html.contains("Covers the AI systems"), "{html}");
         assert!(!html.contains("linkedin"), "{html}");
         let account = v.holder_user_id.map(|id| id.to_string());
         assert!(!html.contains(account.as_deref().unwrap_or("-")));
+    }
+
+    #[test]
+    fn the_ai_systems_a_certificate_covers_are_named_with_their_versions() {
+        use govskills_domain::certificates::AttestedAiSystem;
+
+        let mut v = valid();
+        v.ai_systems = vec![
+            AttestedAiSystem {
+                name: "Risk <scoring>".into(),
+                version: 2,
+            },
+            AttestedAiSystem {
+                name: "Chatbot".into(),
+                version: 1,
+            },
+        ];
+        let html = verification_page(english(), "/verify/X", &v, None, false).into_string();
+        assert!(
+            html.contains(
+                "Covers the AI systems: Risk &lt;scoring&gt; (version 2), Chatbot (version 1)"
+            ),
+            "{html}"
+        );
+        let german = Chosen {
+            lang: Lang::De,
+            explicit: true,
+        };
+        let html = verification_page(german, "/verify/X", &v, None, false).into_string();
+        assert!(
+            html.contains("Umfasst die KI-Systeme: Risk &lt;scoring&gt; (Version 2)"),
+            "{html}"
+        );
     }
 
     #[test]

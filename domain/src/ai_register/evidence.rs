@@ -6,7 +6,9 @@
 //!   that needs retraining, else `Stale`); `Overdue` or `Due` while it is assigned and open;
 //!   else `Missing`;
 //! - a certificate template: `Met` while they hold a valid certificate of it issued at or after
-//!   that change (else `Stale`); else `Missing`;
+//!   that change (to the second, as issue times are kept; else `Stale`); else `Missing`. A
+//!   stale certificate is renewed when the person meets its criteria again after the change
+//!   (see `certificates::due`);
 //! - a competence level: `Met` when their latest verified result (an assessment or a manual
 //!   rating; a self-assessment does not count) is at least the level; else `Missing`. A level
 //!   says what a person can do, not what they learnt about one system, so a change does not
@@ -404,7 +406,14 @@ pub fn evaluate(facts: &Facts, now: DateTime<Utc>) -> Vec<Evidence> {
                                     c.revoked_at.is_none() && c.expires_at.is_none_or(|at| at > now)
                                 })
                                 .collect();
-                            if valid.iter().any(|c| fresh(c.issued_at)) {
+                            // Issue times are whole seconds: compared as the renewal
+                            // rule compares them (`certificates::due::issued_since`).
+                            let issued_fresh = |c: &&CertificateFact| {
+                                since.is_none_or(|since| {
+                                    crate::certificates::due::issued_since(c.issued_at, since)
+                                })
+                            };
+                            if valid.iter().any(issued_fresh) {
                                 Status::Compliant
                             } else if valid.is_empty() {
                                 Status::Missing

@@ -42,11 +42,11 @@ use crate::{
         ai_instruction_acknowledgement, ai_system, ai_system_change, ai_system_measure,
         ai_system_use, certificate_template, competence,
         course::CourseStatus,
-        enrollment::{self, EnrollmentSource, EnrollmentStatus},
-        job_role, lesson_progress, org_unit,
+        job_role, org_unit,
         user::{self, UserStatus},
         user_job_role,
     },
+    learning::assignments,
     org,
     types::{Name, Role},
 };
@@ -541,16 +541,17 @@ pub async fn record_change(
         let people = people_of(&txn, &system, None).await?;
         for (kind, user_ids) in &people {
             for course_id in required_courses(&txn, system.id, *kind).await? {
-                reassigned += assign_in(
+                reassigned += assignments::assign_in(
                     &txn,
                     Some(actor.id()),
                     course_id,
                     user_ids,
                     Some(now + Duration::days(due_days)),
-                    Reopen::Completed,
-                    system.id,
+                    assignments::Reopen::Completed,
+                    assignments::AssignedFor::AiSystem(system.id),
                 )
-                .await?;
+                .await?
+                .len() as u64;
             }
         }
     }
@@ -674,16 +675,17 @@ pub async fn set_use(
         let people = people_of(&txn, &system, Some(subject)).await?;
         let user_ids: Vec<Uuid> = people.into_values().flatten().collect();
         for course_id in required_courses(&txn, system_id, kind).await? {
-            assigned += assign_in(
+            assigned += assignments::assign_in(
                 &txn,
                 Some(actor.id()),
                 course_id,
                 &user_ids,
                 Some(now + Duration::days(DEFAULT_DUE_DAYS)),
-                Reopen::Never,
-                system_id,
+                assignments::Reopen::Never,
+                assignments::AssignedFor::AiSystem(system_id),
             )
-            .await?;
+            .await?
+            .len() as u64;
         }
     }
     audit::record(
@@ -854,16 +856,17 @@ pub async fn set_measures(
     let user_ids = people.get(&kind).cloned().unwrap_or_default();
     let mut assigned = 0;
     for course_id in &course_ids {
-        assigned += assign_in(
+        assigned += assignments::assign_in(
             &txn,
             Some(actor.id()),
             *course_id,
             &user_ids,
             Some(now + Duration::days(DEFAULT_DUE_DAYS)),
-            Reopen::Never,
-            system_id,
+            assignments::Reopen::Never,
+            assignments::AssignedFor::AiSystem(system_id),
         )
-        .await?;
+        .await?
+        .len() as u64;
     }
     audit::record(
         &txn,
@@ -1041,113 +1044,6 @@ async fn required_courses(
         .collect())
 }
 
-/// Whether an assignment reopens a completed enrolment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Reopen {
-    /// A completed enrolment stays completed: a first assignment.
-    Never,
-    /// A completed enrolment is reopened, its lesson progress cleared: retraining after a
-    /// change. Its earlier completion stays in the audit trail.
-    Completed,
-}
-
-/// Assigns `course_id` to `user_ids` inside `txn` on behalf of the register of `system_id`,
-/// due at `due_at`: creates the enrolment, or turns an open one into an assignment with that
-/// due date; reopens a completed one only when `reopen` says so. Returns how many enrolments
-/// it created or changed, each audited.
-async fn assign_in(
-    txn: &impl ConnectionTrait,
-    by: Option<Uuid>,
-    course_id: Uuid,
-    user_ids: &[Uuid],
-    due_at: Option<DateTime<Utc>>,
-    reopen: Reopen,
-    system_id: Uuid,
-) -> Result<u64> {
-    if user_ids.is_empty() {
-        return Ok(0);
-    }
-    crate::db::lock_users(txn, user_ids.iter().copied()).await?;
-    let existing = enrollment::Entity::find()
-        .filter(enrollment::Column::CourseId.eq(course_id))
-        .filter(enrollment::Column::UserId.is_in(user_ids.iter().copied()))
-        .all(txn)
-        .await?;
-    let now = Utc::now();
-    let mut changed = 0;
-    for user_id in user_ids {
-        let found = existing.iter().find(|e| e.user_id == *user_id);
-        let (enrollment_id, previous) = match found {
-            Some(e) if e.status == EnrollmentStatus::Completed && reopen == Reopen::Never => {
-                continue;
-            }
-            Some(e)
-                if e.status == EnrollmentStatus::Active
-                    && e.source == EnrollmentSource::Assigned
-                    && e.due_at
-                        .is_some_and(|due| due_at.is_none_or(|new| due <= new)) =>
-            {
-                // Already assigned, due no later: nothing to tighten.
-                continue;
-            }
-            Some(e) => {
-                if e.status == EnrollmentStatus::Completed {
-                    lesson_progress::Entity::delete_many()
-                        .filter(lesson_progress::Column::EnrollmentId.eq(e.id))
-                        .exec(txn)
-                        .await?;
-                }
-                enrollment::ActiveModel {
-                    id: Set(e.id),
-                    source: Set(EnrollmentSource::Assigned),
-                    assigned_by: Set(by),
-                    due_at: Set(due_at),
-                    status: Set(EnrollmentStatus::Active),
-                    completed_at: Set(None),
-                    ..Default::default()
-                }
-                .update(txn)
-                .await?;
-                (e.id, Some((e.status, e.completed_at)))
-            }
-            None => {
-                let id = Uuid::now_v7();
-                enrollment::ActiveModel {
-                    id: Set(id),
-                    user_id: Set(*user_id),
-                    course_id: Set(course_id),
-                    source: Set(EnrollmentSource::Assigned),
-                    assigned_by: Set(by),
-                    due_at: Set(due_at),
-                    status: Set(EnrollmentStatus::Active),
-                    completed_at: Set(None),
-                    last_activity_at: Set(now),
-                    created_at: Set(now),
-                }
-                .insert(txn)
-                .await?;
-                (id, None)
-            }
-        };
-        audit::record(
-            txn,
-            by,
-            "enrollment.assigned",
-            Target::Enrollment(enrollment_id),
-            json!({
-                "courseId": course_id,
-                "userId": user_id,
-                "dueAt": due_at,
-                "aiSystemId": system_id,
-                "reopenedCompletion": previous.and_then(|(_, completed_at)| completed_at),
-            }),
-        )
-        .await?;
-        changed += 1;
-    }
-    Ok(changed)
-}
-
 /// When a person gets a job role (inside `txn`, the assignment's): the courses required by the
 /// systems that job role is linked to are assigned to them, due in [`DEFAULT_DUE_DAYS`], once.
 pub async fn on_job_role_assigned(
@@ -1173,16 +1069,17 @@ pub async fn on_job_role_assigned(
             continue;
         }
         for course_id in required_courses(txn, system.id, UseKind::parse(&link.kind)?).await? {
-            assigned += assign_in(
+            assigned += assignments::assign_in(
                 txn,
                 by,
                 course_id,
                 &[user_id],
                 Some(now + Duration::days(DEFAULT_DUE_DAYS)),
-                Reopen::Never,
-                system.id,
+                assignments::Reopen::Never,
+                assignments::AssignedFor::AiSystem(system.id),
             )
-            .await?;
+            .await?
+            .len() as u64;
         }
     }
     Ok(assigned)

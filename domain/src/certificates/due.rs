@@ -6,7 +6,8 @@
 //!   unit lies in;
 //! - they meet every criterion: each course completed (in that version or a later one), each
 //!   assessment passed with at least its minimum percent;
-//! - they hold no valid certificate of it (neither revoked nor expired);
+//! - they hold no valid certificate of it (neither revoked nor expired), or the one they hold
+//!   predates retraining (below);
 //! - and, for a renewal (after expiry or revocation), at least one criterion was met after the
 //!   previous certificate ended. Otherwise any later event would silently renew an expired
 //!   certificate on old evidence, and a validity period would mean nothing.
@@ -16,10 +17,23 @@
 //! evidence it was issued for, without fresh evidence ([`Due::Reissue`]). The re-issue keeps the
 //! revoked certificate's expiry: a new signature is not a new validity period. Once that expiry
 //! has passed, the ordinary renewal rule applies again.
+//!
+//! Renewal after retraining: when the template is tied to AI systems of the holder's authority
+//! (a measure of the system names it) and a change to one of them needed retraining, the
+//! evidence of the AI register counts a certificate issued before that change as stale. So a
+//! valid certificate does not stop a new one when it was issued before the latest such change
+//! of those systems ([`Criteria::retraining_since`]) and the criteria were met at or after the
+//! change (the reopened course completed again, say): the new certificate is due as an
+//! ordinary renewal ([`Due::Issue`], the next sequence, a full validity period), and the old
+//! one stays valid until it expires or is revoked. Without a criterion met since the change,
+//! the old certificate stands (`StillValid`). Certificates carry their issue time to the second
+//! (the credential's `validFrom`), so "issued before the change" compares with the change's
+//! time to the second ([`issued_since`]): a certificate issued in the same second as the change
+//! counts as issued after it, which the evidence counts the same way.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use uuid::Uuid;
 
 use crate::entities::certificate::RevocationKind;
@@ -53,12 +67,23 @@ pub struct Criteria {
     pub courses: Vec<Uuid>,
     /// Assessments to pass, each with its minimum percent.
     pub assessments: Vec<(Uuid, f64)>,
+    /// The latest change that needed retraining among the AI systems (not retired, of the
+    /// holder's authority) the template is tied to; `None` if there was none.
+    pub retraining_since: Option<DateTime<Utc>>,
+}
+
+/// Whether a certificate issued at `issued_at` (to the second) counts as issued at or after a
+/// change recorded at `since`: compared to the second, so one issued in the same second as the
+/// change counts as after it (see the module docs).
+pub fn issued_since(issued_at: DateTime<Utc>, since: DateTime<Utc>) -> bool {
+    issued_at >= since.trunc_subsecs(0)
 }
 
 /// A certificate of the template the person already holds (or held).
 #[derive(Clone, Copy, Debug)]
 pub struct Held {
     pub sequence: i32,
+    pub issued_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     /// Why it was revoked, if it was.
@@ -79,6 +104,14 @@ impl Held {
             && self.revocation_kind == Some(RevocationKind::KeyCompromise)
             && self.expires_at.is_none_or(|expires_at| expires_at > now)
     }
+
+    /// Whether it was issued before the latest change that needed retraining, while the
+    /// criteria were met again at or after that change: then it is renewed though still valid.
+    fn retrained_since(&self, criteria: &Criteria, met_at: DateTime<Utc>) -> bool {
+        criteria
+            .retraining_since
+            .is_some_and(|since| !issued_since(self.issued_at, since) && met_at >= since)
+    }
 }
 
 /// The rule's answer for one template.
@@ -96,7 +129,8 @@ pub enum Due {
     NotForHolder,
     /// A criterion is not met (or the template names none).
     NotMet,
-    /// The person holds a valid certificate of it.
+    /// The person holds a valid certificate of it (issued after any change that needed
+    /// retraining, or with no criterion met since).
     StillValid,
     /// The previous certificate ended, and no criterion was met since.
     NoFreshEvidence,
@@ -117,6 +151,11 @@ pub fn due(criteria: &Criteria, evidence: &Evidence, held: &[Held], now: DateTim
         return Due::Issue { sequence: 1 };
     };
     match previous.ended(now) {
+        // Retraining after a change to a system the template is tied to, done since: a renewal
+        // with a full validity period; the valid certificate stays as it is.
+        None if previous.retrained_since(criteria, met_at) => Due::Issue {
+            sequence: previous.sequence + 1,
+        },
         None => Due::StillValid,
         // Fresh evidence earns a full validity period, whatever ended the previous one.
         Some(ended) if met_at > ended => Due::Issue {
@@ -184,8 +223,8 @@ mod tests {
         courses_done: &'static [(u128, i64)],
         /// Passed attempts: (assessment, percent, day).
         passed: &'static [(u128, f64, i64)],
-        /// Held certificates: (sequence, expires on day, revoked on day).
-        held: &'static [(i32, Option<i64>, Option<i64>)],
+        /// Held certificates: (sequence, issued on day, expires on day, revoked on day).
+        held: &'static [(i32, i64, Option<i64>, Option<i64>)],
         /// The sequences of the held certificates revoked because their key was compromised
         /// (any other revoked one was withdrawn by an administrator).
         compromised: &'static [i32],
@@ -203,6 +242,14 @@ mod tests {
         Criteria {
             assessments: vec![(id(TEST), min_percent)],
             ..Criteria::default()
+        }
+    }
+
+    /// `courses(ids)` for a template tied to systems last changed with retraining on `day`.
+    fn retrained(ids: &[u128], on: i64) -> Criteria {
+        Criteria {
+            retraining_since: Some(day(on)),
+            ..courses(ids)
         }
     }
 
@@ -299,7 +346,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 99)],
                 passed: &[],
-                held: &[(1, Some(NOW + 300), None)],
+                held: &[(1, 0, Some(NOW + 300), None)],
                 compromised: &[],
                 expected: Due::StillValid,
             },
@@ -308,7 +355,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 99)],
                 passed: &[],
-                held: &[(1, None, None)],
+                held: &[(1, 0, None, None)],
                 compromised: &[],
                 expected: Due::StillValid,
             },
@@ -317,7 +364,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 95)],
                 passed: &[],
-                held: &[(1, Some(90), None)],
+                held: &[(1, 0, Some(90), None)],
                 compromised: &[],
                 expected: Due::Issue { sequence: 2 },
             },
@@ -326,7 +373,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 50)],
                 passed: &[],
-                held: &[(1, Some(90), None)],
+                held: &[(1, 0, Some(90), None)],
                 compromised: &[],
                 expected: Due::NoFreshEvidence,
             },
@@ -335,7 +382,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 90)],
                 passed: &[],
-                held: &[(1, Some(90), None)],
+                held: &[(1, 0, Some(90), None)],
                 compromised: &[],
                 expected: Due::NoFreshEvidence,
             },
@@ -344,7 +391,7 @@ mod tests {
                 criteria: assessment(70.0),
                 courses_done: &[],
                 passed: &[(TEST, 75.0, 60), (TEST, 85.0, 95)],
-                held: &[(1, None, Some(90))],
+                held: &[(1, 0, None, Some(90))],
                 compromised: &[],
                 expected: Due::Issue { sequence: 2 },
             },
@@ -353,7 +400,7 @@ mod tests {
                 criteria: assessment(70.0),
                 courses_done: &[],
                 passed: &[(TEST, 85.0, 60)],
-                held: &[(1, None, Some(90))],
+                held: &[(1, 0, None, Some(90))],
                 compromised: &[],
                 expected: Due::NoFreshEvidence,
             },
@@ -362,7 +409,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 95)],
                 passed: &[],
-                held: &[(1, Some(NOW + 300), Some(90))],
+                held: &[(1, 0, Some(NOW + 300), Some(90))],
                 compromised: &[],
                 expected: Due::Issue { sequence: 2 },
             },
@@ -371,7 +418,7 @@ mod tests {
                 criteria: courses(&[COURSE_A, COURSE_B]),
                 courses_done: &[(COURSE_A, 10), (COURSE_B, 95)],
                 passed: &[],
-                held: &[(1, Some(90), None)],
+                held: &[(1, 0, Some(90), None)],
                 compromised: &[],
                 expected: Due::Issue { sequence: 2 },
             },
@@ -380,7 +427,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 95)],
                 passed: &[],
-                held: &[(2, Some(90), None), (1, Some(40), None)],
+                held: &[(2, 45, Some(90), None), (1, 0, Some(40), None)],
                 compromised: &[],
                 expected: Due::Issue { sequence: 3 },
             },
@@ -413,7 +460,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 50)],
                 passed: &[],
-                held: &[(1, Some(NOW + 300), Some(NOW))],
+                held: &[(1, 0, Some(NOW + 300), Some(NOW))],
                 compromised: &[1],
                 expected: Due::Reissue {
                     sequence: 2,
@@ -425,7 +472,7 @@ mod tests {
                 criteria: assessment(70.0),
                 courses_done: &[],
                 passed: &[(TEST, 85.0, 60)],
-                held: &[(1, None, Some(90))],
+                held: &[(1, 0, None, Some(90))],
                 compromised: &[1],
                 expected: Due::Reissue {
                     sequence: 2,
@@ -437,7 +484,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 50)],
                 passed: &[],
-                held: &[(1, Some(95), Some(90))],
+                held: &[(1, 0, Some(95), Some(90))],
                 compromised: &[1],
                 expected: Due::NoFreshEvidence,
             },
@@ -446,7 +493,7 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 95)],
                 passed: &[],
-                held: &[(1, Some(NOW + 300), Some(90))],
+                held: &[(1, 0, Some(NOW + 300), Some(90))],
                 compromised: &[1],
                 expected: Due::Issue { sequence: 2 },
             },
@@ -455,7 +502,7 @@ mod tests {
                 criteria: courses(&[COURSE_A, COURSE_B]),
                 courses_done: &[(COURSE_A, 50)],
                 passed: &[],
-                held: &[(1, None, Some(90))],
+                held: &[(1, 0, None, Some(90))],
                 compromised: &[1],
                 expected: Due::NotMet,
             },
@@ -464,8 +511,119 @@ mod tests {
                 criteria: courses(&[COURSE_A]),
                 courses_done: &[(COURSE_A, 50)],
                 passed: &[],
-                held: &[(1, None, Some(90)), (2, None, None)],
+                held: &[(1, 0, None, Some(90)), (2, 90, None, None)],
                 compromised: &[1],
+                expected: Due::StillValid,
+            },
+            Case {
+                name: "retraining after the certificate, completed again since: renewed while still valid",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, 50, Some(NOW + 300), None)],
+                compromised: &[],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "retraining after a certificate without expiry, completed again since: renewed",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, 50, None, None)],
+                compromised: &[],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "retraining after the certificate, nothing met since: it stands",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 45)],
+                passed: &[],
+                held: &[(1, 50, Some(NOW + 300), None)],
+                compromised: &[],
+                expected: Due::StillValid,
+            },
+            Case {
+                name: "criteria met at the very moment of the change count as met since",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 80)],
+                passed: &[],
+                held: &[(1, 50, Some(NOW + 300), None)],
+                compromised: &[],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "one criterion of two met since the change is enough",
+                criteria: retrained(&[COURSE_A, COURSE_B], 80),
+                courses_done: &[(COURSE_A, 40), (COURSE_B, 95)],
+                passed: &[],
+                held: &[(1, 50, Some(NOW + 300), None)],
+                compromised: &[],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "criteria no longer met after the change: nothing",
+                criteria: retrained(&[COURSE_A, COURSE_B], 80),
+                courses_done: &[(COURSE_B, 95)],
+                passed: &[],
+                held: &[(1, 50, Some(NOW + 300), None)],
+                compromised: &[],
+                expected: Due::NotMet,
+            },
+            Case {
+                name: "a certificate issued after the change is not renewed again",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, 95, Some(NOW + 300), None)],
+                compromised: &[],
+                expected: Due::StillValid,
+            },
+            Case {
+                name: "the renewal after retraining is held: nothing more",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[
+                    (1, 50, Some(NOW + 300), None),
+                    (2, 95, Some(NOW + 400), None),
+                ],
+                compromised: &[],
+                expected: Due::StillValid,
+            },
+            Case {
+                name: "a renewal after retraining follows the latest certificate's sequence",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(2, 45, Some(NOW + 300), None), (1, 0, Some(40), None)],
+                compromised: &[],
+                expected: Due::Issue { sequence: 3 },
+            },
+            Case {
+                name: "after retraining, an expired certificate renews by the ordinary rule",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 70)],
+                passed: &[],
+                held: &[(1, 10, Some(60), None)],
+                compromised: &[],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "after retraining, a revoked certificate still needs evidence after the revocation",
+                criteria: retrained(&[COURSE_A], 80),
+                courses_done: &[(COURSE_A, 85)],
+                passed: &[],
+                held: &[(1, 10, None, Some(90))],
+                compromised: &[],
+                expected: Due::NoFreshEvidence,
+            },
+            Case {
+                name: "a retraining that predates the certificate changes nothing",
+                criteria: retrained(&[COURSE_A], 40),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, 50, Some(NOW + 300), None)],
+                compromised: &[],
                 expected: Due::StillValid,
             },
         ];
@@ -490,8 +648,9 @@ mod tests {
             let held: Vec<Held> = case
                 .held
                 .iter()
-                .map(|&(sequence, expires, revoked)| Held {
+                .map(|&(sequence, issued, expires, revoked)| Held {
                     sequence,
+                    issued_at: day(issued),
                     expires_at: expires.map(day),
                     revoked_at: revoked.map(day),
                     revocation_kind: revoked.map(|_| {
@@ -510,5 +669,33 @@ mod tests {
                 case.name
             );
         }
+    }
+
+    #[test]
+    fn a_certificate_issued_in_the_same_second_as_the_change_counts_as_issued_after_it() {
+        let second = day(80);
+        let change = second + Duration::milliseconds(500);
+        assert!(issued_since(second, change));
+        assert!(issued_since(second + Duration::seconds(1), change));
+        assert!(!issued_since(second - Duration::seconds(1), change));
+        let held = [Held {
+            sequence: 1,
+            issued_at: second,
+            expires_at: None,
+            revoked_at: None,
+            revocation_kind: None,
+        }];
+        let evidence = Evidence {
+            holder_path: "/root/".into(),
+            courses_done: [(id(COURSE_A), change + Duration::milliseconds(200))]
+                .into_iter()
+                .collect(),
+            passed: Vec::new(),
+        };
+        let criteria = Criteria {
+            retraining_since: Some(change),
+            ..courses(&[COURSE_A])
+        };
+        assert_eq!(due(&criteria, &evidence, &held, day(NOW)), Due::StillValid);
     }
 }

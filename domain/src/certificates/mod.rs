@@ -14,7 +14,15 @@
 //!   re-issued under the current key at once.
 //! - Anyone verifies a code; the answer names only the holder (by the name the certificate was
 //!   issued to, which a later rename does not change), the certificate, its issuer and dates,
-//!   and the status.
+//!   the AI systems it covers (name and version), and the status.
+//!
+//! A template tied to AI systems (a measure of a system in the AI register names it) issues
+//! certificates that say what they cover: the systems of the holder's authority that are not
+//! retired, with their name and version at issuance, recorded in `certificate_ai_systems` and
+//! stated in the credential as `ext:AISystem` alignments. A re-issue after a key compromise
+//! covers what the certificate it replaces covered. A change to such a system that needs
+//! retraining makes these certificates stale in the register's evidence; meeting the criteria
+//! again afterwards renews them (see [`due`]).
 //!
 //! When is a certificate due? When the person meets every criterion of a template that applies to
 //! their unit (every course completed, in that version or a later one; every assessment passed
@@ -23,7 +31,9 @@
 //! previous certificate ended. Otherwise any later course completion would silently renew an
 //! expired certificate, and a validity period would mean nothing. The exception is a
 //! certificate revoked because its signing key was compromised, which was not the holder's
-//! doing: it is re-issued on the old evidence, with the old expiry. [`issue_due`] gathers the
+//! doing: it is re-issued on the old evidence, with the old expiry. A valid certificate issued
+//! before a change that needed retraining, to a system the template is tied to, is renewed
+//! when a criterion is met again after the change. [`issue_due`] gathers the
 //! facts in a fixed handful of statements; the pure function [`due::due`] decides, and is
 //! tested case by case.
 //!
@@ -47,7 +57,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Months, SubsecRound as _, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    FromQueryResult, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, OnConflict, Query},
 };
 use serde_json::json;
@@ -57,17 +67,18 @@ use self::due::{Criteria, Due, Evidence, Held, PassedAttempt};
 pub use crate::entities::certificate::RevocationKind;
 use crate::{
     Error, Result,
+    ai_register::SystemStatus,
     audit::{self, Target},
     auth::Actor,
     courses,
     credentials::{
         self, Alignment, Badge, Issuer, IssuerProfile, IssuerSource, StatusEntry, Subject,
-        VerificationCode, status,
+        SystemAlignment, VerificationCode, status,
     },
     entities::{
-        assessment, attempt, certificate, certificate_template, certificate_template_assessment,
-        certificate_template_competence, certificate_template_course, competence,
-        competence_framework,
+        ai_system, ai_system_measure, assessment, attempt, certificate, certificate_ai_system,
+        certificate_template, certificate_template_assessment, certificate_template_competence,
+        certificate_template_course, competence, competence_framework,
         enrollment::{self, EnrollmentStatus},
         issuer_key, user,
     },
@@ -362,6 +373,81 @@ struct Facts {
     templates: Vec<(certificate_template::Model, Criteria)>,
     /// The person's certificates of those templates.
     held: Vec<certificate::Model>,
+    /// The AI systems each template is tied to (not retired, of the holder's authority), by
+    /// template, in name order.
+    systems: HashMap<Uuid, Vec<TiedSystem>>,
+}
+
+/// An AI system a template is tied to (a measure of the system names the template), as it is
+/// now.
+#[derive(Clone, Debug, FromQueryResult)]
+struct TiedSystem {
+    template_id: Uuid,
+    id: Uuid,
+    name: String,
+    version: i32,
+    purpose: String,
+    public_register_url: Option<String>,
+    retraining_since: Option<DateTime<Utc>>,
+}
+
+impl TiedSystem {
+    fn alignment(&self) -> SystemAlignment {
+        SystemAlignment {
+            id: self.id,
+            name: self.name.clone(),
+            version: self.version,
+            purpose: self.purpose.clone(),
+            public_register_url: self.public_register_url.clone(),
+        }
+    }
+}
+
+/// The AI systems of `authority_id` that are not retired and are tied to one of `template_ids`,
+/// each with the template, in one statement.
+async fn tied_systems(
+    db: &impl ConnectionTrait,
+    template_ids: &[Uuid],
+    authority_id: Uuid,
+) -> Result<HashMap<Uuid, Vec<TiedSystem>>> {
+    use sea_orm::sea_query::ExprTrait as _;
+
+    let measure = |column: ai_system_measure::Column| (ai_system_measure::Entity, column);
+    let system = |column: ai_system::Column| (ai_system::Entity, column);
+    let query = Query::select()
+        .distinct()
+        .column(measure(ai_system_measure::Column::TemplateId))
+        .columns([
+            system(ai_system::Column::Id),
+            system(ai_system::Column::Name),
+            system(ai_system::Column::Version),
+            system(ai_system::Column::Purpose),
+            system(ai_system::Column::PublicRegisterUrl),
+            system(ai_system::Column::RetrainingSince),
+        ])
+        .from(ai_system_measure::Entity)
+        .inner_join(
+            ai_system::Entity,
+            Expr::col(system(ai_system::Column::Id))
+                .equals(measure(ai_system_measure::Column::AiSystemId)),
+        )
+        .and_where(
+            Expr::col(measure(ai_system_measure::Column::TemplateId))
+                .is_in(template_ids.iter().copied()),
+        )
+        .and_where(Expr::col(system(ai_system::Column::OrgUnitId)).eq(authority_id))
+        .and_where(Expr::col(system(ai_system::Column::Status)).ne(SystemStatus::Retired.as_str()))
+        .order_by(system(ai_system::Column::Name), sea_orm::Order::Asc)
+        .order_by(system(ai_system::Column::Id), sea_orm::Order::Asc)
+        .to_owned();
+    let rows = TiedSystem::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    let mut by_template: HashMap<Uuid, Vec<TiedSystem>> = HashMap::new();
+    for row in rows {
+        by_template.entry(row.template_id).or_default().push(row);
+    }
+    Ok(by_template)
 }
 
 /// The courses a person has completed, each mapped to when: the completed course itself and
@@ -492,6 +578,9 @@ async fn gather(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Fact
         .get(&holder.org_unit_id)
         .cloned()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("the holder's org unit is missing")))?;
+    // Only the holder's authority's systems: a template for everyone may be tied to systems of
+    // several authorities, and each authority's register speaks for its own staff.
+    let systems = tied_systems(txn, &template_ids, org::authority_id(&holder_path)?).await?;
 
     let templates = templates
         .into_iter()
@@ -514,6 +603,12 @@ async fn gather(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Fact
                     .filter(|c| c.template_id == template.id)
                     .map(|c| (c.assessment_id, c.min_percent))
                     .collect(),
+                retraining_since: systems
+                    .get(&template.id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|system| system.retraining_since)
+                    .max(),
             };
             Some((template, criteria))
         })
@@ -527,6 +622,7 @@ async fn gather(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Fact
         },
         templates,
         held,
+        systems,
     }))
 }
 
@@ -550,26 +646,117 @@ pub async fn issue_due(
             .filter(|c| c.template_id == template.id)
             .map(|c| Held {
                 sequence: c.sequence,
+                issued_at: c.issued_at,
                 expires_at: c.expires_at,
                 revoked_at: c.revoked_at,
                 revocation_kind: c.revocation_kind,
             })
             .collect();
-        let (sequence, expiry) = match due::due(criteria, &facts.evidence, &held, now) {
-            Due::Issue { sequence } => (sequence, Expiry::Template),
+        let (sequence, expiry, systems) = match due::due(criteria, &facts.evidence, &held, now) {
+            // The systems as they are now: what the holder was (re)trained for.
+            Due::Issue { sequence } => (
+                sequence,
+                Expiry::Template,
+                facts
+                    .systems
+                    .get(&template.id)
+                    .into_iter()
+                    .flatten()
+                    .map(TiedSystem::alignment)
+                    .collect(),
+            ),
+            // What the certificate it replaces covered: a new signature, not new evidence.
             Due::Reissue {
                 sequence,
                 expires_at,
-            } => (sequence, Expiry::At(expires_at)),
+            } => {
+                let replaced = facts
+                    .held
+                    .iter()
+                    .filter(|c| c.template_id == template.id)
+                    .max_by_key(|c| c.sequence);
+                let systems = match replaced {
+                    Some(replaced) => covered_by(txn, replaced.id).await?,
+                    None => Vec::new(),
+                };
+                (sequence, Expiry::At(expires_at), systems)
+            }
             Due::NotForHolder | Due::NotMet | Due::StillValid | Due::NoFreshEvidence => continue,
         };
-        if let Some(certificate) =
-            issue(txn, issuer, &facts.holder, template, sequence, expiry, now).await?
+        if let Some(certificate) = issue(
+            txn,
+            issuer,
+            &facts.holder,
+            template,
+            Issuance {
+                sequence,
+                expiry,
+                systems,
+            },
+            now,
+        )
+        .await?
         {
             issued.push(certificate);
         }
     }
     Ok(issued)
+}
+
+/// The AI systems a certificate covers, as its credential states them: the name and version
+/// recorded at issuance, the purpose and published address as the register has them now.
+async fn covered_by(
+    db: &impl ConnectionTrait,
+    certificate_id: Uuid,
+) -> Result<Vec<SystemAlignment>> {
+    let recorded = ai_systems_of_certificates(db, &[certificate_id]).await?;
+    if recorded.is_empty() {
+        return Ok(Vec::new());
+    }
+    let systems: HashMap<Uuid, ai_system::Model> = ai_system::Entity::find()
+        .filter(ai_system::Column::Id.is_in(recorded.iter().map(|r| r.ai_system_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|system| (system.id, system))
+        .collect();
+    Ok(recorded
+        .into_iter()
+        .map(|row| {
+            let system = systems.get(&row.ai_system_id);
+            SystemAlignment {
+                id: row.ai_system_id,
+                name: row.name,
+                version: row.version,
+                purpose: system.map(|s| s.purpose.clone()).unwrap_or_default(),
+                public_register_url: system.and_then(|s| s.public_register_url.clone()),
+            }
+        })
+        .collect())
+}
+
+/// The rows that record which AI systems `certificate` covers (for `certificate_ai_systems`).
+pub fn covered_rows(
+    certificate: &certificate::Model,
+    systems: &[SystemAlignment],
+) -> Vec<certificate_ai_system::ActiveModel> {
+    systems
+        .iter()
+        .map(|system| certificate_ai_system::ActiveModel {
+            certificate_id: Set(certificate.id),
+            ai_system_id: Set(system.id),
+            name: Set(system.name.clone()),
+            version: Set(system.version),
+        })
+        .collect()
+}
+
+/// What [`issue`] issues beyond the template and holder.
+struct Issuance {
+    sequence: i32,
+    expiry: Expiry,
+    /// The AI systems the certificate covers.
+    systems: Vec<SystemAlignment>,
 }
 
 /// When a new certificate expires.
@@ -591,8 +778,9 @@ pub struct Signer<'a> {
 
 /// A certificate of `template` for `holder`, issued at `now` (to the second) with a fresh code,
 /// its credential signed as `signer.profile`'s authority: built, not stored. `criteria` and
-/// `alignments` are the template's ([`criteria_narrative`], [`alignments_of`]); `status` its
-/// entry in the authority's status list ([`status::allocate`]).
+/// `alignments` are the template's ([`criteria_narrative`], [`alignments_of`]); `systems` the
+/// AI systems it covers (stored beside it with [`covered_rows`]); `status` its entry in the
+/// authority's status list ([`status::allocate`]).
 #[expect(
     clippy::too_many_arguments,
     reason = "what a credential says; a struct would only rename them"
@@ -603,6 +791,7 @@ pub fn sign(
     template: &certificate_template::Model,
     criteria: String,
     alignments: Vec<Alignment>,
+    systems: Vec<SystemAlignment>,
     sequence: i32,
     status: Option<StatusEntry>,
     now: DateTime<Utc>,
@@ -614,6 +803,7 @@ pub fn sign(
         Content {
             criteria,
             alignments,
+            systems,
             status,
         },
         sequence,
@@ -626,6 +816,8 @@ pub fn sign(
 struct Content {
     criteria: String,
     alignments: Vec<Alignment>,
+    /// The AI systems it covers.
+    systems: Vec<SystemAlignment>,
     status: Option<StatusEntry>,
 }
 
@@ -673,6 +865,7 @@ fn sign_until(
         description: template.description.clone(),
         criteria: content.criteria,
         alignments: content.alignments,
+        systems: content.systems,
         valid_from: issued_at,
         valid_until: expires_at,
         status: content.status.map(|entry| entry.json(&profile.id)),
@@ -715,20 +908,27 @@ pub async fn issuing_profile(
     .await
 }
 
-/// Signs and stores one certificate; `None` if the same one was issued meanwhile.
+/// Signs and stores one certificate with the AI systems it covers; `None` if the same one was
+/// issued meanwhile.
 async fn issue(
     txn: &impl ConnectionTrait,
     issuer: &Issuer,
     holder: &user::Model,
     template: &certificate_template::Model,
-    sequence: i32,
-    expiry: Expiry,
+    issuance: Issuance,
     now: DateTime<Utc>,
 ) -> Result<Option<certificate::Model>> {
+    let Issuance {
+        sequence,
+        expiry,
+        systems,
+    } = issuance;
     let profile = issuing_profile(txn, issuer, holder, template).await?;
+    let covered = systems.clone();
     let content = Content {
         criteria: criteria_narrative(txn, template.id).await?,
         alignments: alignments_of(txn, issuer, template.id).await?,
+        systems,
         status: Some(status::allocate(txn, profile.authority_id).await?),
     };
     let model = sign_until(
@@ -758,6 +958,11 @@ async fn issue(
     if inserted == 0 {
         return Ok(None);
     }
+    if !covered.is_empty() {
+        certificate_ai_system::Entity::insert_many(covered_rows(&model, &covered))
+            .exec_without_returning(txn)
+            .await?;
+    }
     audit::record(
         txn,
         None,
@@ -770,6 +975,10 @@ async fn issue(
             "expiresAt": model.expires_at,
             "reissue": matches!(expiry, Expiry::At(_)),
             "signingKid": model.signing_kid,
+            "aiSystems": covered
+                .iter()
+                .map(|system| json!({ "aiSystemId": system.id, "version": system.version }))
+                .collect::<Vec<_>>(),
         }),
     )
     .await?;
@@ -1195,6 +1404,14 @@ pub struct AttestedCompetence {
     pub framework: String,
 }
 
+/// An AI system a certificate covers, as public verification shows it: its name and version
+/// at issuance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttestedAiSystem {
+    pub name: String,
+    pub version: i32,
+}
+
 /// What a verification shows: nothing about the holder but the name the certificate was issued
 /// to (and, for the caller's eyes only, the holder's account id, so a page can tell the holder
 /// from a stranger; it is never shown).
@@ -1213,6 +1430,8 @@ pub struct Verification {
     pub description: Option<String>,
     /// The competences the template is aligned to, in order.
     pub competences: Vec<AttestedCompetence>,
+    /// The AI systems it covers, as they were at issuance, by name.
+    pub ai_systems: Vec<AttestedAiSystem>,
     /// The issuing authority as it presents itself (name, address, contact), when it has a
     /// profile.
     pub issuer: Option<IssuerProfile>,
@@ -1233,6 +1452,7 @@ impl Verification {
             revoked_at: None,
             description: None,
             competences: Vec::new(),
+            ai_systems: Vec::new(),
             issuer: None,
             holder_user_id: None,
         }
@@ -1275,6 +1495,14 @@ pub async fn verify(
             framework: alignment.framework,
         })
         .collect();
+    let ai_systems = ai_systems_of_certificates(db, &[certificate.id])
+        .await?
+        .into_iter()
+        .map(|row| AttestedAiSystem {
+            name: row.name,
+            version: row.version,
+        })
+        .collect();
     Ok(Verification {
         status: Status::of(&certificate, Utc::now()),
         code: Some(code),
@@ -1288,6 +1516,7 @@ pub async fn verify(
         revoked_at: certificate.revoked_at,
         description: Some(template.description),
         competences,
+        ai_systems,
         issuer: Some(profile),
         holder_user_id: Some(certificate.user_id),
     })
@@ -1323,4 +1552,8 @@ batch!(
 batch!(
     /// Competence alignments of many templates, in order.
     alignments_of_templates, certificate_template_competence, TemplateId, Position
+);
+batch!(
+    /// The AI systems many certificates cover, as recorded at issuance, by name.
+    ai_systems_of_certificates, certificate_ai_system, CertificateId, Name
 );

@@ -44,6 +44,23 @@ pub struct Alignment {
     pub url: String,
 }
 
+/// An AI system the achievement was earned for (its template is tied to the system in the
+/// issuing authority's AI register), as the system was at issuance. It goes into the
+/// achievement's `alignment` beside the competences, with the extension type `ext:AISystem`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SystemAlignment {
+    /// The system's id in the register.
+    pub id: uuid::Uuid,
+    /// Its name, e.g. "Benefit-fraud risk scoring".
+    pub name: String,
+    /// Its version (1, and one more per recorded change).
+    pub version: i32,
+    /// What it is used for.
+    pub purpose: String,
+    /// Where the authority publishes it (its algorithm register entry), if it does.
+    pub public_register_url: Option<String>,
+}
+
 /// Who a credential is about.
 #[derive(Clone, Debug)]
 pub struct Subject {
@@ -86,6 +103,8 @@ pub struct Badge {
     pub description: String,
     pub criteria: String,
     pub alignments: Vec<Alignment>,
+    /// The AI systems it was earned for, after the competences in `alignment`.
+    pub systems: Vec<SystemAlignment>,
     pub valid_from: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
     /// The `credentialStatus` entry (see `StatusEntry::json`), if the credential has one.
@@ -112,6 +131,19 @@ impl Badge {
                     "targetType": "ceasn:Competency",
                 })
             })
+            .chain(self.systems.iter().map(|system| {
+                json!({
+                    "type": ["Alignment"],
+                    "targetName": format!("{} (version {})", system.name, system.version),
+                    "targetType": "ext:AISystem",
+                    "targetCode": system.version.to_string(),
+                    "targetUrl": system
+                        .public_register_url
+                        .clone()
+                        .unwrap_or_else(|| format!("urn:uuid:{}", system.id)),
+                    "targetDescription": system.purpose,
+                })
+            }))
             .collect();
         let mut credential = json!({
             "@context": [VC_CONTEXT, OB_CONTEXT],
@@ -360,6 +392,7 @@ mod tests {
                 framework: "DigComp 2.2".into(),
                 url: "https://skills.example/competences/x".into(),
             }],
+            systems: Vec::new(),
             valid_from: now,
             valid_until,
             status: None,
@@ -409,6 +442,49 @@ mod tests {
             );
             assert!(vc["validUntil"].is_string());
         }
+    }
+
+    #[test]
+    fn the_ai_systems_it_was_earned_for_follow_the_competences_in_the_alignment() {
+        let (key, jwks, now) = setup(Algorithm::EdDsa);
+        let mut badge = badge(now, None);
+        let scoring = uuid::Uuid::from_u128(7);
+        badge.systems = vec![
+            SystemAlignment {
+                id: scoring,
+                name: "Risk scoring".into(),
+                version: 3,
+                purpose: "Ranks benefit claims for review.".into(),
+                public_register_url: None,
+            },
+            SystemAlignment {
+                id: uuid::Uuid::from_u128(8),
+                name: "Chatbot".into(),
+                version: 1,
+                purpose: "Answers citizens' questions.".into(),
+                public_register_url: Some("https://register.example/chatbot".into()),
+            },
+        ];
+        let token = badge.sign(&key, key.kid());
+        let alignment = &verify(&token, &jwks, now).expect("verifies").credential["credentialSubject"]
+            ["achievement"]["alignment"];
+        assert_eq!(alignment[0]["targetType"], "ceasn:Competency");
+        assert_eq!(
+            alignment[1],
+            json!({
+                "type": ["Alignment"],
+                "targetName": "Risk scoring (version 3)",
+                "targetType": "ext:AISystem",
+                "targetCode": "3",
+                "targetUrl": format!("urn:uuid:{scoring}"),
+                "targetDescription": "Ranks benefit claims for review.",
+            })
+        );
+        assert_eq!(
+            alignment[2]["targetUrl"],
+            "https://register.example/chatbot"
+        );
+        assert_eq!(alignment.as_array().map(Vec::len), Some(3));
     }
 
     #[test]

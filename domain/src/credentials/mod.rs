@@ -15,8 +15,8 @@ pub mod status;
 
 pub use self::{
     badge::{
-        Alignment, Badge, CredentialError, OB_CONTEXT, OB_SCHEMA, Subject, VC_CONTEXT,
-        VerifiedCredential, credential_of, verify,
+        Alignment, Badge, CredentialError, OB_CONTEXT, OB_SCHEMA, Subject, SystemAlignment,
+        VC_CONTEXT, VerifiedCredential, credential_of, verify,
     },
     code::VerificationCode,
     issuer::{Issuer, IssuerSource, jwks, jwks_under},

@@ -37,6 +37,8 @@ pub struct Model {
     pub deprovisioned_at: Option<DateTimeUtc>,
     /// A wallet identifier (a DID) the holder linked; new credentials are issued to it.
     pub wallet_did: Option<String>,
+    /// The preferred language (BCP 47, e.g. `de` or `fr-BE`) of notifications; `None`: English.
+    pub locale: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    sea_query::Query,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, sea_query::Query,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use crate::{
     entities::{
         course::{CourseStatus, Visibility},
         enrollment::{self, EnrollmentSource, EnrollmentStatus},
-        org_unit,
+        lesson_progress, org_unit,
         user::{self, UserStatus},
         user_job_role,
     },
@@ -307,4 +307,123 @@ pub async fn cancel_assignment(
     .await?;
     txn.commit().await?;
     Ok(enrollment)
+}
+/// Whether an assignment reopens a completed enrolment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reopen {
+    /// A completed enrolment stays completed: a first assignment.
+    Never,
+    /// A completed enrolment is reopened, its lesson progress cleared: retraining after a
+    /// change. Its earlier completion stays in the audit trail.
+    Completed,
+}
+
+/// What an assignment made by GovSkills itself is for, which its audit event names.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AssignedFor {
+    /// A system in the AI register requires the course.
+    AiSystem(Uuid),
+    /// A rollout's staff need what the course teaches.
+    Rollout(Uuid),
+}
+
+/// Assigns `course_id` to `user_ids` inside `txn` on behalf of `reason`, due at `due_at`:
+/// creates the enrolment, or turns an open one into an assignment with that due date; reopens
+/// a completed one only when `reopen` says so. Returns the enrolments it created or changed,
+/// as (user, enrolment), each audited.
+pub(crate) async fn assign_in(
+    txn: &impl ConnectionTrait,
+    by: Option<Uuid>,
+    course_id: Uuid,
+    user_ids: &[Uuid],
+    due_at: Option<DateTime<Utc>>,
+    reopen: Reopen,
+    reason: AssignedFor,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::db::lock_users(txn, user_ids.iter().copied()).await?;
+    let existing = enrollment::Entity::find()
+        .filter(enrollment::Column::CourseId.eq(course_id))
+        .filter(enrollment::Column::UserId.is_in(user_ids.iter().copied()))
+        .all(txn)
+        .await?;
+    let now = Utc::now();
+    let mut changed = Vec::new();
+    for user_id in user_ids {
+        let found = existing.iter().find(|e| e.user_id == *user_id);
+        let (enrollment_id, previous) = match found {
+            Some(e) if e.status == EnrollmentStatus::Completed && reopen == Reopen::Never => {
+                continue;
+            }
+            Some(e)
+                if e.status == EnrollmentStatus::Active
+                    && e.source == EnrollmentSource::Assigned
+                    && e.due_at
+                        .is_some_and(|due| due_at.is_none_or(|new| due <= new)) =>
+            {
+                // Already assigned, due no later: nothing to tighten.
+                continue;
+            }
+            Some(e) => {
+                if e.status == EnrollmentStatus::Completed {
+                    lesson_progress::Entity::delete_many()
+                        .filter(lesson_progress::Column::EnrollmentId.eq(e.id))
+                        .exec(txn)
+                        .await?;
+                }
+                enrollment::ActiveModel {
+                    id: Set(e.id),
+                    source: Set(EnrollmentSource::Assigned),
+                    assigned_by: Set(by),
+                    due_at: Set(due_at),
+                    status: Set(EnrollmentStatus::Active),
+                    completed_at: Set(None),
+                    ..Default::default()
+                }
+                .update(txn)
+                .await?;
+                (e.id, Some((e.status, e.completed_at)))
+            }
+            None => {
+                let id = Uuid::now_v7();
+                enrollment::ActiveModel {
+                    id: Set(id),
+                    user_id: Set(*user_id),
+                    course_id: Set(course_id),
+                    source: Set(EnrollmentSource::Assigned),
+                    assigned_by: Set(by),
+                    due_at: Set(due_at),
+                    status: Set(EnrollmentStatus::Active),
+                    completed_at: Set(None),
+                    last_activity_at: Set(now),
+                    created_at: Set(now),
+                }
+                .insert(txn)
+                .await?;
+                (id, None)
+            }
+        };
+        let mut details = json!({
+            "courseId": course_id,
+            "userId": user_id,
+            "dueAt": due_at,
+            "reopenedCompletion": previous.and_then(|(_, completed_at)| completed_at),
+        });
+        match reason {
+            AssignedFor::AiSystem(id) => details["aiSystemId"] = json!(id),
+            AssignedFor::Rollout(id) => details["rolloutId"] = json!(id),
+        }
+        audit::record(
+            txn,
+            by,
+            "enrollment.assigned",
+            Target::Enrollment(enrollment_id),
+            details,
+        )
+        .await?;
+        changed.push((*user_id, enrollment_id));
+    }
+    Ok(changed)
 }

@@ -18,7 +18,7 @@
 //! certificate issuance once.
 
 mod achievements;
-mod assignments;
+pub(crate) mod assignments;
 mod enrolments;
 mod profile;
 mod recommendations;

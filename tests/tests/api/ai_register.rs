@@ -18,7 +18,7 @@ use crate::{
         ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp, get_csv,
         parse_csv, spawn_app, spawn_app_with,
     },
-    learning::{complete, id_of, published_course, user_id},
+    learning::{complete, enroll, id_of, published_course, user_id},
 };
 
 const MINISTRY: &str = "Ministry of Digital Affairs (demo)";
@@ -1861,4 +1861,560 @@ async fn two_changes_at_once_get_consecutive_versions() {
     );
     // Still one enrolment for the learner, assigned once per change at most.
     assert_eq!(enrolments_in(&app, &learner, &org.course).await.len(), 1);
+}
+
+/// What the certificate tests read of a certificate.
+const HELD: &str = "{ myCertificates { id code sequence status issuedAt expiresAt credential
+    aiSystems { aiSystemId name version } } }";
+
+/// The signed-in person's certificates, oldest first.
+async fn held(app: &TestApp, token: &str) -> Vec<Value> {
+    let mut certificates = app.ok(HELD, json!({}), token).await["myCertificates"]
+        .as_array()
+        .expect("certificates")
+        .clone();
+    certificates.sort_by_key(|c| c["sequence"].as_i64());
+    certificates
+}
+
+/// The achievement's alignments to AI systems in a credential (a VC-JWT): its payload decoded.
+fn system_alignments(credential: &Value) -> Vec<Value> {
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+    let token = credential.as_str().expect("a credential");
+    let payload: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).expect("a payload"))
+            .expect("base64url"),
+    )
+    .expect("JSON");
+    payload["credentialSubject"]["achievement"]["alignment"]
+        .as_array()
+        .expect("alignments")
+        .iter()
+        .filter(|a| a["targetType"] == "ext:AISystem")
+        .cloned()
+        .collect()
+}
+
+/// The public verification of a code: `verifyCertificate` and the page.
+async fn verification(app: &TestApp, code: &str) -> (Value, String) {
+    let verified = app
+        .gql(
+            "query($code: String!) { verifyCertificate(code: $code) {
+                status aiSystems { name version } } }",
+            json!({ "code": code }),
+            None,
+        )
+        .await;
+    assert_ok(&verified);
+    let page = app
+        .client
+        .get(app.url(&format!("/verify/{code}?lang=en")))
+        .send()
+        .await
+        .expect("the page answers")
+        .text()
+        .await
+        .expect("a body");
+    (verified["data"]["verifyCertificate"].clone(), page)
+}
+
+/// Waits until the wall clock is past the second `at` (an issue time, kept to the second) lies
+/// in: what the register records next then happens in a later second than that issuance.
+async fn after_the_second_of(at: &Value) {
+    let at: DateTime<Utc> = at.as_str().expect("a time").parse().expect("a date");
+    let wait = at + Duration::seconds(1) - Utc::now();
+    if let Ok(wait) = wait.to_std() {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_of_a_template_tied_to_systems_names_them_with_their_versions() {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let ministry = app.org_unit_id(&admin, MINISTRY).await;
+    let (course, lessons) = published_course(&app, &trainer, "AI at work", 1).await;
+    let template = crate::certificates::template(&app, &admin, &[&course], Some(24)).await;
+    let tie = |kind: &'static str| json!({ "kind": kind, "certificateTemplateIds": [template] });
+
+    let scoring_input = with(
+        entry(
+            &ministry,
+            "Benefit-fraud risk scoring",
+            "HIGH_RISK",
+            Some(5),
+        ),
+        json!({ "publicRegisterUrl": "https://algorithms.example/risk-scoring" }),
+    );
+    let scoring = create_id(&app, &admin, scoring_input.clone()).await;
+    assert_ok(&set_measures(&app, Some(&admin), &scoring, tie("OPERATOR")).await);
+    assert_ok(&set_measures(&app, Some(&admin), &scoring, tie("OVERSIGHT")).await);
+    let chatbot = create_id(
+        &app,
+        &admin,
+        entry(&ministry, "Citizen chatbot", "TRANSPARENCY", None),
+    )
+    .await;
+    assert_ok(&set_measures(&app, Some(&admin), &chatbot, tie("AFFECTED_STAFF")).await);
+    // A retired system the template was tied to covers nothing any more.
+    let retired_input = entry(&ministry, "Old translation tool", "MINIMAL", None);
+    let retired = create_id(&app, &admin, retired_input.clone()).await;
+    assert_ok(&set_measures(&app, Some(&admin), &retired, tie("OPERATOR")).await);
+    assert_ok(
+        &update(
+            &app,
+            Some(&admin),
+            &retired,
+            replacement(with(retired_input, json!({ "status": "RETIRED" }))),
+        )
+        .await,
+    );
+    // Version 2 of the risk scoring: a change that needs no retraining.
+    assert_ok(&change(&app, Some(&admin), &scoring, "New thresholds", false, None).await);
+
+    enroll(&app, &learner, &course).await;
+    assert_ok(&complete(&app, &learner, &lessons[0]).await);
+    let certificates = held(&app, &learner).await;
+    assert_eq!(certificates.len(), 1, "{certificates:?}");
+    let certificate = &certificates[0];
+    assert_eq!(
+        certificate["aiSystems"],
+        json!([
+            { "aiSystemId": scoring, "name": "Benefit-fraud risk scoring", "version": 2 },
+            { "aiSystemId": chatbot, "name": "Citizen chatbot", "version": 1 },
+        ])
+    );
+
+    // The signed credential says so as alignments of the achievement, after the competences.
+    assert_eq!(
+        system_alignments(&certificate["credential"]),
+        [
+            json!({
+                "type": ["Alignment"],
+                "targetName": "Benefit-fraud risk scoring (version 2)",
+                "targetType": "ext:AISystem",
+                "targetCode": "2",
+                "targetUrl": "https://algorithms.example/risk-scoring",
+                "targetDescription": "What Benefit-fraud risk scoring is used for",
+            }),
+            json!({
+                "type": ["Alignment"],
+                "targetName": "Citizen chatbot (version 1)",
+                "targetType": "ext:AISystem",
+                "targetCode": "1",
+                "targetUrl": format!("urn:uuid:{chatbot}"),
+                "targetDescription": "What Citizen chatbot is used for",
+            }),
+        ]
+    );
+    let code = certificate["code"].as_str().expect("a code");
+    let downloaded = app
+        .client
+        .get(app.url(&format!("/credentials/{code}")))
+        .send()
+        .await
+        .expect("the credential answers")
+        .text()
+        .await
+        .expect("a body");
+    assert_eq!(downloaded, certificate["credential"].as_str().expect("jwt"));
+    let issued = audit_events(&app, "certificate.issued").await;
+    assert_eq!(
+        issued.last().expect("audited").details["aiSystems"],
+        json!([
+            { "aiSystemId": scoring, "version": 2 },
+            { "aiSystemId": chatbot, "version": 1 },
+        ])
+    );
+
+    // Public verification names them too (name and version only).
+    let (verified, page) = verification(&app, code).await;
+    assert_eq!(
+        verified,
+        json!({ "status": "VALID", "aiSystems": [
+            { "name": "Benefit-fraud risk scoring", "version": 2 },
+            { "name": "Citizen chatbot", "version": 1 },
+        ] })
+    );
+    assert!(
+        page.contains(
+            "Covers the AI systems: Benefit-fraud risk scoring (version 2), Citizen chatbot (version 1)"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("Old translation tool"), "{page}");
+
+    // What a certificate covers is what it was issued for: renaming or changing a system later
+    // changes nothing on it.
+    assert_ok(
+        &update(
+            &app,
+            Some(&admin),
+            &scoring,
+            replacement(with(scoring_input, json!({ "name": "Risk scoring 2027" }))),
+        )
+        .await,
+    );
+    assert_ok(&change(&app, Some(&admin), &chatbot, "New model", false, None).await);
+    assert_eq!(
+        held(&app, &learner).await[0]["aiSystems"],
+        certificate["aiSystems"]
+    );
+    assert_eq!(verification(&app, code).await.0, verified);
+}
+
+#[tokio::test]
+async fn a_certificate_made_stale_by_retraining_is_renewed_when_the_course_is_completed_again() {
+    let app = spawn_app().await;
+    let org = operated(&app).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let learner_id = user_id(&app, &learner).await;
+    let template = crate::certificates::template(&app, &org.admin, &[&org.course], Some(24)).await;
+    // Operators must complete the course and hold the certificate (and no more, here).
+    assert_ok(
+        &set_measures(
+            &app,
+            Some(&org.admin),
+            &org.system,
+            json!({ "kind": "OPERATOR", "courseIds": [org.course],
+                "certificateTemplateIds": [template] }),
+        )
+        .await,
+    );
+    give_job_role(&app, &org.admin, &learner_id, Some(&org.role)).await;
+    assert_ok(&complete(&app, &learner, &org.lessons[0]).await);
+    let first = held(&app, &learner).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    let first = first[0].clone();
+    assert_eq!(first["sequence"], 1);
+    assert_eq!(
+        first["aiSystems"],
+        json!([{ "aiSystemId": org.system, "name": "Benefit-fraud risk scoring", "version": 1 }])
+    );
+    assert!(
+        gap_of(
+            &gaps(&app, &org.hr, &org.ministry).await,
+            &learner_id,
+            &org.system
+        )
+        .is_none()
+    );
+
+    // A change that needs retraining: the course reopened and due, the certificate stale, and
+    // nothing issued by the change itself.
+    after_the_second_of(&first["issuedAt"]).await;
+    let certificates = app.count("certificates").await;
+    assert_ok(
+        &change(
+            &app,
+            Some(&org.admin),
+            &org.system,
+            "New scoring model",
+            true,
+            Some(14),
+        )
+        .await,
+    );
+    assert_eq!(app.count("certificates").await, certificates);
+    let listed = gaps(&app, &org.hr, &org.ministry).await;
+    let gap = gap_of(&listed, &learner_id, &org.system).expect("a gap after the change");
+    assert_eq!(gap["status"], "DUE");
+    assert_eq!(
+        open_measures(gap),
+        pairs(&[("CERTIFICATE", "STALE"), ("COURSE", "DUE")])
+    );
+    let stale = report(&app, &org.hr, &org.ministry).await;
+    assert_eq!(
+        system_row(&stale, &org.system)["counts"],
+        counts(1, 0, 0, 1, 0, 0)
+    );
+
+    // Completing the reopened course renews the certificate for the new version; the old one
+    // stays valid, and the person is compliant again.
+    assert_ok(&complete(&app, &learner, &org.lessons[0]).await);
+    let both = held(&app, &learner).await;
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both[0]["id"], first["id"]);
+    let renewal = &both[1];
+    assert_eq!(renewal["sequence"], 2);
+    assert_eq!(renewal["status"], "VALID");
+    assert_eq!(
+        renewal["aiSystems"],
+        json!([{ "aiSystemId": org.system, "name": "Benefit-fraud risk scoring", "version": 2 }])
+    );
+    assert_eq!(
+        system_alignments(&renewal["credential"])[0]["targetName"],
+        "Benefit-fraud risk scoring (version 2)"
+    );
+    // A renewal: a full validity period from its own issue date.
+    let expires = |c: &Value| -> DateTime<Utc> {
+        c["expiresAt"]
+            .as_str()
+            .expect("an expiry")
+            .parse()
+            .expect("a date")
+    };
+    assert!(expires(renewal) > expires(&first), "{both:?}");
+    assert!(
+        gap_of(
+            &gaps(&app, &org.hr, &org.ministry).await,
+            &learner_id,
+            &org.system
+        )
+        .is_none()
+    );
+    let again = report(&app, &org.hr, &org.ministry).await;
+    assert_eq!(
+        system_row(&again, &org.system)["counts"],
+        counts(1, 1, 0, 0, 0, 0)
+    );
+    let (verified, page) = verification(&app, first["code"].as_str().expect("a code")).await;
+    assert_eq!(verified["status"], "VALID");
+    assert_eq!(
+        verified["aiSystems"],
+        json!([{ "name": "Benefit-fraud risk scoring", "version": 1 }])
+    );
+    assert!(
+        page.contains("Benefit-fraud risk scoring (version 1)"),
+        "{page}"
+    );
+    let renewed = audit_events(&app, "certificate.issued").await;
+    assert_eq!(renewed.len(), 2);
+    assert_eq!(renewed[1].details["sequence"], 2);
+    assert_eq!(renewed[1].details["reissue"], false);
+
+    // Held after the change: a change that needs no retraining renews nothing, and neither
+    // does a later completion of another course.
+    assert_ok(
+        &change(
+            &app,
+            Some(&org.admin),
+            &org.system,
+            "Typo in the manual",
+            false,
+            None,
+        )
+        .await,
+    );
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let (other, other_lessons) = published_course(&app, &trainer, "Something else", 1).await;
+    enroll(&app, &learner, &other).await;
+    assert_ok(&complete(&app, &learner, &other_lessons[0]).await);
+    assert_eq!(held(&app, &learner).await.len(), 2);
+}
+
+/// A course every authority's staff may take (`PLATFORM` visibility), owned by the ministry,
+/// with one lesson: its id and the lesson's.
+async fn platform_course(app: &TestApp, trainer: &str, ministry: &str) -> (String, String) {
+    let competence = digcomp(app, "1.2").await;
+    let course = id_of(
+        &app.gql(
+            "mutation($input: CreateCourseInput!) { createCourse(input: $input) { id } }",
+            json!({ "input": { "title": "AI for everyone", "language": "en",
+                "orgUnitId": ministry, "visibility": "PLATFORM",
+                "competenceTargets": [{ "competenceId": competence, "targetLevel": 3 }] } }),
+            Some(trainer),
+        )
+        .await,
+        "createCourse",
+    );
+    let module = id_of(
+        &app.gql(
+            "mutation($c: ID!) { addModule(courseId: $c, input: { title: \"Basics\" }) { id } }",
+            json!({ "c": course }),
+            Some(trainer),
+        )
+        .await,
+        "addModule",
+    );
+    let lesson = id_of(
+        &app.gql(
+            "mutation($m: ID!) { addLesson(moduleId: $m, input: { title: \"One\", kind: TEXT,
+                markdown: \"Hello\", estimatedMinutes: 5 }) { id } }",
+            json!({ "m": module }),
+            Some(trainer),
+        )
+        .await,
+        "addLesson",
+    );
+    app.ok(
+        "mutation($c: ID!) { publishCourse(courseId: $c) { status } }",
+        json!({ "c": course }),
+        trainer,
+    )
+    .await;
+    (course, lesson)
+}
+
+#[tokio::test]
+async fn another_authoritys_staff_earning_the_same_template_are_covered_by_none_of_the_ministrys_systems()
+ {
+    let app = spawn_app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let ministry = app.org_unit_id(&admin, MINISTRY).await;
+    let (course, lesson) = platform_course(&app, &trainer, &ministry).await;
+    // A template for everyone, tied to the ministry's risk scoring, which then needs retraining.
+    let template = crate::certificates::template(&app, &admin, &[&course], Some(24)).await;
+    let scoring = create_id(
+        &app,
+        &admin,
+        entry(
+            &ministry,
+            "Benefit-fraud risk scoring",
+            "HIGH_RISK",
+            Some(5),
+        ),
+    )
+    .await;
+    assert_ok(
+        &set_measures(
+            &app,
+            Some(&admin),
+            &scoring,
+            json!({ "kind": "OPERATOR", "certificateTemplateIds": [template] }),
+        )
+        .await,
+    );
+    let other = app.create_authority(&admin, "Other Agency").await;
+    let other_admin = app
+        .person_with_role(&admin, &other, "admin@other-agency.test", "ADMIN")
+        .await;
+    let outsider_id = app
+        .create_user(&admin, "clerk@other-agency.test", &other)
+        .await;
+    let outsider = app
+        .login("clerk@other-agency.test", "a long enough password")
+        .await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let learner_id = user_id(&app, &learner).await;
+
+    for token in [&outsider, &learner] {
+        enroll(&app, token, &course).await;
+        assert_ok(&complete(&app, token, &lesson).await);
+    }
+    let theirs = held(&app, &outsider).await;
+    assert_eq!(theirs.len(), 1, "{theirs:?}");
+    assert_eq!(theirs[0]["aiSystems"], json!([]));
+    assert_eq!(
+        system_alignments(&theirs[0]["credential"]),
+        Vec::<Value>::new()
+    );
+    let (verified, page) = verification(&app, theirs[0]["code"].as_str().expect("a code")).await;
+    assert_eq!(verified, json!({ "status": "VALID", "aiSystems": [] }));
+    assert!(!page.contains("Covers the AI systems"), "{page}");
+    assert!(!page.contains("Benefit-fraud"), "{page}");
+    let ours = held(&app, &learner).await;
+    assert_eq!(ours[0]["aiSystems"][0]["aiSystemId"], scoring.as_str());
+
+    // Their administrator sees their own staff's certificate, and not the ministry's.
+    let listed = app
+        .ok(
+            "query($holder: ID) { certificates(first: 100, filter: { holderId: $holder }) {
+                edges { node { holder { id } aiSystems { aiSystemId name version } } } } }",
+            json!({ "holder": null }),
+            &other_admin,
+        )
+        .await;
+    assert_eq!(
+        listed["certificates"]["edges"],
+        json!([{ "node": { "holder": { "id": outsider_id }, "aiSystems": [] } }])
+    );
+    let filtered = app
+        .ok(
+            "query($holder: ID) { certificates(first: 100, filter: { holderId: $holder }) {
+                edges { node { aiSystems { name } } } } }",
+            json!({ "holder": learner_id }),
+            &other_admin,
+        )
+        .await;
+    assert_eq!(filtered["certificates"]["edges"], json!([]));
+
+    // The ministry's retraining does not touch them: nothing reopened, nothing issued.
+    after_the_second_of(&theirs[0]["issuedAt"]).await;
+    assert_ok(&change(&app, Some(&admin), &scoring, "New model", true, Some(14)).await);
+    assert_eq!(
+        enrolments_in(&app, &outsider, &course).await[0]["status"],
+        "COMPLETED"
+    );
+    assert_eq!(held(&app, &outsider).await, theirs);
+}
+
+#[tokio::test]
+async fn a_reissue_after_a_key_compromise_covers_what_the_certificate_it_replaces_covered() {
+    use govskills_domain::credentials::{Algorithm, IssuerKey};
+    use secrecy::SecretString;
+
+    let key = |key: IssuerKey| SecretString::from(key.to_pem().to_owned());
+    let old_key = IssuerKey::generate(Algorithm::EdDsa).expect("a key");
+    let old_kid = old_key.kid().to_owned();
+    let old = spawn_app_with(|config| config.issuer_key = Some(key(old_key))).await;
+    let admin = old.login(ADMIN, PASSWORD).await;
+    let trainer = old.login(TRAINER, PASSWORD).await;
+    let learner = old.login(LEARNER1, PASSWORD).await;
+    let ministry = old.org_unit_id(&admin, MINISTRY).await;
+    let (course, lessons) = published_course(&old, &trainer, "AI at work", 1).await;
+    let template = crate::certificates::template(&old, &admin, &[&course], Some(24)).await;
+    let input = entry(&ministry, "Citizen chatbot", "TRANSPARENCY", None);
+    let chatbot = create_id(&old, &admin, input.clone()).await;
+    assert_ok(
+        &set_measures(
+            &old,
+            Some(&admin),
+            &chatbot,
+            json!({ "kind": "OPERATOR", "certificateTemplateIds": [template] }),
+        )
+        .await,
+    );
+    enroll(&old, &learner, &course).await;
+    assert_ok(&complete(&old, &learner, &lessons[0]).await);
+    let issued = held(&old, &learner).await;
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    // The system moves on (renamed, version 2) before the key is found compromised.
+    assert_ok(
+        &update(
+            &old,
+            Some(&admin),
+            &chatbot,
+            replacement(with(input, json!({ "name": "Citizen assistant" }))),
+        )
+        .await,
+    );
+    assert_ok(&change(&old, Some(&admin), &chatbot, "New model", false, None).await);
+
+    let app = old
+        .spawn_replica(|config| {
+            config.issuer_key = Some(key(IssuerKey::generate(Algorithm::EdDsa).expect("a key")));
+        })
+        .await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let done = app
+        .ok(
+            "mutation($kid: String!) { revokeCertificatesSignedBy(kid: $kid,
+                reason: \"Key leaked\") { revoked reissued } }",
+            json!({ "kid": old_kid }),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        done["revokeCertificatesSignedBy"],
+        json!({ "revoked": 1, "reissued": 1 })
+    );
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let both = held(&app, &learner).await;
+    assert_eq!(both.len(), 2, "{both:?}");
+    let reissue = &both[1];
+    assert_eq!(reissue["status"], "VALID");
+    assert_eq!(reissue["aiSystems"], issued[0]["aiSystems"]);
+    assert_eq!(
+        reissue["aiSystems"],
+        json!([{ "aiSystemId": chatbot, "name": "Citizen chatbot", "version": 1 }])
+    );
+    assert_eq!(
+        system_alignments(&reissue["credential"])[0]["targetName"],
+        "Citizen chatbot (version 1)"
+    );
 }

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// SQL statements the server has executed (see `Application::sql_statements`).
     pub sql_statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The clock its background worker goes by, which a test moves forward.
+    pub clock: std::sync::Arc<govskills_domain::clock::Clock>,
     sqlite_file: Option<PathBuf>,
     database_url: String,
     /// The configuration it was started with, for starting replicas of it.
@@ -108,11 +110,21 @@ pub async fn test_config() -> (Config, Option<PathBuf>) {
     config.database_url = SecretString::from(database_url);
     config.database_max_connections = 5;
     config.issuer_key = Some(SecretString::from(test_issuer_keys().to_owned()));
+    // A worker's rounds would add statements to the counts tests take; the notification tests
+    // turn it on (`with_workers`).
+    config.no_workers = true;
     if let Ok(redis) = std::env::var("GOVSKILLS_TEST_REDIS_URL") {
         config.redis_url = Some(SecretString::from(redis));
         config.redis_key_prefix = format!("govskills-test:{}:", Uuid::new_v4().simple());
     }
     (config, sqlite_file)
+}
+
+/// Runs the background worker with quick rounds (for the notification tests).
+pub fn with_workers(config: &mut Config) {
+    config.no_workers = false;
+    config.worker_poll_ms = 50;
+    config.notification_scan_secs = 1;
 }
 
 /// A server with the demo organisation and accounts.
@@ -140,6 +152,7 @@ fn serve(app: Application, config: Config, sqlite_file: Option<PathBuf>) -> Test
     let port = app.port();
     let db = app.db().clone();
     let sql_statements = app.sql_statements();
+    let clock = app.clock();
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_with_shutdown(async {
         let _ = stopped.await;
@@ -149,6 +162,7 @@ fn serve(app: Application, config: Config, sqlite_file: Option<PathBuf>) -> Test
         client: reqwest::Client::new(),
         db,
         sql_statements,
+        clock,
         sqlite_file,
         database_url,
         config,

@@ -100,14 +100,20 @@ async fn the_directory_filters_by_unit_job_role_role_and_status() {
         .org_unit_id(&admin, "Ministry of Digital Affairs (demo)")
         .await;
 
+    // The five demo accounts and the five colleagues of Lena's in the demo's e-permit rollout.
     let everyone = app.ok(USERS, json!({}), &hr).await;
     assert_eq!(
         names(&everyone),
         [
             "Ada Admin",
+            "Carla Caseworker",
             "Hanna HR",
+            "Ines Intake",
             "Lena Learner",
             "Luis Learner",
+            "Omar Officer",
+            "Petra Permits",
+            "Sven Service",
             "Tomas Trainer"
         ]
     );
@@ -126,7 +132,7 @@ async fn the_directory_filters_by_unit_job_role_role_and_status() {
     let learners = app
         .ok(USERS, json!({ "filter": { "role": "LEARNER" } }), &hr)
         .await;
-    assert_eq!(names(&learners).len(), 5);
+    assert_eq!(names(&learners).len(), 10);
     let job_roles = app.ok("{ jobRoles { id name } }", json!({}), &admin).await;
     let caseworker = job_roles["jobRoles"]
         .as_array()

@@ -115,6 +115,9 @@ async fn placeholders(app: &TestApp) -> HashMap<&'static str, String> {
         .iter()
         .find(|a| a["title"] == govskills_domain::demo::PLACEMENT_TEST_TITLE)
         .expect("the placement test");
+    let citizen_services = app
+        .org_unit_id(&admin, "Department of Citizen Services")
+        .await;
     HashMap::from([
         (
             "MINISTRY-ID",
@@ -126,6 +129,17 @@ async fn placeholders(app: &TestApp) -> HashMap<&'static str, String> {
             app.org_unit_id(&admin, "Department of Citizen Services")
                 .await,
         ),
+        ("CITIZEN-SERVICES-ID", citizen_services.clone()),
+        ("ROLLOUT-ID", {
+            let rollouts = app
+                .ok(
+                    "query($unit: ID!) { rollouts(orgUnitId: $unit) { id } }",
+                    json!({ "unit": citizen_services }),
+                    &admin,
+                )
+                .await;
+            text(&rollouts["rollouts"][0]["id"])
+        }),
         ("COMPETENCE-ID", digcomp(app, "4.2").await),
         (
             "USER-ID",
