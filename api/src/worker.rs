@@ -1,13 +1,14 @@
 //! The background worker: every replica runs one unless started with `--no-workers`, and
 //! `govskills worker` runs only it. Each round it claims due jobs from the queue and runs them;
-//! every `scan_every` it also scans for notifications that are due and queues stale jobs again.
+//! every `scan_every` it also scans for notifications that are due, records the day's readiness
+//! of running rollouts that have none yet, and queues stale jobs again.
 //! While the database is away, rounds fail, are logged, and the worker waits and tries again:
 //! jobs stay queued, nothing is lost, and the queue's unique keys keep anything from being done
 //! twice.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
-use govskills_domain::{clock::Clock, jobs, notifications};
+use govskills_domain::{clock::Clock, jobs, notifications, rollouts};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use uuid::Uuid;
@@ -72,6 +73,7 @@ impl Worker {
             if recovered > 0 {
                 tracing::warn!(recovered, "jobs whose worker went away are queued again");
             }
+            rollouts::snapshot_due(&self.db, now).await?;
             let new = notifications::scan(&self.db, now).await?;
             if new > 0 {
                 tracing::info!(new, "notifications due");

@@ -716,6 +716,12 @@ async fn seed_rollout(
         }
     }
 
+    // Passing the placement test verifies the levels the rollout needs.
+    let placement = crate::entities::assessment::Entity::find()
+        .filter(crate::entities::assessment::Column::Title.eq(PLACEMENT_TEST_TITLE))
+        .one(db)
+        .await?
+        .map(|a| a.id);
     let rollout = rollouts::create(
         db,
         hr,
@@ -739,7 +745,7 @@ async fn seed_rollout(
             job_role_ids: Vec::new(),
             requirements: vec![(c11, 3), (c12, 3)],
             course_ids: vec![course_id],
-            assessment_id: None,
+            assessment_id: placement,
         },
         now,
     )

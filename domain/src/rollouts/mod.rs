@@ -9,6 +9,9 @@
 //! affected units or job roles later are assigned the same when they join
 //! ([`on_staff_changed`]).
 //!
+//! Readiness is recorded once a day for every running rollout ([`snapshot_due`], from the
+//! background worker) and at every read, so the history has a point per day.
+//!
 //! Affected staff are the active accounts in the affected units (with their sub-units where
 //! the rollout says so); with job roles named too, only the holders of those roles there; with
 //! job roles only, their holders anywhere in the rollout's unit. Readiness is
@@ -833,6 +836,35 @@ pub async fn launch(
     .await?;
     txn.commit().await?;
     Ok(rollout)
+}
+
+/// Records today's readiness of every launched or live rollout that has no snapshot for today
+/// yet, so the daily history has a point for every day even when nobody looks (the background
+/// worker calls it with each scan; a second replica doing the same overwrites the same row).
+/// Returns how many it recorded.
+pub async fn snapshot_due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usize> {
+    let today = now.date_naive();
+    let running = rollout::Entity::find()
+        .filter(rollout::Column::Status.is_in([
+            RolloutStatus::Launched.as_str(),
+            RolloutStatus::Live.as_str(),
+        ]))
+        .filter(
+            rollout::Column::Id.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(rollout_snapshot::Column::RolloutId)
+                    .from(rollout_snapshot::Entity)
+                    .and_where(rollout_snapshot::Column::Day.eq(today))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    for rollout in &running {
+        let figures = readiness::totals(db, rollout, now).await?;
+        record_snapshot(db, rollout.id, figures.affected, figures.ready, now).await?;
+    }
+    Ok(running.len())
 }
 
 /// Upserts the rollout's readiness for `now`'s day.

@@ -1639,3 +1639,79 @@ async fn readiness_costs_the_same_statements_for_100_and_for_1000_affected_peopl
         "statements per readiness: {costs:?}"
     );
 }
+
+#[tokio::test]
+async fn the_worker_records_a_running_rollouts_readiness_every_day_nobody_looks() {
+    let app = spawn_app().await;
+    app.load_full_demo().await;
+    let hr = app.login(HR, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let citizen = app
+        .org_unit_id(&admin, "Department of Citizen Services")
+        .await;
+    let rollouts = app
+        .ok(
+            "query($u: ID!) { rollouts(orgUnitId: $u) { id assessment { title } } }",
+            json!({ "u": citizen }),
+            &hr,
+        )
+        .await;
+    let rollout = rollouts["rollouts"][0]["id"].clone();
+    assert_eq!(
+        rollouts["rollouts"][0]["assessment"]["title"],
+        govskills_domain::demo::PLACEMENT_TEST_TITLE,
+        "the demo rollout's levels are proved by the placement test"
+    );
+    let days = async || -> Vec<String> {
+        app.ok(
+            "query($r: ID!) { rolloutReadiness(rolloutId: $r) { history { day } } }",
+            json!({ "r": rollout }),
+            &hr,
+        )
+        .await["rolloutReadiness"]["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|point| point["day"].as_str().expect("a day").to_owned())
+            .collect()
+    };
+    let before = days().await;
+    // The demo launched a week ago: seven days before today, and today.
+    assert_eq!(before.len(), 8, "{before:?}");
+
+    // Two days on, with nobody reading the report, the worker records each day once.
+    let worker = app.spawn_replica(crate::helpers::with_workers).await;
+    let mut expected = before.clone();
+    for offset in 1..=2 {
+        worker.clock.advance(Duration::days(1));
+        let day = (Utc::now() + Duration::days(offset))
+            .format("%Y-%m-%d")
+            .to_string();
+        expected.push(day.clone());
+        let mut found = false;
+        for _ in 0..60 {
+            let snapshots = rollout_snapshot_days(&app).await;
+            if snapshots.contains(&day) {
+                found = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert!(found, "no snapshot for {day}");
+    }
+    assert_eq!(rollout_snapshot_days(&app).await, expected);
+}
+
+/// The days of the demo rollout's snapshots, oldest first, read from the database (reading the
+/// report would record today's itself).
+async fn rollout_snapshot_days(app: &TestApp) -> Vec<String> {
+    use sea_orm::{EntityTrait as _, QueryOrder as _};
+    govskills_domain::entities::rollout_snapshot::Entity::find()
+        .order_by_asc(govskills_domain::entities::rollout_snapshot::Column::Day)
+        .all(&app.db)
+        .await
+        .expect("snapshots")
+        .into_iter()
+        .map(|snapshot| snapshot.day.format("%Y-%m-%d").to_string())
+        .collect()
+}
