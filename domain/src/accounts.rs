@@ -519,7 +519,7 @@ pub async fn set_roles(
 /// are ordered: on PostgreSQL the second waits for the first to commit, and its count (read
 /// committed: a new statement sees the committed change) then finds nobody left; on SQLite the
 /// `BEGIN IMMEDIATE` of [`crate::db::begin`] already orders the two writers.
-async fn keep_a_platform_admin(
+pub(crate) async fn keep_a_platform_admin(
     txn: &impl ConnectionTrait,
     leaving: Uuid,
     field: &'static str,

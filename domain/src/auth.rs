@@ -216,6 +216,7 @@ mod tests {
                 deprovisioned_at: None,
                 wallet_did: None,
                 locale: None,
+                erased_at: None,
             },
             org_path: "/r/a/".into(),
             grants,

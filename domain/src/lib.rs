@@ -30,6 +30,7 @@ pub mod notifications;
 pub mod org;
 pub mod password;
 pub mod people;
+pub mod privacy;
 pub mod provisioning;
 pub mod reports;
 pub mod rollouts;

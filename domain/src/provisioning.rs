@@ -406,6 +406,7 @@ pub async fn create(
             deprovisioned_at: Set(None),
             wallet_did: Set(None),
             locale: Set(None),
+            erased_at: Set(None),
         }
         .insert(&txn)
         .await,

@@ -338,6 +338,7 @@ pub async fn generate(
             deprovisioned_at: None,
             wallet_did: None,
             locale: None,
+            erased_at: None,
         };
         let mut ai_staff = false;
         // Nine in ten hold a job role.

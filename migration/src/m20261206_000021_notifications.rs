@@ -2,8 +2,9 @@
 //! a JSON payload, when it may run, attempts, the worker holding it and its last error; a
 //! `unique_key` makes enqueueing the same work twice a no-op), `notifications` (what a person is
 //! told, in the app and by email, once per person and occasion: `uq_notifications_occasion`),
-//! `notification_preferences` (per person and kind: whether to email), and `users.locale`
-//! (the person's language, BCP 47).
+//! `notification_preferences` (per person and kind: whether to email), `users.locale`
+//! (the person's language, BCP 47) and `users.erased_at` (when the person's identifying data was
+//! erased, GDPR Art. 17).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -134,18 +135,28 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .alter_table(
                 Table::alter()
                     .table(Users::Table)
-                    .drop_column(Users::Locale)
+                    .add_column(timestamp_with_time_zone_null(Users::ErasedAt))
                     .to_owned(),
             )
             .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [Users::ErasedAt, Users::Locale] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Users::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         for table in [
             NotificationPreferences::Table.into_iden(),
             Notifications::Table.into_iden(),
@@ -207,4 +218,5 @@ enum Users {
     Table,
     Id,
     Locale,
+    ErasedAt,
 }

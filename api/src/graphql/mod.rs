@@ -36,6 +36,7 @@ pub mod learning;
 pub mod loaders;
 pub mod notifications;
 pub mod org_units;
+pub mod privacy;
 pub mod provisioning;
 pub mod reports;
 pub mod rollouts;
@@ -65,6 +66,7 @@ use self::{
     learning::{LearningMutation, LearningQuery},
     notifications::{NotificationMutation, NotificationQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
+    privacy::PrivacyMutation,
     provisioning::{ProvisioningMutation, ProvisioningQuery},
     reports::ReportQuery,
     rollouts::{RolloutMutation, RolloutQuery},
@@ -141,6 +143,7 @@ pub struct Mutation(
     AiRegisterMutation,
     RolloutMutation,
     NotificationMutation,
+    PrivacyMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

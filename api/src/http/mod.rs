@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod certificates;
+mod export;
 mod graphql;
 mod health;
 mod i18n;
@@ -65,6 +66,7 @@ const PLAIN_ROUTES: &[&str] = &[
     "/reports/completion.csv",
     "/reports/ai-act.csv",
     "/audit-events.csv",
+    "/me/export.json",
     "/.well-known/jwks.json",
     "/verify",
     "/accessibility",
@@ -101,6 +103,10 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at(
             "/reports/rollouts/:id/access-gate.csv",
             get(reports::access_gate_csv).data(state.clone()),
+        )
+        .at(
+            "/me/export.json",
+            get(export::my_export).data(state.clone()),
         )
         .at(
             "/notifications/unsubscribe/:token",

@@ -1116,7 +1116,7 @@ pub async fn revoke(
 }
 
 /// A revocation reason: trimmed, 1 to [`MAX_REASON_CHARS`] characters (field `reason`).
-fn parse_reason(reason: &str) -> Result<&str> {
+pub(crate) fn parse_reason(reason: &str) -> Result<&str> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::invalid(

@@ -39,6 +39,9 @@ pub struct Model {
     pub wallet_did: Option<String>,
     /// The preferred language (BCP 47, e.g. `de` or `fr-BE`) of notifications; `None`: English.
     pub locale: Option<String>,
+    /// When the person's identifying data was erased (GDPR Art. 17); the account is a pseudonym
+    /// from then on.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

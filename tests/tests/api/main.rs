@@ -28,6 +28,7 @@ mod org_units;
 mod outages;
 mod people;
 mod person_pages;
+mod privacy;
 mod query_cost;
 mod readme;
 mod redis_tls;
