@@ -499,3 +499,51 @@ pub fn parse_csv(body: &str) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// The cargo target directory (`CARGO_TARGET_DIR`, else the workspace's `target`).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        PathBuf::from,
+    )
+}
+
+/// The Python of the virtualenv `target/{name}-venv` with what `tests/{name}/requirements.txt`
+/// pins (the SCIM checker, the SMTP server): made once, under a file lock so that parallel test
+/// processes wait for the first, and reused while the requirements are unchanged. `.ci/run`
+/// prepares the same ones up front.
+pub fn python_venv(name: &str) -> PathBuf {
+    use std::{fs, process::Command};
+
+    let requirements = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(name)
+        .join("requirements.txt");
+    let wanted = fs::read(&requirements).expect("the requirements file");
+    let venv = target_dir().join(format!("{name}-venv"));
+    let marker = venv.join(".requirements");
+    fs::create_dir_all(target_dir()).expect("the target directory");
+    let lock =
+        fs::File::create(target_dir().join(format!("{name}-venv.lock"))).expect("a lock file");
+    lock.lock().expect("the venv lock");
+    if fs::read(&marker).ok().as_deref() != Some(wanted.as_slice()) {
+        let _ = fs::remove_dir_all(&venv);
+        let status =
+            Command::new(std::env::var("GOVSKILLS_TEST_PYTHON").unwrap_or("python3".into()))
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 runs (set GOVSKILLS_TEST_PYTHON to use another)");
+        assert!(status.success(), "python3 -m venv failed");
+        let status = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements)
+            .status()
+            .expect("pip runs");
+        assert!(
+            status.success(),
+            "pip install -r tests/{name}/requirements.txt failed"
+        );
+        fs::write(&marker, &wanted).expect("the marker");
+    }
+    venv.join("bin/python")
+}

@@ -1,11 +1,7 @@
 //! SCIM 2.0 provisioning: provisioning tokens (GraphQL) and `/scim/v2` (HTTP), black-box; and
 //! the scim2-tester conformance checker run against the real server.
 
-use std::{
-    fs::{self, File},
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::{path::Path, process::Command};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -782,52 +778,9 @@ async fn every_scim_write_is_audited() {
     assert_eq!(app.latest_audit_event().await.0, "user.scim_deleted");
 }
 
-/// The cargo target directory (`CARGO_TARGET_DIR`, else the workspace's `target`).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    )
-}
-
-/// The virtualenv with scim2-tester, as pinned in `tests/scim/requirements.txt`: made once
-/// (under a file lock, so parallel test processes wait for the first) and reused while the
-/// requirements are unchanged. `.ci/run` prepares the same one up front.
-fn checker_python() -> PathBuf {
-    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("scim/requirements.txt");
-    let wanted = fs::read(&requirements).expect("tests/scim/requirements.txt");
-    let venv = target_dir().join("scim-venv");
-    let marker = venv.join(".requirements");
-    let python = venv.join("bin/python");
-    fs::create_dir_all(target_dir()).expect("the target directory");
-    let lock = File::create(target_dir().join("scim-venv.lock")).expect("a lock file");
-    lock.lock().expect("the venv lock");
-    if fs::read(&marker).ok().as_deref() != Some(wanted.as_slice()) {
-        let _ = fs::remove_dir_all(&venv);
-        let status =
-            Command::new(std::env::var("GOVSKILLS_TEST_PYTHON").unwrap_or("python3".into()))
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 runs (set GOVSKILLS_TEST_PYTHON to use another)");
-        assert!(status.success(), "python3 -m venv failed");
-        let status = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(&requirements)
-            .status()
-            .expect("pip runs");
-        assert!(
-            status.success(),
-            "pip install -r tests/scim/requirements.txt failed"
-        );
-        fs::write(&marker, &wanted).expect("the marker");
-    }
-    python
-}
-
 #[tokio::test]
 async fn the_scim2_tester_conformance_checker_reports_no_failures() {
-    let python = tokio::task::spawn_blocking(checker_python)
+    let python = tokio::task::spawn_blocking(|| crate::helpers::python_venv("scim"))
         .await
         .expect("the checker is installed");
     let app = spawn_app_with(|_| {}).await;

@@ -115,7 +115,7 @@ impl SmtpServer {
     }
 
     fn spawn(fail: bool) -> Self {
-        let python = smtp_python();
+        let python = crate::helpers::python_venv("smtp");
         let dir = std::env::temp_dir().join(format!("govskills-smtp-{}", Uuid::new_v4()));
         let mail = dir.join("mail");
         fs::create_dir_all(&mail).expect("a temporary directory");
@@ -157,49 +157,6 @@ impl SmtpServer {
             }
         }
     }
-}
-
-/// The cargo target directory (`CARGO_TARGET_DIR`, else the workspace's `target`).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        PathBuf::from,
-    )
-}
-
-/// The Python of the virtualenv with aiosmtpd, as pinned in `tests/smtp/requirements.txt`: made
-/// once (under a file lock, so parallel test processes wait for the first) and reused while the
-/// requirements are unchanged. `.ci/run` prepares the same one up front.
-fn smtp_python() -> PathBuf {
-    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp/requirements.txt");
-    let wanted = fs::read(&requirements).expect("tests/smtp/requirements.txt");
-    let venv = target_dir().join("smtp-venv");
-    let marker = venv.join(".requirements");
-    let python = venv.join("bin/python");
-    fs::create_dir_all(target_dir()).expect("the target directory");
-    let lock = File::create(target_dir().join("smtp-venv.lock")).expect("a lock file");
-    lock.lock().expect("the venv lock");
-    if fs::read(&marker).ok().as_deref() != Some(wanted.as_slice()) {
-        let _ = fs::remove_dir_all(&venv);
-        let status =
-            Command::new(std::env::var("GOVSKILLS_TEST_PYTHON").unwrap_or("python3".into()))
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 runs (set GOVSKILLS_TEST_PYTHON to use another)");
-        assert!(status.success(), "python3 -m venv failed");
-        let status = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(&requirements)
-            .status()
-            .expect("pip runs");
-        assert!(
-            status.success(),
-            "pip install -r tests/smtp/requirements.txt failed"
-        );
-        fs::write(&marker, &wanted).expect("the marker");
-    }
-    python
 }
 
 /// One message as the SMTP server received it.
