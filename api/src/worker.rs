@@ -1,14 +1,15 @@
 //! The background worker: every replica runs one unless started with `--no-workers`, and
 //! `govskills worker` runs only it. Each round it claims due jobs from the queue and runs them;
 //! every `scan_every` it also scans for notifications that are due, records the day's readiness
-//! of running rollouts that have none yet, and queues stale jobs again.
+//! of running rollouts that have none yet, queues the recertifications whose window has begun,
+//! and queues stale jobs again.
 //! While the database is away, rounds fail, are logged, and the worker waits and tries again:
 //! jobs stay queued, nothing is lost, and the queue's unique keys keep anything from being done
 //! twice.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
-use govskills_domain::{clock::Clock, jobs, notifications, rollouts};
+use govskills_domain::{certificates, clock::Clock, jobs, notifications, rollouts};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use uuid::Uuid;
@@ -74,6 +75,7 @@ impl Worker {
                 tracing::warn!(recovered, "jobs whose worker went away are queued again");
             }
             rollouts::snapshot_due(&self.db, now).await?;
+            certificates::queue_recertifications(&self.db, now).await?;
             let new = notifications::scan(&self.db, now).await?;
             if new > 0 {
                 tracing::info!(new, "notifications due");
@@ -103,6 +105,13 @@ impl Worker {
                     .and_then(|id| id.parse().ok())
                     .ok_or_else(|| anyhow::anyhow!("send_email without a notificationId"))?;
                 self.send_email(id).await
+            }
+            certificates::RECERTIFY => {
+                let id: Uuid = payload["certificateId"]
+                    .as_str()
+                    .and_then(|id| id.parse().ok())
+                    .ok_or_else(|| anyhow::anyhow!("recertify without a certificateId"))?;
+                Ok(certificates::recertify(&self.db, id, self.clock.now()).await?)
             }
             other => anyhow::bail!("unknown job kind {other:?}"),
         }

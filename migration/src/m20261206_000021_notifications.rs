@@ -2,9 +2,10 @@
 //! a JSON payload, when it may run, attempts, the worker holding it and its last error; a
 //! `unique_key` makes enqueueing the same work twice a no-op), `notifications` (what a person is
 //! told, in the app and by email, once per person and occasion: `uq_notifications_occasion`),
-//! `notification_preferences` (per person and kind: whether to email), `users.locale`
-//! (the person's language, BCP 47) and `users.erased_at` (when the person's identifying data was
-//! erased, GDPR Art. 17).
+//! `notification_preferences` (per person and kind: whether to email),
+//! `certificate_recertifications` (a template's holders are assigned a course again this many
+//! days before their certificate expires), `users.locale` (the person's language, BCP 47) and
+//! `users.erased_at` (when the person's identifying data was erased, GDPR Art. 17).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -128,6 +129,36 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(CertificateRecertifications::Table)
+                    .col(uuid(CertificateRecertifications::TemplateId).primary_key())
+                    .col(integer(CertificateRecertifications::DaysBefore))
+                    .col(uuid(CertificateRecertifications::CourseId))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_certificate_recertifications_template")
+                            .from(
+                                CertificateRecertifications::Table,
+                                CertificateRecertifications::TemplateId,
+                            )
+                            .to(CertificateTemplates::Table, CertificateTemplates::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_certificate_recertifications_course")
+                            .from(
+                                CertificateRecertifications::Table,
+                                CertificateRecertifications::CourseId,
+                            )
+                            .to(Courses::Table, Courses::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .alter_table(
                 Table::alter()
                     .table(Users::Table)
@@ -158,6 +189,7 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         for table in [
+            CertificateRecertifications::Table.into_iden(),
             NotificationPreferences::Table.into_iden(),
             Notifications::Table.into_iden(),
             Jobs::Table.into_iden(),
@@ -219,4 +251,24 @@ enum Users {
     Id,
     Locale,
     ErasedAt,
+}
+
+#[derive(DeriveIden)]
+enum CertificateRecertifications {
+    Table,
+    TemplateId,
+    DaysBefore,
+    CourseId,
+}
+
+#[derive(DeriveIden)]
+enum CertificateTemplates {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Courses {
+    Table,
+    Id,
 }

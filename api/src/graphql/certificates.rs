@@ -656,6 +656,48 @@ impl CertificateMutation {
         ))
     }
 
+    /// Sets how a template's holders recertify (`ADMIN` administering it): `daysBefore` days
+    /// before a certificate expires, its holder is assigned `courseId` again (a completed
+    /// enrolment is reopened), due on the expiry date, once per certificate; completing it
+    /// within that window earns the next certificate at once. Both null turns it off. The
+    /// template needs a validity period; `daysBefore` is 1 to 365 and within it. Audited. Safe to
+    /// repeat.
+    async fn set_certificate_recertification(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's id; one you cannot see gives `NOT_FOUND`.")]
+        template_id: ID,
+        #[graphql(
+            desc = "Days before expiry that recertification starts; null with `courseId` \
+                          null turns it off."
+        )]
+        days_before: Option<i32>,
+        #[graphql(desc = "The published course to take again.")] course_id: Option<ID>,
+    ) -> ApiResult<Option<CertificateRecertification>> {
+        let template_id = parse_id(&template_id, "templateId")?;
+        let plan = match (days_before, course_id) {
+            (None, None) => None,
+            (Some(days), Some(course)) => Some((days, parse_id(&course, "courseId")?)),
+            (None, Some(_)) => {
+                return Err(ApiError::bad_input(
+                    "daysBefore",
+                    "give daysBefore with courseId (or neither, to turn recertification off)",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(ApiError::bad_input(
+                    "courseId",
+                    "give courseId with daysBefore (or neither, to turn recertification off)",
+                ));
+            }
+        };
+        Ok(
+            certificates::set_recertification(&services(ctx)?.db, actor(ctx)?, template_id, plan)
+                .await?
+                .map(CertificateRecertification),
+        )
+    }
+
     /// Creates a certificate template (`ADMIN`). Certificates are then issued automatically to
     /// everyone who meets its criteria.
     async fn create_certificate_template(
@@ -753,5 +795,27 @@ impl CertificateMutation {
             )
             .await?,
         ))
+    }
+}
+
+/// How a template's holders recertify.
+pub struct CertificateRecertification(
+    pub govskills_domain::entities::certificate_recertification::Model,
+);
+
+/// How a template's holders recertify: the course they are assigned again, and when.
+#[Object]
+impl CertificateRecertification {
+    /// Days before a certificate expires that its holder is assigned the course.
+    async fn days_before(&self) -> i32 {
+        self.0.days_before
+    }
+
+    /// The course to take again.
+    async fn course(&self, ctx: &Context<'_>) -> ApiResult<Course> {
+        loader::<CourseLoader>(ctx)?
+            .load_required(self.0.course_id, "course")
+            .await
+            .map(Course)
     }
 }

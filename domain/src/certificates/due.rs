@@ -30,6 +30,11 @@
 //! (the credential's `validFrom`), so "issued before the change" compares with the change's
 //! time to the second ([`issued_since`]): a certificate issued in the same second as the change
 //! counts as issued after it, which the evidence counts the same way.
+//!
+//! Recertification: when the template has one ([`Criteria::recertify_days_before`]), its
+//! holders are assigned the course again that many days before expiry, and criteria met again
+//! from then on (after the certificate's issue) renew a still valid certificate at once, with a
+//! full validity period, so that a holder who recertifies in time is never without one.
 
 use std::collections::HashMap;
 
@@ -70,6 +75,9 @@ pub struct Criteria {
     /// The latest change that needed retraining among the AI systems (not retired, of the
     /// holder's authority) the template is tied to; `None` if there was none.
     pub retraining_since: Option<DateTime<Utc>>,
+    /// Days before expiry that holders recertify (the template's recertification), if it has
+    /// one: criteria met again from then on renew a still valid certificate.
+    pub recertify_days_before: Option<i64>,
 }
 
 /// Whether a certificate issued at `issued_at` (to the second) counts as issued at or after a
@@ -103,6 +111,17 @@ impl Held {
         self.revoked_at.is_some()
             && self.revocation_kind == Some(RevocationKind::KeyCompromise)
             && self.expires_at.is_none_or(|expires_at| expires_at > now)
+    }
+
+    /// Whether it is in its recertification window (the template's days before its expiry)
+    /// and the criteria were met again within it: then it is renewed though still valid.
+    fn recertified(&self, criteria: &Criteria, met_at: DateTime<Utc>) -> bool {
+        match (criteria.recertify_days_before, self.expires_at) {
+            (Some(days), Some(expires_at)) => {
+                met_at >= expires_at - chrono::Duration::days(days) && met_at > self.issued_at
+            }
+            _ => false,
+        }
     }
 
     /// Whether it was issued before the latest change that needed retraining, while the
@@ -154,6 +173,11 @@ pub fn due(criteria: &Criteria, evidence: &Evidence, held: &[Held], now: DateTim
         // Retraining after a change to a system the template is tied to, done since: a renewal
         // with a full validity period; the valid certificate stays as it is.
         None if previous.retrained_since(criteria, met_at) => Due::Issue {
+            sequence: previous.sequence + 1,
+        },
+        // Recertification: the course taken again in the weeks before expiry earns the next
+        // certificate at once, so the holder is never without one.
+        None if previous.recertified(criteria, met_at) => Due::Issue {
             sequence: previous.sequence + 1,
         },
         None => Due::StillValid,
@@ -249,6 +273,13 @@ mod tests {
     fn retrained(ids: &[u128], on: i64) -> Criteria {
         Criteria {
             retraining_since: Some(day(on)),
+            ..courses(ids)
+        }
+    }
+
+    fn recertifying(ids: &[u128], days_before: i64) -> Criteria {
+        Criteria {
+            recertify_days_before: Some(days_before),
             ..courses(ids)
         }
     }
@@ -623,6 +654,33 @@ mod tests {
                 courses_done: &[(COURSE_A, 95)],
                 passed: &[],
                 held: &[(1, 50, Some(NOW + 300), None)],
+                compromised: &[],
+                expected: Due::StillValid,
+            },
+            Case {
+                name: "recertification: the course taken again in the window before expiry renews",
+                criteria: recertifying(&[COURSE_A], 30),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, 10, Some(NOW + 20), None)],
+                compromised: &[],
+                expected: Due::Issue { sequence: 2 },
+            },
+            Case {
+                name: "recertification: before the window, a completion renews nothing",
+                criteria: recertifying(&[COURSE_A], 30),
+                courses_done: &[(COURSE_A, 60)],
+                passed: &[],
+                held: &[(1, 10, Some(NOW + 40), None)],
+                compromised: &[],
+                expected: Due::StillValid,
+            },
+            Case {
+                name: "recertification: the completion the certificate was issued for is no renewal",
+                criteria: recertifying(&[COURSE_A], 30),
+                courses_done: &[(COURSE_A, 95)],
+                passed: &[],
+                held: &[(1, 95, Some(NOW + 20), None)],
                 compromised: &[],
                 expected: Due::StillValid,
             },

@@ -50,7 +50,10 @@ mod list;
 mod templates;
 
 pub use list::{CertificateFilter, CertificatePage, list};
-pub use templates::{TemplateUpdate, archive_template, templates, update_template};
+pub use templates::{
+    MAX_RECERTIFY_DAYS, TemplateUpdate, archive_template, recertification, set_recertification,
+    templates, update_template,
+};
 
 use std::collections::HashMap;
 
@@ -561,6 +564,13 @@ async fn gather(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Fact
     }
     let template_ids: Vec<Uuid> = templates.iter().map(|t| t.id).collect();
     let course_criteria = course_criteria_of(txn, &template_ids).await?;
+    let recertifications = crate::entities::certificate_recertification::Entity::find()
+        .filter(
+            crate::entities::certificate_recertification::Column::TemplateId
+                .is_in(template_ids.iter().copied()),
+        )
+        .all(txn)
+        .await?;
     let assessment_criteria = assessment_criteria_of(txn, &template_ids).await?;
     let held = certificate::Entity::find()
         .filter(certificate::Column::UserId.eq(user_id))
@@ -609,6 +619,10 @@ async fn gather(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Fact
                     .flatten()
                     .filter_map(|system| system.retraining_since)
                     .max(),
+                recertify_days_before: recertifications
+                    .iter()
+                    .find(|r| r.template_id == template.id)
+                    .map(|r| i64::from(r.days_before)),
             };
             Some((template, criteria))
         })
@@ -1557,3 +1571,82 @@ batch!(
     /// The AI systems many certificates cover, as recorded at issuance, by name.
     ai_systems_of_certificates, certificate_ai_system, CertificateId, Name
 );
+
+/// The job that assigns a holder their template's recertification course.
+pub const RECERTIFY: &str = "recertify";
+
+/// Queues, once per certificate, the recertification of every valid certificate whose template
+/// has one and whose window (its days before expiry) has begun at `now` (the background
+/// worker's scan). Returns how many were new.
+pub async fn queue_recertifications(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
+    use crate::entities::certificate_recertification;
+
+    let plans = certificate_recertification::Entity::find().all(db).await?;
+    if plans.is_empty() {
+        return Ok(0);
+    }
+    let longest = plans.iter().map(|p| p.days_before).max().unwrap_or(0);
+    let candidates = certificate::Entity::find()
+        .filter(certificate::Column::TemplateId.is_in(plans.iter().map(|p| p.template_id)))
+        .filter(certificate::Column::RevokedAt.is_null())
+        .filter(certificate::Column::ExpiresAt.gt(now))
+        .filter(
+            certificate::Column::ExpiresAt.lte(now + chrono::Duration::days(i64::from(longest))),
+        )
+        .all(db)
+        .await?;
+    let jobs: Vec<crate::jobs::NewJob> = candidates
+        .iter()
+        .filter(|c| {
+            let plan = plans.iter().find(|p| p.template_id == c.template_id);
+            match (plan, c.expires_at) {
+                (Some(plan), Some(expires_at)) => {
+                    expires_at - chrono::Duration::days(i64::from(plan.days_before)) <= now
+                }
+                _ => false,
+            }
+        })
+        .map(|c| crate::jobs::NewJob {
+            kind: RECERTIFY,
+            payload: json!({ "certificateId": c.id }),
+            unique_key: Some(format!("recertify:{}", c.id)),
+            run_at: now,
+        })
+        .collect();
+    crate::jobs::enqueue(db, jobs, now).await
+}
+
+/// Assigns the holder of `certificate_id` their template's recertification course, due when the
+/// certificate expires (a completed enrolment is reopened: they take it again). Nothing when the
+/// certificate was revoked or has expired meanwhile, or the template no longer recertifies.
+pub async fn recertify(
+    db: &DatabaseConnection,
+    certificate_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(held) = certificate::Entity::find_by_id(certificate_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(plan) = recertification(db, held.template_id).await? else {
+        return Ok(());
+    };
+    if held.revoked_at.is_some() || held.expires_at.is_none_or(|at| at <= now) {
+        return Ok(());
+    }
+    let txn = crate::db::begin(db).await?;
+    crate::learning::assignments::assign_in(
+        &txn,
+        None,
+        plan.course_id,
+        &[held.user_id],
+        held.expires_at,
+        crate::learning::assignments::Reopen::Completed,
+        crate::learning::assignments::AssignedFor::Recertification(certificate_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -20,7 +20,7 @@ use crate::{
     Error, Result,
     audit::{self, Target},
     auth::Actor,
-    entities::{certificate_template, org_unit},
+    entities::{certificate_recertification, certificate_template, org_unit},
     org,
     types::{Name, Role},
 };
@@ -171,4 +171,88 @@ pub async fn archive_template(
     .await?;
     txn.commit().await?;
     Ok(template)
+}
+
+/// Most days before expiry a recertification may start.
+pub const MAX_RECERTIFY_DAYS: i32 = 365;
+
+/// Sets how a template's holders recertify (`Some((days_before, course_id))`): `days_before`
+/// days before a certificate expires (1 to [`MAX_RECERTIFY_DAYS`], within the validity period)
+/// its holder is assigned the course again, due on the expiry date, once per certificate, by
+/// the background worker. `None` turns it off. For the template's administrators; audited.
+pub async fn set_recertification(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    template_id: Uuid,
+    plan: Option<(i32, Uuid)>,
+) -> Result<Option<certificate_recertification::Model>> {
+    let template = load_managed(db, actor, template_id).await?;
+    if let Some((days, course_id)) = plan {
+        let Some(months) = template.validity_months else {
+            return Err(Error::invalid(
+                "daysBefore",
+                "the template's certificates never expire; give it a validity period first",
+            ));
+        };
+        if !(1..=MAX_RECERTIFY_DAYS.min(months * 28)).contains(&days) {
+            return Err(Error::invalid(
+                "daysBefore",
+                format!(
+                    "daysBefore must be 1 to {} (within the {months}-month validity period)",
+                    MAX_RECERTIFY_DAYS.min(months * 28)
+                ),
+            ));
+        }
+        let published = crate::courses::load_access(db, course_id)
+            .await
+            .ok()
+            .filter(|access| {
+                access.course.status == crate::entities::course::CourseStatus::Published
+            });
+        if published.is_none() {
+            return Err(Error::invalid(
+                "courseId",
+                format!("no published course {course_id}"),
+            ));
+        }
+    }
+    let txn = crate::db::begin(db).await?;
+    certificate_recertification::Entity::delete_by_id(template_id)
+        .exec(&txn)
+        .await?;
+    let saved = match plan {
+        Some((days, course_id)) => Some(
+            certificate_recertification::ActiveModel {
+                template_id: Set(template_id),
+                days_before: Set(days),
+                course_id: Set(course_id),
+            }
+            .insert(&txn)
+            .await?,
+        ),
+        None => None,
+    };
+    audit::record(
+        &txn,
+        Some(actor.id()),
+        "certificate_template.recertification_set",
+        Target::CertificateTemplate(template_id),
+        serde_json::json!({
+            "daysBefore": plan.map(|(days, _)| days),
+            "courseId": plan.map(|(_, course)| course),
+        }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// A template's recertification, if it has one.
+pub async fn recertification(
+    db: &impl ConnectionTrait,
+    template_id: Uuid,
+) -> Result<Option<certificate_recertification::Model>> {
+    Ok(certificate_recertification::Entity::find_by_id(template_id)
+        .one(db)
+        .await?)
 }

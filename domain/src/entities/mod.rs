@@ -14,6 +14,7 @@ pub mod attempt_question;
 pub mod audit_event;
 pub mod certificate;
 pub mod certificate_ai_system;
+pub mod certificate_recertification;
 pub mod certificate_template;
 pub mod certificate_template_assessment;
 pub mod certificate_template_competence;

@@ -325,6 +325,8 @@ pub(crate) enum AssignedFor {
     AiSystem(Uuid),
     /// A rollout's staff need what the course teaches.
     Rollout(Uuid),
+    /// A certificate's holder recertifies before it expires.
+    Recertification(Uuid),
 }
 
 /// Assigns `course_id` to `user_ids` inside `txn` on behalf of `reason`, due at `due_at`:
@@ -414,6 +416,7 @@ pub(crate) async fn assign_in(
         match reason {
             AssignedFor::AiSystem(id) => details["aiSystemId"] = json!(id),
             AssignedFor::Rollout(id) => details["rolloutId"] = json!(id),
+            AssignedFor::Recertification(id) => details["certificateId"] = json!(id),
         }
         audit::record(
             txn,

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chrono::Duration as Days;
+use chrono::{Duration as Days, SubsecRound as _};
 use govskills_api::config::Config;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -529,4 +529,151 @@ async fn an_smtp_url_without_a_host_or_sender_stops_the_service_from_starting() 
     // Without a relay, the service starts and keeps notifications in the app.
     let app = spawn_app_with(with_workers).await;
     assert!(app.config().smtp_url.is_none());
+}
+
+const RECERTIFY: &str = "mutation($t: ID!, $d: Int, $c: ID) {
+    setCertificateRecertification(templateId: $t, daysBefore: $d, courseId: $c) {
+        daysBefore course { title } } }";
+
+#[tokio::test]
+async fn a_holder_is_assigned_the_course_again_before_the_certificate_expires_and_renews_it() {
+    let app = spawn_app().await;
+    let (lena, admin, certificate) = crate::certificates::certified(&app, Some(12)).await;
+    let templates = app
+        .ok("{ certificateTemplates { id title } }", json!({}), &admin)
+        .await;
+    let template = templates["certificateTemplates"][0]["id"].clone();
+    let course = app
+        .ok(
+            "{ courses(filter: { search: \"AI at work\" }) { nodes { id modules { lessons { id } } } } }",
+            json!({}),
+            &lena,
+        )
+        .await["courses"]["nodes"][0]
+        .clone();
+    let course_id = course["id"].clone();
+    let lesson = course["modules"][0]["lessons"][0]["id"].clone();
+
+    // Bad input and the wrong user change nothing.
+    for (days, course, field) in [
+        (json!(0), course_id.clone(), "daysBefore"),
+        (json!(366), course_id.clone(), "daysBefore"),
+        (
+            json!(30),
+            json!("00000000-0000-0000-0000-000000000000"),
+            "courseId",
+        ),
+        (json!(30), Value::Null, "courseId"),
+        (Value::Null, course_id.clone(), "daysBefore"),
+    ] {
+        let answer = app
+            .gql(
+                RECERTIFY,
+                json!({ "t": template, "d": days, "c": course }),
+                Some(&admin),
+            )
+            .await;
+        assert_error(&answer, "BAD_USER_INPUT", Some(field));
+    }
+    let answer = app
+        .gql(
+            RECERTIFY,
+            json!({ "t": template, "d": 30, "c": course_id }),
+            Some(&lena),
+        )
+        .await;
+    assert_error(&answer, "FORBIDDEN", None);
+    assert_eq!(app.count("certificate_recertifications").await, 0);
+
+    let set = app
+        .ok(
+            RECERTIFY,
+            json!({ "t": template, "d": 30, "c": course_id }),
+            &admin,
+        )
+        .await;
+    assert_eq!(set["setCertificateRecertification"]["daysBefore"], 30);
+
+    // Eleven months on, three weeks before expiry (arranged in the database: certificates are
+    // issued at the real time), the worker assigns the course again, due on the expiry date.
+    let expires_at = {
+        use govskills_domain::entities::certificate;
+        use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, sea_query::Expr};
+        let now = chrono::Utc::now().trunc_subsecs(0);
+        let expires_at = now + Days::days(21);
+        certificate::Entity::update_many()
+            .col_expr(
+                certificate::Column::IssuedAt,
+                Expr::value(now - Days::days(344)),
+            )
+            .col_expr(
+                certificate::Column::ExpiresAt,
+                Expr::value(Some(expires_at)),
+            )
+            .filter(
+                certificate::Column::Id.eq(certificate["id"]
+                    .as_str()
+                    .expect("id")
+                    .parse::<uuid::Uuid>()
+                    .expect("uuid")),
+            )
+            .exec(&app.db)
+            .await
+            .expect("arranged");
+        expires_at
+    };
+    let _worker = app.spawn_replica(with_workers).await;
+    let mut assigned = Value::Null;
+    for _ in 0..80 {
+        let enrolments = app
+            .ok(
+                "{ myEnrollments { nodes { status source dueAt course { id } } } }",
+                json!({}),
+                &lena,
+            )
+            .await;
+        if let Some(found) = enrolments["myEnrollments"]["nodes"]
+            .as_array()
+            .expect("enrolments")
+            .iter()
+            .find(|e| e["course"]["id"] == course_id && e["status"] == "ACTIVE")
+        {
+            assigned = found.clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(assigned["source"], "ASSIGNED", "{assigned}");
+    let due: chrono::DateTime<chrono::Utc> = assigned["dueAt"]
+        .as_str()
+        .expect("a due date")
+        .parse()
+        .expect("a date");
+    assert_eq!(due, expires_at);
+
+    // Taking it again earns the next certificate at once; the first stays valid until it expires.
+    crate::certificates::complete(&app, &lena, lesson.as_str().expect("an id")).await;
+    let mine = crate::certificates::mine(&app, &lena).await;
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    assert!(mine.iter().any(|c| c["sequence"] == 2));
+
+    // Once per certificate: later scans assign nothing more.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(
+        app.count("audit_events WHERE action = 'enrollment.assigned'")
+            .await,
+        1
+    );
+
+    // A template whose certificates never expire has nothing to recertify.
+    let forever =
+        crate::certificates::template(&app, &admin, &[course_id.as_str().expect("id")], None).await;
+    let answer = app
+        .gql(
+            RECERTIFY,
+            json!({ "t": forever, "d": 30, "c": course_id }),
+            Some(&admin),
+        )
+        .await;
+    assert_error(&answer, "BAD_USER_INPUT", Some("daysBefore"));
 }
