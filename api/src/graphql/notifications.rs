@@ -41,6 +41,9 @@ pub enum NotificationKind {
     CertificateExpiring,
     /// A certificate of yours was revoked.
     CertificateRevoked,
+    /// For HR officers who switch it on: once a week, how many staff in their units are overdue
+    /// with mandatory training (counts only).
+    HrDigest,
 }
 
 impl From<Kind> for NotificationKind {
@@ -53,6 +56,7 @@ impl From<Kind> for NotificationKind {
             Kind::CertificateIssued => Self::CertificateIssued,
             Kind::CertificateExpiring => Self::CertificateExpiring,
             Kind::CertificateRevoked => Self::CertificateRevoked,
+            Kind::HrDigest => Self::HrDigest,
         }
     }
 }
@@ -67,6 +71,7 @@ impl From<NotificationKind> for Kind {
             NotificationKind::CertificateIssued => Self::CertificateIssued,
             NotificationKind::CertificateExpiring => Self::CertificateExpiring,
             NotificationKind::CertificateRevoked => Self::CertificateRevoked,
+            NotificationKind::HrDigest => Self::HrDigest,
         }
     }
 }

@@ -15,10 +15,12 @@ pub enum Kind {
     CertificateIssued,
     CertificateExpiring,
     CertificateRevoked,
+    /// For HR officers who switch it on: a weekly count of overdue staff in their units.
+    HrDigest,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Assigned,
         Kind::DueSoon,
         Kind::DueTomorrow,
@@ -26,6 +28,7 @@ impl Kind {
         Kind::CertificateIssued,
         Kind::CertificateExpiring,
         Kind::CertificateRevoked,
+        Kind::HrDigest,
     ];
 
     /// The stored name: `assigned`, `due_soon`, `due_tomorrow`, `overdue`,
@@ -39,6 +42,7 @@ impl Kind {
             Kind::CertificateIssued => "certificate_issued",
             Kind::CertificateExpiring => "certificate_expiring",
             Kind::CertificateRevoked => "certificate_revoked",
+            Kind::HrDigest => "hr_digest",
         }
     }
 
@@ -51,6 +55,12 @@ impl Kind {
     /// these cannot be switched off, and say so.
     pub fn mandatory(self) -> bool {
         matches!(self, Kind::Assigned | Kind::Overdue)
+    }
+
+    /// Whether its emails are sent unless switched off; the HR digest is sent only to those who
+    /// switch it on.
+    pub fn email_by_default(self) -> bool {
+        self != Kind::HrDigest
     }
 }
 
@@ -67,6 +77,8 @@ pub struct Params {
     pub expires_at: Option<DateTime<Utc>>,
     pub reason: Option<String>,
     pub rollout_reason: Option<String>,
+    /// How many people a digest counts.
+    pub people: Option<i64>,
 }
 
 /// A rendered message.
@@ -210,6 +222,7 @@ fn link(kind: Kind, params: &Params, public_url: &str) -> String {
         Kind::Assigned | Kind::DueSoon | Kind::DueTomorrow | Kind::Overdue => course,
         Kind::CertificateIssued | Kind::CertificateRevoked => certificate,
         Kind::CertificateExpiring => course.or(certificate),
+        Kind::HrDigest => None,
     };
     found.unwrap_or_else(|| format!("{base}/"))
 }
@@ -470,6 +483,23 @@ fn english(kind: Kind, params: &Params, link: &str) -> Draft {
             blocks.push(link_block(verification, link));
             (format!("Certificate revoked: {}", v.certificate), blocks)
         }
+        Kind::HrDigest => {
+            let n = params.people.unwrap_or(0);
+            let people = if n == 1 {
+                "1 person".to_owned()
+            } else {
+                format!("{n} people")
+            };
+            let blocks = vec![
+                text("Hello,"),
+                text(format!(
+                    "This week {people} in your units are overdue with mandatory training. \
+                     The completion report in GovSkills names them."
+                )),
+                link_block("GovSkills:", link),
+            ];
+            (format!("Weekly digest: {people} overdue"), blocks)
+        }
     };
     Draft {
         words: &ENGLISH,
@@ -620,6 +650,23 @@ fn german(kind: Kind, params: &Params, link: &str) -> Draft {
             ));
             blocks.push(link_block(verification, link));
             (format!("Zertifikat widerrufen: {}", v.certificate), blocks)
+        }
+        Kind::HrDigest => {
+            let n = params.people.unwrap_or(0);
+            let people = if n == 1 {
+                "1 Person".to_owned()
+            } else {
+                format!("{n} Personen")
+            };
+            let blocks = vec![
+                text("Guten Tag,"),
+                text(format!(
+                    "Diese Woche sind {people} in Ihren Einheiten mit Pflichtschulungen im \
+                     Verzug. Der Abschlussbericht in GovSkills nennt sie."
+                )),
+                link_block("GovSkills:", link),
+            ];
+            (format!("Wochenübersicht: {people} im Verzug"), blocks)
         }
     };
     Draft {
@@ -781,6 +828,26 @@ fn french(kind: Kind, params: &Params, link: &str) -> Draft {
             blocks.push(link_block(verification, link));
             (format!("Certificat révoqué : {}", v.certificate), blocks)
         }
+        Kind::HrDigest => {
+            let n = params.people.unwrap_or(0);
+            let people = if n == 1 {
+                "1 personne".to_owned()
+            } else {
+                format!("{n} personnes")
+            };
+            let blocks = vec![
+                text("Bonjour,"),
+                text(format!(
+                    "Cette semaine, {people} de vos unités sont en retard dans une formation \
+                     obligatoire. Le rapport d’achèvement dans GovSkills les nomme."
+                )),
+                link_block("GovSkills :", link),
+            ];
+            (
+                format!("Récapitulatif hebdomadaire : {people} en retard"),
+                blocks,
+            )
+        }
     };
     Draft {
         words: &FRENCH,
@@ -809,6 +876,7 @@ mod tests {
             expires_at: Utc.with_ymd_and_hms(2027, 5, 1, 0, 0, 0).single(),
             reason: Some("issued in error".into()),
             rollout_reason: Some("New law on data protection".into()),
+            people: Some(3),
         }
     }
 
@@ -864,6 +932,7 @@ mod tests {
                 assert!(message.html.trim_end().ends_with("</html>"), "{context}");
                 let expected = match kind {
                     Kind::CertificateIssued | Kind::CertificateRevoked => verify_link(),
+                    Kind::HrDigest => format!("{PUBLIC}/"),
                     _ => course_link(),
                 };
                 assert_eq!(message.link, expected, "{context}");

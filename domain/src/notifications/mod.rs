@@ -259,7 +259,109 @@ pub async fn scan(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> 
             });
         }
     }
+    found.extend(hr_digests(db, now).await?);
     record(db, found, now).await
+}
+
+/// The weekly digest of each HR officer who switched it on: how many active staff in the units
+/// their HR grants cover are overdue with an assignment, when any are (counts only; the
+/// completion report names them). One occasion per person and ISO week.
+async fn hr_digests(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<Found>> {
+    use chrono::Datelike as _;
+
+    use crate::{
+        entities::{enrollment, org_unit, role_grant},
+        types::Role,
+    };
+
+    let subscribed: Vec<Uuid> = notification_preference::Entity::find()
+        .filter(notification_preference::Column::Kind.eq(Kind::HrDigest.as_str()))
+        .filter(notification_preference::Column::Email.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.user_id)
+        .collect();
+    if subscribed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let grants = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.is_in(subscribed.iter().copied()))
+        .filter(role_grant::Column::Role.eq(Role::Hr))
+        .all(db)
+        .await?;
+    let units = crate::org::find_many(
+        db,
+        &grants
+            .iter()
+            .filter_map(|g| g.org_unit_id)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let week = now.iso_week();
+    let mut found = Vec::new();
+    for person in subscribed {
+        let mut covered = Condition::any();
+        let mut any = false;
+        for grant in grants.iter().filter(|g| g.user_id == person) {
+            any = true;
+            match grant.org_unit_id {
+                None => covered = covered.add(Condition::all()),
+                Some(unit_id) => {
+                    if let Some(unit) = units.iter().find(|u| u.id == unit_id) {
+                        covered = covered.add(crate::org::in_subtree(&unit.path));
+                    }
+                }
+            }
+        }
+        if !any {
+            continue;
+        }
+        let overdue = enrollment::Entity::find()
+            .filter(enrollment::Column::Status.eq(enrollment::EnrollmentStatus::Active))
+            .filter(enrollment::Column::Source.eq(enrollment::EnrollmentSource::Assigned))
+            .filter(enrollment::Column::DueAt.lt(now))
+            .filter(
+                enrollment::Column::UserId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(user::Column::Id)
+                        .from(user::Entity)
+                        .cond_where(
+                            Condition::all()
+                                .add(user::Column::Status.eq(user::UserStatus::Active))
+                                .add(
+                                    user::Column::OrgUnitId.in_subquery(
+                                        sea_orm::sea_query::Query::select()
+                                            .column(org_unit::Column::Id)
+                                            .from(org_unit::Entity)
+                                            .cond_where(covered)
+                                            .to_owned(),
+                                    ),
+                                ),
+                        )
+                        .to_owned(),
+                ),
+            )
+            .select_only()
+            .column(enrollment::Column::UserId)
+            .distinct()
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .len();
+        if overdue > 0 {
+            found.push(Found {
+                user_id: person,
+                kind: Kind::HrDigest,
+                occasion: format!("hr_digest:{}-W{:02}", week.year(), week.week()),
+                params: Params {
+                    people: Some(i64::try_from(overdue).unwrap_or(i64::MAX)),
+                    ..Params::default()
+                },
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// Records found occasions that are new, and queues their emails.
@@ -426,7 +528,7 @@ pub async fn preferences(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec
                 || rows
                     .iter()
                     .find(|row| row.kind == kind.as_str())
-                    .is_none_or(|row| row.email);
+                    .map_or(kind.email_by_default(), |row| row.email);
             (*kind, email)
         })
         .collect())

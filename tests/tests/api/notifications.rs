@@ -205,6 +205,7 @@ async fn a_week_later_the_due_reminder_arrives_and_its_unsubscribe_link_switches
             .as_array()
             .expect("preferences")
             .iter()
+            .filter(|p| p["kind"] != "HR_DIGEST")
             .all(|p| p["email"] == true)
     );
     let posted = app
@@ -462,6 +463,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
             .as_array()
             .expect("preferences")
             .iter()
+            .filter(|p| p["kind"] != "HR_DIGEST")
             .all(|p| p["email"] == true),
         "{prefs}"
     );
@@ -676,4 +678,56 @@ async fn a_holder_is_assigned_the_course_again_before_the_certificate_expires_an
         )
         .await;
     assert_error(&answer, "BAD_USER_INPUT", Some("daysBefore"));
+}
+
+#[tokio::test]
+async fn hr_who_switch_the_weekly_digest_on_get_a_count_of_overdue_staff_once_a_week() {
+    let (app, lena) = demo_without_worker().await;
+    let hr = app.login(crate::helpers::HR, PASSWORD).await;
+    // Off unless switched on.
+    let prefs = app
+        .ok(
+            "{ myNotificationPreferences { kinds { kind email } } }",
+            json!({}),
+            &lena,
+        )
+        .await;
+    let digest = prefs["myNotificationPreferences"]["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .find(|p| p["kind"] == "HR_DIGEST")
+        .expect("HR_DIGEST")
+        .clone();
+    assert_eq!(digest["email"], false);
+    app.ok(
+        "mutation { setNotificationPreferences(input: { kinds: [{ kind: HR_DIGEST, email: true }] }) { kinds { kind email } } }",
+        json!({}),
+        &hr,
+    )
+    .await;
+
+    let smtp = SmtpServer::start();
+    let worker = app.spawn_replica(mail_to(&smtp)).await;
+    let mails = smtp
+        .wait_for(FIRST_DAY_EMAILS + 1, Duration::from_secs(30))
+        .await;
+    let digests = for_recipient(&mails, crate::helpers::HR);
+    assert_eq!(digests.len(), 1, "{mails:?}");
+    // Luis, a week overdue, is the one; the digest counts and names nobody.
+    assert_eq!(digests[0].subject(), "Weekly digest: 1 person overdue");
+    assert!(!digests[0].text_body().contains("Luis"));
+    assert!(digests[0].header("List-Unsubscribe").is_some());
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(for_recipient(&smtp.messages(), crate::helpers::HR).len(), 1);
+
+    // A week later, another.
+    worker.clock.advance(Days::days(7));
+    for _ in 0..80 {
+        if for_recipient(&smtp.messages(), crate::helpers::HR).len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(for_recipient(&smtp.messages(), crate::helpers::HR).len(), 2);
 }
