@@ -366,10 +366,10 @@ const MAX_LOCALE_CHARS: usize = 35;
 
 /// A BCP 47 language tag whose subtags are in the IANA registry (`de`, `fr-BE`, `sr-Latn-RS`),
 /// in its canonical form; anything else (`xx`, `english`, `de_DE`) is refused.
-fn parse_locale(raw: &str) -> Result<String> {
+pub(crate) fn parse_locale(raw: &str, field: &'static str) -> Result<String> {
     let refuse = || {
         Error::invalid(
-            "locale",
+            field,
             format!("{raw:?} is not a known language tag such as \"de\", \"fr-BE\" or \"en\""),
         )
     };
@@ -390,7 +390,7 @@ pub async fn set_locale(
     let normalised = locale
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(parse_locale)
+        .map(|tag| parse_locale(tag, "locale"))
         .transpose()?;
     Ok(user::ActiveModel {
         id: Set(actor.id()),

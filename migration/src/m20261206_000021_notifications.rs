@@ -4,7 +4,8 @@
 //! told, in the app and by email, once per person and occasion: `uq_notifications_occasion`),
 //! `notification_preferences` (per person and kind: whether to email),
 //! `certificate_recertifications` (a template's holders are assigned a course again this many
-//! days before their certificate expires), `users.locale` (the person's language, BCP 47) and
+//! days before their certificate expires), `users.locale` (the person's language, BCP 47; `issuer_profiles.language` is the authority's,
+//! the default for its staff) and
 //! `users.erased_at` (when the person's identifying data was erased, GDPR Art. 17).
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -174,10 +175,26 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(IssuerProfiles::Table)
+                    .add_column(string_len_null(IssuerProfiles::Language, 35))
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(IssuerProfiles::Table)
+                    .drop_column(IssuerProfiles::Language)
+                    .to_owned(),
+            )
+            .await?;
         for column in [Users::ErasedAt, Users::Locale] {
             manager
                 .alter_table(
@@ -251,6 +268,12 @@ enum Users {
     Id,
     Locale,
     ErasedAt,
+}
+
+#[derive(DeriveIden)]
+enum IssuerProfiles {
+    Table,
+    Language,
 }
 
 #[derive(DeriveIden)]

@@ -113,6 +113,12 @@ impl IssuerProfile {
     async fn publishes_ai_register(&self) -> bool {
         self.0.publishes_ai_register
     }
+
+    /// The authority's language (BCP 47, e.g. `de`): the language of its staff's notifications
+    /// unless a person chose their own (`setLocale`); null: English.
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
 }
 
 /// An authority's issuer profile, replaced as a whole.
@@ -138,6 +144,9 @@ pub struct IssuerProfileInput {
     /// Whether to publish the authority's AI register for everyone (false when left out).
     #[graphql(default)]
     pub publishes_ai_register: bool,
+    /// The authority's language (a registered BCP 47 tag such as `de` or `fr-BE`), the default
+    /// of its staff's notifications; null: English.
+    pub language: Option<String>,
 }
 
 #[derive(Default)]
@@ -189,6 +198,7 @@ impl IssuerMutation {
             url: input.website,
             algorithm: input.algorithm.map(Into::into),
             publishes_ai_register: input.publishes_ai_register,
+            language: input.language,
         };
         Ok(IssuerProfile(
             credentials::update_profile(&services.db, actor, issuer, org_unit_id, update).await?,

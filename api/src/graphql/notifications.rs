@@ -262,7 +262,7 @@ impl NotificationQuery {
             unread_only.unwrap_or(false),
         )
         .await?;
-        let locale = actor.user.locale.clone().unwrap_or_else(|| "en".to_owned());
+        let locale = notifications::locale_for(&services.db, &actor.user).await?;
         let mut connection = Connection::new(after.is_some(), more);
         connection.edges.extend(rows.into_iter().map(|row| {
             Edge::new(

@@ -195,6 +195,16 @@ pub struct Texts {
     pub this_page: &'static str,
     pub qr_alt: &'static str,
     pub link: &'static str,
+    /// The unsubscribe pages of notification emails.
+    pub unsubscribe_ask_heading: &'static str,
+    pub unsubscribe_ask_text: &'static str,
+    pub unsubscribe_button: &'static str,
+    pub unsubscribe_done_heading: &'static str,
+    pub unsubscribe_done_text: &'static str,
+    pub unsubscribe_unknown_heading: &'static str,
+    pub unsubscribe_unknown_text: &'static str,
+    pub unsubscribe_mandatory_heading: &'static str,
+    pub unsubscribe_mandatory_text: &'static str,
 }
 
 static EN: Texts = Texts {
@@ -273,6 +283,15 @@ static EN: Texts = Texts {
     this_page: "This page",
     qr_alt: "QR code linking to this verification page: ",
     link: "Link",
+    unsubscribe_ask_heading: "Stop these emails?",
+    unsubscribe_ask_text: "You will still see these notifications in GovSkills. Emails about mandatory training cannot be switched off.",
+    unsubscribe_button: "Unsubscribe",
+    unsubscribe_done_heading: "Unsubscribed",
+    unsubscribe_done_text: "You will no longer get emails of this kind. You can switch them on again in your notification settings.",
+    unsubscribe_unknown_heading: "Unknown link",
+    unsubscribe_unknown_text: "This unsubscribe link is not known.",
+    unsubscribe_mandatory_heading: "Cannot be switched off",
+    unsubscribe_mandatory_text: "These emails are about mandatory training and cannot be switched off.",
 };
 
 static DE: Texts = Texts {
@@ -351,6 +370,15 @@ static DE: Texts = Texts {
     this_page: "Diese Seite",
     qr_alt: "QR-Code mit dem Link zu dieser Prüfseite: ",
     link: "Link",
+    unsubscribe_ask_heading: "Diese E-Mails abbestellen?",
+    unsubscribe_ask_text: "Die Benachrichtigungen sehen Sie weiterhin in GovSkills. E-Mails zu Pflichtschulungen können nicht abbestellt werden.",
+    unsubscribe_button: "Abbestellen",
+    unsubscribe_done_heading: "Abbestellt",
+    unsubscribe_done_text: "Sie erhalten keine E-Mails dieser Art mehr. In Ihren Benachrichtigungseinstellungen können Sie sie wieder einschalten.",
+    unsubscribe_unknown_heading: "Unbekannter Link",
+    unsubscribe_unknown_text: "Dieser Abmeldelink ist nicht bekannt.",
+    unsubscribe_mandatory_heading: "Nicht abbestellbar",
+    unsubscribe_mandatory_text: "Diese E-Mails betreffen Pflichtschulungen und können nicht abbestellt werden.",
 };
 
 static FR: Texts = Texts {
@@ -426,6 +454,15 @@ static FR: Texts = Texts {
     this_page: "Cette page",
     qr_alt: "Code QR menant à cette page de vérification\u{a0}: ",
     link: "Lien",
+    unsubscribe_ask_heading: "Ne plus recevoir ces e-mails ?",
+    unsubscribe_ask_text: "Vous verrez toujours ces notifications dans GovSkills. Les e-mails concernant une formation obligatoire ne peuvent pas être désactivés.",
+    unsubscribe_button: "Se désabonner",
+    unsubscribe_done_heading: "Désabonnement effectué",
+    unsubscribe_done_text: "Vous ne recevrez plus d’e-mails de ce type. Vous pouvez les réactiver dans vos paramètres de notification.",
+    unsubscribe_unknown_heading: "Lien inconnu",
+    unsubscribe_unknown_text: "Ce lien de désabonnement n’est pas connu.",
+    unsubscribe_mandatory_heading: "Impossible de désactiver",
+    unsubscribe_mandatory_text: "Ces e-mails concernent une formation obligatoire et ne peuvent pas être désactivés.",
 };
 
 #[cfg(test)]

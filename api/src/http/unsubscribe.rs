@@ -2,7 +2,8 @@
 //! notification emails a person may switch off. `GET` shows a page with a button (so that a mail
 //! scanner following links changes nothing); `POST` (the button, or a mail client's one-click
 //! unsubscribe of RFC 8058) turns off emails of that kind for that person. The token is a random
-//! secret of the one notification it was sent with.
+//! secret of the one notification it was sent with. The pages are in the visitor's language
+//! (English, German, French; `?lang=` or `Accept-Language`), like the verify pages.
 
 use maud::html;
 use poem::{
@@ -12,19 +13,18 @@ use poem::{
 };
 
 use super::{
-    i18n::Chosen,
+    i18n::{Chosen, Texts},
     public_page::{Frame, html_response},
 };
 use crate::state::AppState;
 
-fn page(
-    req: &Request,
-    status: StatusCode,
-    heading: &str,
-    text: &str,
-    form: Option<&str>,
-) -> Response {
+/// Which texts a page shows: a heading and a paragraph.
+type Words = fn(&Texts) -> (&'static str, &'static str);
+
+fn page(req: &Request, status: StatusCode, words: Words, form: Option<&str>) -> Response {
     let chosen = Chosen::of(req);
+    let texts = chosen.texts();
+    let (heading, text) = words(texts);
     let path = req.uri().path().to_owned();
     let frame = Frame {
         chosen,
@@ -37,7 +37,7 @@ fn page(
         p { (text) }
         @if let Some(action) = form {
             form method="post" action=(action) {
-                button class="button" type="submit" { "Unsubscribe" }
+                button class="button" type="submit" { (texts.unsubscribe_button) }
             }
         }
     });
@@ -51,9 +51,7 @@ pub async fn confirm(req: &Request, Path(token): Path<String>) -> Response {
     page(
         req,
         StatusCode::OK,
-        "Stop these emails?",
-        "You will still see these notifications in GovSkills. Emails about mandatory training \
-         cannot be switched off.",
+        |t| (t.unsubscribe_ask_heading, t.unsubscribe_ask_text),
         Some(&action),
     )
 }
@@ -66,29 +64,27 @@ pub async fn unsubscribe(
     Data(state): Data<&AppState>,
 ) -> Response {
     match govskills_domain::notifications::unsubscribe(&state.services.db, &token).await {
-        Ok(kind) => page(
+        Ok(_) => page(
             req,
             StatusCode::OK,
-            "Unsubscribed",
-            &format!(
-                "You will no longer get emails of this kind ({}). You can switch them on again \
-                 in your notification settings.",
-                kind.as_str().replace('_', " ")
-            ),
+            |t| (t.unsubscribe_done_heading, t.unsubscribe_done_text),
             None,
         ),
         Err(govskills_domain::Error::NotFound(_)) => page(
             req,
             StatusCode::NOT_FOUND,
-            "Unknown link",
-            "This unsubscribe link is not known.",
+            |t| (t.unsubscribe_unknown_heading, t.unsubscribe_unknown_text),
             None,
         ),
-        Err(govskills_domain::Error::Invalid { message, .. }) => page(
+        Err(govskills_domain::Error::Invalid { .. }) => page(
             req,
             StatusCode::BAD_REQUEST,
-            "Cannot be switched off",
-            &message,
+            |t| {
+                (
+                    t.unsubscribe_mandatory_heading,
+                    t.unsubscribe_mandatory_text,
+                )
+            },
             None,
         ),
         Err(err) => super::error_response(&err.into(), &super::request_id(req)),

@@ -44,6 +44,8 @@ pub struct IssuerProfile {
     pub algorithm: Algorithm,
     /// Whether its AI register is public (`/issuers/{id}/ai-register.csv`).
     pub publishes_ai_register: bool,
+    /// The authority's language (BCP 47), the default of its staff's notifications.
+    pub language: Option<String>,
 }
 
 impl IssuerProfile {
@@ -59,6 +61,7 @@ impl IssuerProfile {
             url: None,
             algorithm: None,
             publishes_ai_register: false,
+            language: None,
             next_status_index: 0,
             updated_at: unit.created_at,
         });
@@ -92,6 +95,7 @@ impl IssuerProfile {
                 .unwrap_or_else(|| issuer.default_algorithm()),
             chosen_algorithm,
             publishes_ai_register: row.publishes_ai_register,
+            language: row.language,
         }
     }
 
@@ -165,6 +169,8 @@ pub struct ProfileUpdate {
     pub algorithm: Option<Algorithm>,
     /// Whether to publish the authority's AI register.
     pub publishes_ai_register: bool,
+    /// The authority's language (BCP 47), the default of its staff's notifications.
+    pub language: Option<String>,
 }
 
 fn optional_text(value: Option<String>, field: &'static str, max: usize) -> Result<Option<String>> {
@@ -236,6 +242,13 @@ pub async fn update_profile(
             ),
         ));
     }
+    let language = update
+        .language
+        .as_deref()
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(|tag| crate::accounts::parse_locale(tag, "language"))
+        .transpose()?;
     let txn = crate::db::begin(db).await?;
     let before = issuer_profile::Entity::find_by_id(unit.id)
         .one(&txn)
@@ -251,6 +264,7 @@ pub async fn update_profile(
         url,
         algorithm: update.algorithm.map(|alg| alg.as_str().to_owned()),
         publishes_ai_register: update.publishes_ai_register,
+        language,
         next_status_index: before.as_ref().map_or(0, |row| row.next_status_index),
         updated_at: Utc::now(),
     };
@@ -279,6 +293,7 @@ pub async fn update_profile(
             "url": profile.url,
             "algorithm": profile.chosen_algorithm.map(Algorithm::as_str),
             "publishesAiRegister": profile.publishes_ai_register,
+            "language": profile.language,
         }),
     )
     .await?;

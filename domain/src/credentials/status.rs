@@ -88,6 +88,7 @@ pub async fn allocate(txn: &impl ConnectionTrait, authority_id: Uuid) -> Result<
         url: Set(None),
         algorithm: Set(None),
         publishes_ai_register: Set(false),
+        language: Set(None),
         next_status_index: Set(1),
         updated_at: Set(Utc::now()),
     })

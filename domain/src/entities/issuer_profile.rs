@@ -21,6 +21,8 @@ pub struct Model {
     pub algorithm: Option<String>,
     /// Whether its AI register is published at `/issuers/{id}/ai-register.csv`.
     pub publishes_ai_register: bool,
+    /// The authority's language (BCP 47): the default of its staff's notifications.
+    pub language: Option<String>,
     /// How many status list entries were handed out (see `credentials::status`).
     pub next_status_index: i64,
     pub updated_at: DateTimeUtc,

@@ -677,10 +677,11 @@ pub async fn prepare_email(
             found.unsubscribe_token
         )
     });
+    let locale = locale_for(db, &person).await?;
     let message = messages::render(
         kind,
         &params,
-        person.locale.as_deref().unwrap_or("en"),
+        &locale,
         public_url,
         unsubscribe_url.as_deref().unwrap_or(""),
     );
@@ -717,6 +718,23 @@ pub async fn mark_emailed(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc
 /// Marks a notification's email skipped: there is no SMTP relay to send it with.
 pub async fn skip_email(db: &impl ConnectionTrait, id: Uuid) -> Result<()> {
     mark(db, id, EmailState::Skipped, None).await
+}
+
+/// The language a person's notifications are in: their own (`setLocale`), else their
+/// authority's (its issuer profile's `language`), else English.
+pub async fn locale_for(db: &impl ConnectionTrait, person: &user::Model) -> Result<String> {
+    if let Some(locale) = &person.locale {
+        return Ok(locale.clone());
+    }
+    let unit = crate::org::find(db, person.org_unit_id).await?;
+    let authority = crate::org::authority_id(&unit.path)?;
+    Ok(
+        crate::entities::issuer_profile::Entity::find_by_id(authority)
+            .one(db)
+            .await?
+            .and_then(|profile| profile.language)
+            .unwrap_or_else(|| "en".to_owned()),
+    )
 }
 
 /// Renders a notification for the app, in `locale`.

@@ -731,3 +731,76 @@ async fn hr_who_switch_the_weekly_digest_on_get_a_count_of_overdue_staff_once_a_
     }
     assert_eq!(for_recipient(&smtp.messages(), crate::helpers::HR).len(), 2);
 }
+
+#[tokio::test]
+async fn notifications_are_in_the_authoritys_language_unless_the_person_chose_their_own() {
+    let (app, lena) = demo_without_worker().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let luis = app.login(LEARNER2, PASSWORD).await;
+    let ministry = app
+        .org_unit_id(&admin, "Ministry of Digital Affairs (demo)")
+        .await;
+    const PROFILE: &str = "mutation($unit: ID!, $input: IssuerProfileInput!) {
+        updateIssuerProfile(orgUnitId: $unit, input: $input) { name language } }";
+    let refused = app
+        .gql(
+            PROFILE,
+            json!({ "unit": ministry, "input": { "name": "Ministère", "language": "xx" } }),
+            Some(&admin),
+        )
+        .await;
+    assert_error(&refused, "BAD_USER_INPUT", Some("language"));
+    let set = app
+        .ok(
+            PROFILE,
+            json!({ "unit": ministry, "input": { "name": "Ministère", "language": "fr" } }),
+            &admin,
+        )
+        .await;
+    assert_eq!(set["updateIssuerProfile"]["language"], "fr");
+    app.ok(
+        "mutation { setLocale(locale: \"de\") { id } }",
+        json!({}),
+        &luis,
+    )
+    .await;
+
+    let smtp = SmtpServer::start();
+    let _worker = app.spawn_replica(mail_to(&smtp)).await;
+    let mails = smtp
+        .wait_for(FIRST_DAY_EMAILS, Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        for_recipient(&mails, LEARNER1)[0].subject(),
+        "Nouvelle formation obligatoire : Checking information online"
+    );
+    assert!(
+        for_recipient(&mails, LEARNER2)[0]
+            .subject()
+            .starts_with("Überfällig"),
+        "{}",
+        for_recipient(&mails, LEARNER2)[0].subject()
+    );
+    let shown = notifications(&app, &lena).await;
+    assert!(
+        shown[0]["title"]
+            .as_str()
+            .expect("a title")
+            .starts_with("Nouvelle formation obligatoire")
+    );
+
+    // The unsubscribe page speaks the visitor's language.
+    let page = app
+        .client
+        .get(format!(
+            "{}/notifications/unsubscribe/some-token?lang=de",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("a page");
+    assert!(page.contains("Diese E-Mails abbestellen?"), "{page}");
+}
