@@ -99,20 +99,13 @@ impl Worker {
 
     async fn execute(&self, kind: &str, payload: &Value) -> anyhow::Result<()> {
         match kind {
-            notifications::SEND_EMAIL => {
-                let id: Uuid = payload["notificationId"]
-                    .as_str()
-                    .and_then(|id| id.parse().ok())
-                    .ok_or_else(|| anyhow::anyhow!("send_email without a notificationId"))?;
-                self.send_email(id).await
-            }
-            certificates::RECERTIFY => {
-                let id: Uuid = payload["certificateId"]
-                    .as_str()
-                    .and_then(|id| id.parse().ok())
-                    .ok_or_else(|| anyhow::anyhow!("recertify without a certificateId"))?;
-                Ok(certificates::recertify(&self.db, id, self.clock.now()).await?)
-            }
+            notifications::SEND_EMAIL => self.send_email(id_in(payload, "notificationId")?).await,
+            certificates::RECERTIFY => Ok(certificates::recertify(
+                &self.db,
+                id_in(payload, "certificateId")?,
+                self.clock.now(),
+            )
+            .await?),
             other => anyhow::bail!("unknown job kind {other:?}"),
         }
     }
@@ -133,4 +126,12 @@ impl Worker {
         notifications::mark_emailed(&self.db, id, self.clock.now()).await?;
         Ok(())
     }
+}
+
+/// The id a job's payload names under `field`.
+fn id_in(payload: &Value, field: &str) -> anyhow::Result<Uuid> {
+    payload[field]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("a job payload without a valid {field}"))
 }

@@ -521,15 +521,10 @@ impl RolloutSubunitReadiness {
 
     /// Ready, in percent of affected; null when suppressed.
     async fn ready_percent(&self) -> Option<f64> {
-        self.0.ready.shown().map(|ready| {
-            if self.0.affected == 0 {
-                0.0
-            } else {
-                #[expect(clippy::cast_precision_loss, reason = "head counts are small")]
-                let value = *ready as f64 * 100.0 / self.0.affected as f64;
-                value
-            }
-        })
+        self.0
+            .ready
+            .shown()
+            .map(|ready| readiness::percent(*ready, self.0.affected))
     }
 }
 
@@ -556,11 +551,7 @@ impl RolloutSnapshot {
 
     /// Ready, in percent of affected (0 when nobody was).
     async fn ready_percent(&self) -> f64 {
-        if self.0.affected == 0 {
-            0.0
-        } else {
-            f64::from(self.0.ready) * 100.0 / f64::from(self.0.affected)
-        }
+        readiness::percent(i64::from(self.0.ready), i64::from(self.0.affected))
     }
 }
 
@@ -643,11 +634,7 @@ impl EnrollmentRollout {
 
     /// Why, in a sentence: "You will use the new e-permit service from 2027-03-01."
     async fn reason(&self) -> String {
-        format!(
-            "You will use the new {} from {}.",
-            self.0.service,
-            self.0.go_live_on.format("%Y-%m-%d")
-        )
+        rollouts::reason(&self.0)
     }
 }
 

@@ -34,7 +34,7 @@ use crate::{
 };
 
 /// Length of one path segment: a simple-form UUID and its slash.
-const SEGMENT: usize = 33;
+pub(crate) const SEGMENT: usize = 33;
 
 /// Which staff a report covers. It is the proof that the actor may read the unit's reports:
 /// only [`Scope::load`] builds one (its fields are private), so a caller cannot make one up

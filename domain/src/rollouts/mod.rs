@@ -175,11 +175,17 @@ pub fn due_at(rollout: &rollout::Model) -> DateTime<Utc> {
         - Duration::seconds(1)
 }
 
+/// Refuses anyone without the `HR` or `ADMIN` role before anything is read.
+fn require_hr_or_admin(actor: &Actor) -> Result<()> {
+    if actor.holds(Role::Hr) || actor.holds(Role::Admin) {
+        Ok(())
+    } else {
+        Err(Error::forbidden("rollouts need the HR or ADMIN role"))
+    }
+}
+
 /// Whether the actor may manage rollouts of the unit at `path`: `HR` or `ADMIN` covering it.
 fn check_manages(actor: &Actor, path: &str) -> Result<()> {
-    if !actor.holds(Role::Hr) && !actor.holds(Role::Admin) {
-        return Err(Error::forbidden("rollouts need the HR or ADMIN role"));
-    }
     if !actor.covers(Role::Hr, path) && !actor.covers(Role::Admin, path) {
         return Err(Error::forbidden(
             "your HR or ADMIN role does not cover this org unit",
@@ -188,15 +194,25 @@ fn check_manages(actor: &Actor, path: &str) -> Result<()> {
     Ok(())
 }
 
+/// An org unit whose rollouts the actor manages.
+async fn manageable_unit(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    unit_id: Uuid,
+) -> Result<org_unit::Model> {
+    require_hr_or_admin(actor)?;
+    let unit = org::find(db, unit_id).await?;
+    check_manages(actor, &unit.path)?;
+    Ok(unit)
+}
+
 /// A rollout the actor manages, with its org unit.
 pub async fn find_managed(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<(rollout::Model, org_unit::Model)> {
-    if !actor.holds(Role::Hr) && !actor.holds(Role::Admin) {
-        return Err(Error::forbidden("rollouts need the HR or ADMIN role"));
-    }
+    require_hr_or_admin(actor)?;
     let rollout = rollout::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -212,11 +228,7 @@ pub async fn list(
     actor: &Actor,
     org_unit_id: Uuid,
 ) -> Result<Vec<rollout::Model>> {
-    if !actor.holds(Role::Hr) && !actor.holds(Role::Admin) {
-        return Err(Error::forbidden("rollouts need the HR or ADMIN role"));
-    }
-    let unit = org::find(db, org_unit_id).await?;
-    check_manages(actor, &unit.path)?;
+    let unit = manageable_unit(db, actor, org_unit_id).await?;
     Ok(rollout::Entity::find()
         .filter(
             rollout::Column::OrgUnitId.in_subquery(
@@ -498,11 +510,7 @@ pub async fn create(
     input: RolloutInput,
     now: DateTime<Utc>,
 ) -> Result<rollout::Model> {
-    if !actor.holds(Role::Hr) && !actor.holds(Role::Admin) {
-        return Err(Error::forbidden("rollouts need the HR or ADMIN role"));
-    }
-    let unit = org::find(db, input.org_unit_id).await?;
-    check_manages(actor, &unit.path)?;
+    let unit = manageable_unit(db, actor, input.org_unit_id).await?;
     let name = Name::parse(&input.name, "name")?.into_inner();
     let service = Name::parse(&input.service, "service")?.into_inner();
     let description = job_roles::parse_description(&input.description)?;
@@ -1030,6 +1038,16 @@ pub async fn on_staff_changed(
         }
     }
     Ok(assigned)
+}
+
+/// Why a learner has a rollout's assignment, in a sentence: "You will use the new e-permit
+/// service from 2027-03-01."
+pub fn reason(rollout: &rollout::Model) -> String {
+    format!(
+        "You will use the new {} from {}.",
+        rollout.service,
+        rollout.go_live_on.format("%Y-%m-%d")
+    )
 }
 
 /// The rollouts that assigned each of `enrollment_ids`, for a learner's dashboard.

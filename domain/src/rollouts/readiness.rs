@@ -28,11 +28,8 @@ use crate::{
     auth::Actor,
     entities::{org_unit, rollout, rollout_job_role, rollout_snapshot, rollout_unit},
     org,
-    reports::{Group, PageRequest, statement},
+    reports::{Group, PageRequest, SEGMENT, statement},
 };
-
-/// Length of one path segment: a simple-form UUID and its slash.
-const SEGMENT: usize = 33;
 
 /// Where a person not yet ready stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,7 +247,8 @@ impl Totals {
     }
 }
 
-fn percent(part: i64, whole: i64) -> f64 {
+/// `part` in percent of `whole` (0 when `whole` is).
+pub fn percent(part: i64, whole: i64) -> f64 {
     if whole == 0 {
         0.0
     } else {
