@@ -45,6 +45,9 @@ pub enum Command {
     Worker,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Apply every authority's retention policy once (what the worker does daily), print what
+    /// was removed, then exit: for a cron job where no worker runs. Safe to repeat.
+    Purge,
     /// Create a platform administrator. The password is read from standard input when it is
     /// not a terminal, else prompted for; it is never a flag.
     CreateAdmin {
@@ -132,6 +135,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(&config, args.demo).await,
         Command::Worker => run_worker(&config).await,
+        Command::Purge => {
+            config.validate()?;
+            let db = connect_database(&config).await?;
+            let purged = crate::worker::purge(&db, config.clock().now()).await?;
+            for (kind, removed) in purged.kinds() {
+                println!("{kind}: {removed}");
+            }
+            Ok(())
+        }
         Command::Migrate => {
             config.validate()?;
             let db = connect_database(&config).await?;

@@ -8,6 +8,9 @@ use clap::{Args, ValueEnum};
 use govskills_domain::credentials::IssuerKey;
 use secrecy::{ExposeSecret, SecretString};
 
+/// The reports' minimum group size in production when `GOVSKILLS_REPORT_MIN_GROUP_SIZE` is unset.
+pub const DEFAULT_PRODUCTION_MIN_GROUP_SIZE: u32 = 5;
+
 fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(raw.to_owned()))
 }
@@ -209,15 +212,14 @@ pub struct Config {
     )]
     pub session_lifetime_secs: u64,
 
-    /// Privacy for works councils: a sub-unit with fewer active staff than this shows no
-    /// figures in the HR reports, only that they are suppressed. 0 (the default) turns it off.
-    #[arg(
-        long,
-        env = "GOVSKILLS_REPORT_MIN_GROUP_SIZE",
-        default_value_t = 0,
-        global = true
-    )]
-    pub report_min_group_size: u32,
+    /// Privacy for staff councils: the platform's default minimum group size of the HR reports
+    /// (an authority may set its own with `setReportPrivacy`). A group of fewer active staff
+    /// shows no figures, only that they are suppressed, with complementary suppression so that
+    /// none can be worked out from the rest. Unset: 5 in production, 0 (off) in development.
+    /// Production refuses less than 3: an authority may go lower only through
+    /// `setReportPrivacy`, with a recorded reason.
+    #[arg(long, env = "GOVSKILLS_REPORT_MIN_GROUP_SIZE", global = true)]
+    pub report_min_group_size: Option<u32>,
 
     /// The SMTP relay notifications are emailed through: `smtp://host:25`,
     /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`
@@ -300,6 +302,17 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// The platform's default minimum group size of the reports: `GOVSKILLS_REPORT_MIN_GROUP_SIZE`,
+    /// else [`DEFAULT_PRODUCTION_MIN_GROUP_SIZE`] in production and 0 (off) in development.
+    pub fn report_min_group_size(&self) -> u32 {
+        self.report_min_group_size
+            .unwrap_or(if self.is_production() {
+                DEFAULT_PRODUCTION_MIN_GROUP_SIZE
+            } else {
+                0
+            })
     }
 
     pub fn session_idle(&self) -> Duration {
@@ -398,6 +411,15 @@ impl Config {
         if self.is_production() && self.clock_offset_days != 0 {
             bail!("GOVSKILLS_CLOCK_OFFSET_DAYS is for development only; unset it in production");
         }
+        let floor = govskills_domain::privacy::policy::MIN_GROUP_SIZE_FLOOR;
+        if self.is_production() && self.report_min_group_size() < floor {
+            bail!(
+                "GOVSKILLS_REPORT_MIN_GROUP_SIZE is {}: production needs at least {floor} (leave it \
+                 unset for {DEFAULT_PRODUCTION_MIN_GROUP_SIZE}); an authority may go lower only \
+                 through `setReportPrivacy`, with a recorded reason",
+                self.report_min_group_size()
+            );
+        }
         if self.worker_poll_ms == 0 || self.notification_scan_secs == 0 {
             bail!(
                 "GOVSKILLS_WORKER_POLL_MS and GOVSKILLS_NOTIFICATION_SCAN_SECS must be at least 1"
@@ -474,6 +496,60 @@ mod tests {
         config
             .validate_serve()
             .expect("complete production settings are valid");
+    }
+
+    #[test]
+    fn the_minimum_group_size_is_5_in_production_unless_set_and_never_below_3() {
+        let mut config = Config::defaults();
+        assert_eq!(config.report_min_group_size, None);
+        assert_eq!(config.report_min_group_size(), 0, "off in development");
+        config.report_min_group_size = Some(2);
+        assert_eq!(config.report_min_group_size(), 2);
+
+        config.environment = Environment::Production;
+        config.database_url = SecretString::from("postgres://db/govskills".to_owned());
+        config.redis_url = Some(SecretString::from("redis://cache".to_owned()));
+        config.issuer_key = Some(SecretString::from(
+            IssuerKey::generate(Algorithm::EdDsa)
+                .expect("random")
+                .to_pem()
+                .to_owned(),
+        ));
+        let err = config
+            .validate_serve()
+            .expect_err("below 3 is refused in production")
+            .to_string();
+        assert!(
+            err.contains("GOVSKILLS_REPORT_MIN_GROUP_SIZE is 2"),
+            "{err}"
+        );
+        assert!(err.contains("setReportPrivacy"), "{err}");
+        config.report_min_group_size = Some(0);
+        assert!(
+            config.validate_serve().is_err(),
+            "off is refused in production"
+        );
+        config.report_min_group_size = Some(3);
+        config.validate_serve().expect("3 will do");
+        config.report_min_group_size = None;
+        assert_eq!(config.report_min_group_size(), 5);
+        config.validate_serve().expect("the default will do");
+
+        let parse = |args: &[&str]| {
+            use clap::FromArgMatches as _;
+            let command = <Config as Args>::augment_args(clap::Command::new("govskills"));
+            Config::from_arg_matches(&command.get_matches_from(args)).expect("parses")
+        };
+        let production = parse(&["govskills", "--env", "production"]);
+        assert_eq!(production.report_min_group_size(), 5);
+        let explicit = parse(&[
+            "govskills",
+            "--env",
+            "production",
+            "--report-min-group-size",
+            "8",
+        ]);
+        assert_eq!(explicit.report_min_group_size(), 8);
     }
 
     #[test]

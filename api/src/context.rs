@@ -21,7 +21,8 @@ pub struct Services {
     pub session_lifetime: Duration,
     /// How long DataLoaders collect keys before they query.
     pub batch_window: Duration,
-    /// Sub-units with fewer staff show no figures in reports (0: off).
+    /// The platform's default minimum group size of reports (0: off), for authorities without
+    /// their own ([`govskills_domain::privacy::policy`]).
     pub report_min_group_size: u32,
     /// Signs certificates' credentials; knows the public base URL.
     pub issuer: Arc<IssuerSource>,

@@ -18,7 +18,7 @@ pub enum Code {
     AttemptSubmitted,
     /// The attempt's time is up: its answers no longer change (it has been scored).
     DeadlinePassed,
-    /// A backing service (the session store) is down; try again later.
+    /// A backing service (the database, the session store) cannot be reached; try again later.
     Unavailable,
     /// The query asked for `__schema` or `__type` where introspection is off (production).
     IntrospectionDisabled,
@@ -53,7 +53,15 @@ pub struct ApiError {
     code: Code,
     message: String,
     field: Option<&'static str>,
+    /// `UNAVAILABLE` because the database connection in use died (see [`ConnectionLost`]).
+    connection_lost: bool,
 }
+
+/// The source of a GraphQL error that is `UNAVAILABLE` because the database connection a
+/// statement ran on died under it (a restart, a failover), not because no connection could be
+/// had. `graphql::execute` runs a query that met one once more, on a fresh connection.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLost;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -63,6 +71,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            connection_lost: false,
         }
     }
 
@@ -71,6 +80,7 @@ impl ApiError {
             code: Code::BadUserInput,
             message: message.into(),
             field: Some(field),
+            connection_lost: false,
         }
     }
 
@@ -134,12 +144,19 @@ impl From<DomainError> for ApiError {
                 code: Code::Conflict,
                 message,
                 field: Some(field),
+                connection_lost: false,
             },
             DomainError::AttemptSubmitted(_) => Self::new(Code::AttemptSubmitted, message),
             DomainError::DeadlinePassed(_) => Self::new(Code::DeadlinePassed, message),
-            DomainError::Unavailable(cause) => {
+            DomainError::Unavailable {
+                cause,
+                connection_lost,
+            } => {
                 crate::metrics::record_database_unavailable(&cause);
-                Self::new(Code::Unavailable, message)
+                Self {
+                    connection_lost,
+                    ..Self::new(Code::Unavailable, message)
+                }
             }
             DomainError::Internal(cause) => Self::internal(&cause),
         }
@@ -159,11 +176,15 @@ impl From<StoreError> for ApiError {
 
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
-        async_graphql::Error::new(err.message).extend_with(|_, extensions| {
+        let mut error = async_graphql::Error::new(err.message).extend_with(|_, extensions| {
             extensions.set("code", err.code.as_str());
             if let Some(field) = err.field {
                 extensions.set("field", field);
             }
-        })
+        });
+        if err.connection_lost {
+            error.source = Some(std::sync::Arc::new(ConnectionLost));
+        }
+        error
     }
 }

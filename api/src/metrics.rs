@@ -8,12 +8,17 @@
 //! - `http_request_duration_seconds{operation}`: latency histogram, same `operation` label;
 //! - `db_pool_connections`, `db_pool_idle`: the database pool, read at each scrape;
 //! - `session_store_errors_total`: calls to the session store (Redis) that failed;
+//! - `database_unavailable_total`: requests answered `UNAVAILABLE` because the database could
+//!   not be reached; `database_standby_refused_total`: new connections closed because the server
+//!   was a standby (in recovery), which a failover that has not finished leaves behind;
 //! - `logins_total{outcome}`: `succeeded`, `failed` (wrong email or password, disabled account)
 //!   or `throttled`;
 //! - `db_statements_total`: SQL statements executed since start-up (not the migrations); the
 //!   benchmark reads it before and after a journey to get statements per request;
 //! - `jobs{state}`: the background job queue by state (`queued`, `running`, `done`, `dead`),
-//!   read from the database at each scrape.
+//!   read from the database at each scrape;
+//! - `privacy_purged_total{kind}`: what the retention purge removed (`attempt_answers`,
+//!   `self_assessments`, `notifications`, `audit_events`, `accounts_erased`).
 //!
 //! `certificates_issued_total` arrives with the certificates issue, counted where a certificate is
 //! issued; it is deliberately not registered before anything can increment it.
@@ -34,9 +39,11 @@ pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
 pub const DB_POOL_IDLE: &str = "db_pool_idle";
 pub const SESSION_STORE_ERRORS: &str = "session_store_errors_total";
 pub const DATABASE_UNAVAILABLE: &str = "database_unavailable_total";
+pub const DATABASE_STANDBY_REFUSED: &str = "database_standby_refused_total";
 pub const LOGINS: &str = "logins_total";
 pub const DB_STATEMENTS: &str = "db_statements_total";
 pub const JOBS: &str = "jobs";
+pub const PRIVACY_PURGED: &str = "privacy_purged_total";
 
 /// Upper bounds of the latency buckets, in seconds: from a cached read to an argon2 hash under
 /// load, and the 30 s shutdown grace as the last finite bucket.
@@ -117,6 +124,10 @@ fn describe() {
     metrics::describe_counter!(
         DATABASE_UNAVAILABLE,
         "Requests answered UNAVAILABLE because the database could not be reached"
+    );
+    metrics::describe_counter!(
+        DATABASE_STANDBY_REFUSED,
+        "New database connections closed because the server was a standby (in recovery)"
     );
     metrics::describe_counter!(LOGINS, "Sign-in attempts by outcome");
     metrics::describe_gauge!(JOBS, "Jobs of the background queue by state");
@@ -229,22 +240,39 @@ pub fn record_statement() {
     metrics::counter!(DB_STATEMENTS).increment(1);
 }
 
+/// Whether something logged at `last` (Unix seconds) may be logged again: once per burst, at
+/// most every ten seconds; if so, `last` becomes now.
+fn once_per_burst(last: &std::sync::atomic::AtomicI64) -> bool {
+    use std::sync::atomic::Ordering;
+    let now = chrono::Utc::now().timestamp();
+    let logged = last.load(Ordering::Relaxed);
+    now - logged >= 10
+        && last
+            .compare_exchange(logged, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}
+
 /// Counts a request that found the database unreachable, and logs it once per burst (at most
 /// every ten seconds), not once per request.
 pub fn record_database_unavailable(cause: &str) {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    static LAST_LOGGED: AtomicI64 = AtomicI64::new(0);
+    static LAST_LOGGED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
     metrics::counter!(DATABASE_UNAVAILABLE).increment(1);
-    let now = chrono::Utc::now().timestamp();
-    let last = LAST_LOGGED.load(Ordering::Relaxed);
-    if now - last >= 10
-        && LAST_LOGGED
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    {
+    if once_per_burst(&LAST_LOGGED) {
         tracing::warn!(
             cause,
             "the database cannot be reached; answering UNAVAILABLE"
+        );
+    }
+}
+
+/// Counts a new connection closed because the server was a standby, and logs it once per burst.
+pub fn record_standby_refused() {
+    static LAST_LOGGED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    metrics::counter!(DATABASE_STANDBY_REFUSED).increment(1);
+    if once_per_burst(&LAST_LOGGED) {
+        tracing::warn!(
+            "the database address reaches a standby (in recovery), not a primary; \
+             refusing its connections until it is promoted or the address moves"
         );
     }
 }

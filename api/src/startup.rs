@@ -145,7 +145,7 @@ impl Application {
             secure_cookies: config.is_production(),
             session_lifetime: config.session_lifetime(),
             batch_window: Duration::from_millis(config.dataloader_window_ms),
-            report_min_group_size: config.report_min_group_size,
+            report_min_group_size: config.report_min_group_size(),
             issuer: Arc::new(issuer),
             verify_throttle,
             oidc: Arc::new(crate::oidc::Oidc::new(
@@ -257,13 +257,33 @@ pub fn worker(
 
 /// Connects to the configured database; on SQLite, turns on write-ahead logging so readers do
 /// not wait for writers.
+///
+/// Through a restart or a failover of PostgreSQL the pool keeps itself usable:
+///
+/// - it pings an idle connection before handing it out (`test_before_acquire`, SeaORM's default,
+///   set here so that nothing relies on a default) and opens a fresh one in place of one that
+///   died, so the first request after a restart is served, not refused;
+/// - while no connection can be opened it tries again with a backoff (doubling from 10 ms, at most
+///   a fifth of the acquire timeout) until the acquire timeout, then the request is
+///   `UNAVAILABLE`;
+/// - it keeps no connection to a standby: each new connection asks `pg_is_in_recovery()`, and
+///   one to a server in recovery (a standby, or an old primary the address now reaches) is
+///   closed and counts as a failed attempt, so requests are `UNAVAILABLE` and `/readyz` 503
+///   until the address reaches a primary again. A server cannot leave recovery other than by
+///   promotion, so checking when a connection opens is enough. sqlx reads neither
+///   `target_session_attrs` nor several hosts in one URL (see deploy/README.md).
 pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.expose_secret().to_owned());
     options
         .max_connections(config.database_max_connections)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
+        .test_before_acquire(true)
+        .sqlx_logging(false)
+        // sqlx's own `after_connect`, run on every new connection (SeaORM's `after_connect`
+        // runs once, after the pool is made). It replaces the one SeaORM installs only for
+        // `set_schema_search_path`, which we do not use.
+        .map_sqlx_postgres_pool_opts(|pool| pool.after_connect(refuse_standby));
     let db = Database::connect(options)
         .await
         .context("failed to connect to the database (GOVSKILLS_DATABASE_URL)")?;
@@ -273,6 +293,28 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnect
             .context("failed to switch SQLite to write-ahead logging")?;
     }
     Ok(db)
+}
+
+/// Fails for a connection to a PostgreSQL server in recovery (a standby), so that the pool
+/// closes it and tries again; see [`connect_database`].
+fn refuse_standby(
+    connection: &mut sea_orm::sqlx::PgConnection,
+    _: sea_orm::sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'_, Result<(), sea_orm::sqlx::Error>> {
+    Box::pin(async move {
+        let in_recovery: bool = sea_orm::sqlx::query_scalar("SELECT pg_is_in_recovery()")
+            .fetch_one(connection)
+            .await?;
+        if in_recovery {
+            crate::metrics::record_standby_refused();
+            return Err(sea_orm::sqlx::Error::Configuration(
+                "the database server is a standby (pg_is_in_recovery() is true); \
+                 GovSkills writes, and waits for a primary"
+                    .into(),
+            ));
+        }
+        Ok(())
+    })
 }
 
 /// Key of the PostgreSQL advisory lock that serialises migrations across processes (any fixed

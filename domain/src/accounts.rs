@@ -619,6 +619,7 @@ pub async fn update_user(
     if let Some(status) = update.status.filter(|status| *status != user.status) {
         changes.insert("status".into(), json!(status_name(status)));
         model.status = Set(status);
+        model.disabled_at = Set((status == UserStatus::Disabled).then(Utc::now));
     }
 
     let txn = crate::db::begin(db).await?;

@@ -348,11 +348,107 @@ pub async fn page(
     if let Some(until) = filter.until {
         condition = condition.add(audit_event::Column::CreatedAt.lt(until));
     }
-    newest_first(db, condition, after, first).await
+    let mut page = newest_first(db, condition, after, first).await?;
+    withhold_results(db, actor, &mut page.events).await?;
+    Ok(page)
 }
 
-/// Who read the actor's learning data (their `personal_data.read` events), newest first: the
-/// person's own view of the trail (GDPR Art. 15), open to everyone signed in.
+/// The details an administrator does not see of events about another person whose authority
+/// limits HR and administrators to completion and pass/fail (`hr_person_view = 'pass_fail'`):
+/// per action, the keys whose values read as `null`. What happened, to whom and whether it
+/// passed stay; scores, attempt numbers and self-assessed levels do not.
+pub const WITHHELD_UNDER_PASS_FAIL: [(&str, &[&str]); 3] = [
+    ("attempt.started", &["attemptNumber"]),
+    ("attempt.scored", &["score", "maxScore"]),
+    ("competence.self_assessed", &["ratings"]),
+];
+
+/// Sets to `null` the details [`WITHHELD_UNDER_PASS_FAIL`] names in the events about people
+/// other than `actor` whose authority (that of the person's current unit) has the `pass_fail`
+/// setting. Two statements, only when the page holds such events.
+async fn withhold_results(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    events: &mut [audit_event::Model],
+) -> Result<()> {
+    use std::collections::{HashMap, HashSet};
+
+    use sea_orm::RelationTrait as _;
+
+    use crate::{entities::privacy_policy, privacy::policy::HrPersonView};
+
+    let withheld = |event: &audit_event::Model| -> Option<&'static [&'static str]> {
+        let other = event.subject_user_id.is_some_and(|id| id != actor.id());
+        WITHHELD_UNDER_PASS_FAIL
+            .iter()
+            .find(|(action, _)| other && *action == event.action)
+            .map(|(_, keys)| *keys)
+    };
+    let mut people: Vec<Uuid> = events
+        .iter()
+        .filter(|event| withheld(event).is_some())
+        .filter_map(|event| event.subject_user_id)
+        .collect();
+    if people.is_empty() {
+        return Ok(());
+    }
+    people.sort();
+    people.dedup();
+    let paths: Vec<(Uuid, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(org_unit::Column::Path)
+        .join(sea_orm::JoinType::InnerJoin, user::Relation::OrgUnit.def())
+        .filter(user::Column::Id.is_in(people))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let authority_of: HashMap<Uuid, Uuid> = paths
+        .iter()
+        .filter_map(|(person, path)| {
+            crate::org::authority_id(path)
+                .ok()
+                .map(|authority| (*person, authority))
+        })
+        .collect();
+    let mut authorities: Vec<Uuid> = authority_of.values().copied().collect();
+    authorities.sort();
+    authorities.dedup();
+    let pass_fail: HashSet<Uuid> = privacy_policy::Entity::find()
+        .select_only()
+        .column(privacy_policy::Column::OrgUnitId)
+        .filter(privacy_policy::Column::OrgUnitId.is_in(authorities))
+        .filter(privacy_policy::Column::HrPersonView.eq(HrPersonView::PassFail.as_str()))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for event in events.iter_mut() {
+        let Some(keys) = withheld(event) else {
+            continue;
+        };
+        let limited = event
+            .subject_user_id
+            .and_then(|person| authority_of.get(&person))
+            .is_some_and(|authority| pass_fail.contains(authority));
+        if let (true, serde_json::Value::Object(details)) = (limited, &mut event.details) {
+            for key in keys {
+                if let Some(value) = details.get_mut(*key) {
+                    *value = serde_json::Value::Null;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The action of an export of a person's data (`exportUserData`, `GET /me/export.json`).
+pub const DATA_EXPORTED: &str = "user.data_exported";
+
+/// Who read the actor's learning data (their `personal_data.read` events) or exported all
+/// their data for them (`user.data_exported` by someone else), newest first: the person's own
+/// view of the trail (GDPR Art. 15), open to everyone signed in.
 pub async fn reads_of_me(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -361,7 +457,15 @@ pub async fn reads_of_me(
 ) -> Result<AuditPage> {
     let condition = Condition::all()
         .add(audit_event::Column::SubjectUserId.eq(actor.id()))
-        .add(audit_event::Column::Action.eq(PERSONAL_DATA_READ));
+        .add(
+            Condition::any()
+                .add(audit_event::Column::Action.eq(PERSONAL_DATA_READ))
+                .add(
+                    Condition::all()
+                        .add(audit_event::Column::Action.eq(DATA_EXPORTED))
+                        .add(audit_event::Column::ActorId.ne(actor.id())),
+                ),
+        );
     newest_first(db, condition, after, first).await
 }
 

@@ -217,6 +217,7 @@ mod tests {
                 wallet_did: None,
                 locale: None,
                 erased_at: None,
+                disabled_at: None,
             },
             org_path: "/r/a/".into(),
             grants,

@@ -40,7 +40,13 @@ pub enum Error {
     /// server shutting down, a read-only standby after a failover): neither the caller's fault
     /// nor a bug, and worth trying again. The cause is for the log only.
     #[error("the database cannot be reached just now; please try again in a moment")]
-    Unavailable(String),
+    Unavailable {
+        cause: String,
+        /// The connection a statement ran on died under it (the server shut down or restarted,
+        /// the connection was reset), rather than no connection being had at all: a read may be
+        /// run again on a fresh connection. A write may not be: see `api`'s `execute`.
+        connection_lost: bool,
+    },
     /// Our fault: a database or system failure. The cause is for the log only.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -64,7 +70,10 @@ impl Error {
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
         if is_unreachable(&err) {
-            Self::Unavailable(err.to_string())
+            Self::Unavailable {
+                cause: err.to_string(),
+                connection_lost: is_connection_lost(&err),
+            }
         } else {
             Self::Internal(anyhow::Error::new(err).context("database operation failed"))
         }
@@ -97,6 +106,27 @@ fn is_unreachable(err: &DbErr) -> bool {
             _ => false,
         },
         DbErr::Conn(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether `err` says the connection a statement was sent on died under it: an I/O error, or
+/// PostgreSQL ending the session (connection exceptions, 08; the server shutting down, 57P01,
+/// 57P02). A connection that could not be had at all (the pool timed out: the server refused
+/// or was a standby for as long as the pool waits) is not one: trying again at once would only
+/// wait as long again.
+fn is_connection_lost(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
+            match cause.as_ref() {
+                sqlx::Error::Io(_) => true,
+                sqlx::Error::Database(database) => database.code().is_some_and(|code| {
+                    code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02")
+                }),
+                _ => false,
+            }
+        }
         _ => false,
     }
 }

@@ -31,7 +31,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    Error, Result, accounts,
+    DbResultExt as _, Error, Result, accounts,
     audit::{self, Target},
     auth::Actor,
     entities::{
@@ -351,7 +351,11 @@ pub async fn create_provider(
         updated_at: Set(now),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .on_unique_violation(
+        "name",
+        "the authority has an identity provider of this name already",
+    )?;
     audit::record(
         &txn,
         Some(actor.id()),

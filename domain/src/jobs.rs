@@ -184,6 +184,27 @@ pub async fn recover_stale(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
     Ok(result.rows_affected)
 }
 
+/// Queues again the jobs `worker` still holds, at the start of its first round after one that
+/// failed (the database went away under it): it runs none of them any more. The interrupted
+/// attempt is given back, since an outage is not the job's failure, and the job may run at once.
+/// Returns how many.
+pub async fn release(db: &impl ConnectionTrait, worker: &str, now: DateTime<Utc>) -> Result<u64> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    let result = job::Entity::update_many()
+        .col_expr(job::Column::State, JobState::Queued.as_str().into())
+        .col_expr(job::Column::LockedBy, Option::<String>::None.into())
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).sub(1),
+        )
+        .col_expr(job::Column::UpdatedAt, now.into())
+        .filter(job::Column::State.eq(JobState::Running.as_str()))
+        .filter(job::Column::LockedBy.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// How many jobs are in each state, for `/metrics`.
 pub async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>> {
     #[derive(FromQueryResult)]

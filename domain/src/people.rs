@@ -7,6 +7,10 @@
 //! the question here, so a filter naming a unit outside the actor's reach gives an empty page,
 //! like a filter that matches nobody, and `find` answers `NotFound` for a person outside it, as
 //! for an unknown id.
+//!
+//! Reading a person's learning data is [`require_learning_data_access`]'s rule;
+//! [`learning_data_access`] adds what the reader sees of the person's results (the authority's
+//! staff-council setting, `hr_person_view`, for HR and administrators looking at someone else).
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
@@ -23,7 +27,9 @@ use crate::{
         user::{self, UserStatus},
         user_job_role,
     },
-    org, search,
+    org,
+    privacy::policy::HrPersonView,
+    search,
     types::Role,
 };
 
@@ -172,6 +178,58 @@ pub fn require_learning_data_access(actor: &Actor, user_id: Uuid, unit_path: &st
              read",
         ))
     }
+}
+
+/// Proof that an actor may read a person's learning data, with what they see of the person's
+/// results. Only [`learning_data_access`] and [`LearningDataAccess::own`] build one (its
+/// fields are private), so the readers that take it (`learning::profile_for`) know access was
+/// checked and which view applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LearningDataAccess {
+    user_id: Uuid,
+    view: HrPersonView,
+}
+
+impl LearningDataAccess {
+    /// The actor's access to their own learning data: everything, always.
+    pub fn own(actor: &Actor) -> Self {
+        Self {
+            user_id: actor.id(),
+            view: HrPersonView::Full,
+        }
+    }
+
+    /// The person whose data may be read.
+    pub fn user_id(&self) -> Uuid {
+        self.user_id
+    }
+
+    /// What the reader sees of the person's results: [`HrPersonView::Full`] on themselves and
+    /// where the person's authority allows it; [`HrPersonView::PassFail`] where its staff-council
+    /// setting (`privacy_policies.hr_person_view`) limits HR and administrators to completion
+    /// and pass/fail.
+    pub fn view(&self) -> HrPersonView {
+        self.view
+    }
+}
+
+/// Checks [`require_learning_data_access`] and decides what the actor sees of the results of
+/// the person `user_id` whose unit is at `unit_path`: everything of their own; of another
+/// person, what the person's authority's `hr_person_view` setting allows HR and administrators
+/// (read only for someone else, so one's own pages cost no statement more).
+pub async fn learning_data_access(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Uuid,
+    unit_path: &str,
+) -> Result<LearningDataAccess> {
+    require_learning_data_access(actor, user_id, unit_path)?;
+    let view = if actor.id() == user_id {
+        HrPersonView::Full
+    } else {
+        crate::privacy::policy::hr_person_view(db, unit_path).await?
+    };
+    Ok(LearningDataAccess { user_id, view })
 }
 
 /// One person of the directory; `NotFound` for an unknown id and for anyone the actor does not

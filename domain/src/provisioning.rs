@@ -407,6 +407,7 @@ pub async fn create(
             wallet_did: Set(None),
             locale: Set(None),
             erased_at: Set(None),
+            disabled_at: Set((parsed.status == UserStatus::Disabled).then_some(now)),
         }
         .insert(&txn)
         .await,
@@ -646,6 +647,10 @@ async fn change_in(
             display_name: Set(parsed.display_name),
             org_unit_id: Set(unit.id),
             status: Set(parsed.status),
+            disabled_at: Set(match parsed.status {
+                UserStatus::Active => None,
+                UserStatus::Disabled => current.user.disabled_at.or(Some(Utc::now())),
+            }),
             updated_at: Set(Utc::now()),
             external_id: Set(parsed.external_id),
             user_name: Set(Some(parsed.user_name)),

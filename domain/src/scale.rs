@@ -339,6 +339,7 @@ pub async fn generate(
             wallet_did: None,
             locale: None,
             erased_at: None,
+            disabled_at: None,
         };
         let mut ai_staff = false;
         // Nine in ten hold a job role.

@@ -25,6 +25,7 @@ mod m20261201_000018_ai_register;
 mod m20261206_000019_certificate_ai_systems;
 mod m20261206_000020_rollouts;
 mod m20261206_000021_notifications;
+mod m20261206_000022_privacy_policies;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_certificate_ai_systems::Migration),
             Box::new(m20261206_000020_rollouts::Migration),
             Box::new(m20261206_000021_notifications::Migration),
+            Box::new(m20261206_000022_privacy_policies::Migration),
         ]
     }
 }

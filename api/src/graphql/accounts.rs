@@ -198,11 +198,16 @@ impl User {
     }
 
     /// The person's competence profile: current levels, what their job role requires, and the
-    /// gaps. Readable as `enrollments` is.
+    /// gaps. Readable as `enrollments` is. Where the person's authority limits HR and
+    /// administrators to completion and pass/fail (`ReportPrivacy.hrPersonView: PASS_FAIL`),
+    /// their view of someone else's profile leaves out self-assessments: such a competence shows
+    /// no current level and its gap counts from 0 (`CompetenceProfile.resultsView` says which
+    /// view you got). The person always sees all of their own.
     async fn competence_profile(&self, ctx: &Context<'_>) -> ApiResult<CompetenceProfile> {
-        self.learning_data(ctx, "competenceProfile").await?;
-        Ok(CompetenceProfile(
-            learning::profile(&services(ctx)?.db, self.0.id).await?,
+        let access = self.results(ctx, "competenceProfile").await?;
+        Ok(CompetenceProfile::new(
+            learning::profile_for(&services(ctx)?.db, &access).await?,
+            access.view(),
         ))
     }
 
@@ -240,6 +245,23 @@ impl User {
             .await?;
         people::require_learning_data_access(actor(ctx)?, self.0.id, &unit.path)?;
         data_access::note(ctx, self.0.id, field)
+    }
+
+    /// As [`Self::learning_data`], for a view of the person's results: also what the actor
+    /// sees of them (the domain decides, from the person's authority's setting).
+    async fn results(
+        &self,
+        ctx: &Context<'_>,
+        field: &'static str,
+    ) -> ApiResult<people::LearningDataAccess> {
+        let unit = loader::<OrgUnitLoader>(ctx)?
+            .load_required(self.0.org_unit_id, "org unit")
+            .await?;
+        let access =
+            people::learning_data_access(&services(ctx)?.db, actor(ctx)?, self.0.id, &unit.path)
+                .await?;
+        data_access::note(ctx, self.0.id, field)?;
+        Ok(access)
     }
 }
 
@@ -429,7 +451,9 @@ pub struct AccountMutation;
 #[Object]
 impl AccountMutation {
     /// Signs in and starts a new session. Throttled per account and per client address; an
-    /// unknown email and a wrong password give the same `UNAUTHENTICATED` error.
+    /// unknown email and a wrong password give the same `UNAUTHENTICATED` error. Each call starts
+    /// a session of its own: repeating one whose answer was lost leaves the first session unused
+    /// until it expires.
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -446,7 +470,8 @@ impl AccountMutation {
         })
     }
 
-    /// Ends the current session.
+    /// Ends the current session. Repeating it with the same token is `UNAUTHENTICATED`: the
+    /// session has ended.
     async fn logout(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         actor(ctx)?;
         let services = services(ctx)?;
@@ -457,7 +482,8 @@ impl AccountMutation {
         Ok(true)
     }
 
-    /// Ends every session of the signed-in user, on every device.
+    /// Ends every session of the signed-in user, on every device. Repeating it with the same
+    /// token is `UNAUTHENTICATED`: that session has ended too.
     async fn logout_everywhere(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let actor = actor(ctx)?;
         let services = services(ctx)?;
@@ -466,7 +492,8 @@ impl AccountMutation {
         Ok(true)
     }
 
-    /// Changes the signed-in user's password and ends their other sessions.
+    /// Changes the signed-in user's password and ends their other sessions. A repeat is
+    /// `BAD_USER_INPUT` (field `currentPassword`): the password has changed already.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -488,7 +515,8 @@ impl AccountMutation {
         Ok(true)
     }
 
-    /// Opens an account (ADMIN of the account's org unit).
+    /// Opens an account (ADMIN of the account's org unit). A repeat is `CONFLICT` (field
+    /// `email`): the account exists.
     async fn create_user(
         &self,
         ctx: &Context<'_>,
@@ -506,7 +534,7 @@ impl AccountMutation {
     }
 
     /// Replaces a user's role grants (ADMIN covering the user, every unit granted at, and every
-    /// grant the user holds now). Takes effect on the user's next request.
+    /// grant the user holds now). Takes effect on the user's next request. Safe to repeat.
     async fn set_user_roles(
         &self,
         ctx: &Context<'_>,
@@ -545,7 +573,7 @@ impl AccountMutation {
     }
 
     /// Renames, moves, disables or re-enables an account (ADMIN covering it, and the
-    /// destination unit when moving). Disabling ends all its sessions.
+    /// destination unit when moving). Disabling ends all its sessions. Safe to repeat.
     async fn update_user(
         &self,
         ctx: &Context<'_>,

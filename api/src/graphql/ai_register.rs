@@ -526,7 +526,8 @@ impl AiRegisterQuery {
 
     /// The AI Act report of an org unit's whole subtree (HR or ADMIN covering the unit): per
     /// system, the staff by status, oversight and registration; per sub-unit, under the
-    /// minimum group size; and the people with gaps (an audited read).
+    /// minimum group size (the authority's `reportPrivacy`, else the platform's); and the people
+    /// with gaps (an audited read).
     async fn ai_act_report(
         &self,
         ctx: &Context<'_>,
@@ -539,15 +540,16 @@ impl AiRegisterQuery {
         let actor = actor(ctx)?;
         let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
         let services = services(ctx)?;
-        let scope = Scope::load(&services.db, actor, unit_id, true).await?;
+        let scope = Scope::load(
+            &services.db,
+            actor,
+            unit_id,
+            true,
+            services.report_min_group_size,
+        )
+        .await?;
         Ok(AiActReport(
-            ai_act::report(
-                &services.db,
-                scope,
-                Utc::now(),
-                services.report_min_group_size,
-            )
-            .await?,
+            ai_act::report(&services.db, scope, Utc::now()).await?,
         ))
     }
 }
@@ -557,7 +559,8 @@ pub struct AiRegisterMutation;
 
 #[Object]
 impl AiRegisterMutation {
-    /// Registers an AI system (ADMIN of the authority); audited.
+    /// Registers an AI system (ADMIN of the authority); audited. Not safe to repeat: each call
+    /// registers another system.
     async fn create_ai_system(
         &self,
         ctx: &Context<'_>,
@@ -763,23 +766,40 @@ impl AiActReport {
         self.0.now
     }
 
-    /// The people dealing with any system, each once, under their most urgent status.
-    async fn totals(&self) -> AiActCounts {
-        AiActCounts(self.0.counts)
+    /// Whether the whole report is withheld under the minimum group size, as for
+    /// `skillGapReport`, the groups being the staff who deal with AI systems as well as all
+    /// staff: then `totals`, `systems` and `subunits` are null, and `gaps` and `oversight`
+    /// empty.
+    async fn suppressed(&self) -> bool {
+        self.0.figures.is_suppressed()
     }
 
-    /// Per system of the register that is not retired, by name.
-    async fn systems(&self) -> Vec<AiActSystem> {
-        self.0.systems.iter().cloned().map(AiActSystem).collect()
+    /// The people dealing with any system, each once, under their most urgent status; null
+    /// when the report is withheld.
+    async fn totals(&self) -> Option<AiActCounts> {
+        self.0.figures.shown().map(|f| AiActCounts(f.counts))
     }
 
-    /// The same as `totals` per direct sub-unit, by name.
-    async fn subunits(&self) -> Vec<AiActSubunit> {
-        self.0.subunits.iter().cloned().map(AiActSubunit).collect()
+    /// Per system of the register that is not retired, by name; null when the report is
+    /// withheld.
+    async fn systems(&self) -> Option<Vec<AiActSystem>> {
+        self.0
+            .figures
+            .shown()
+            .map(|f| f.systems.iter().cloned().map(AiActSystem).collect())
+    }
+
+    /// The same as `totals` per direct sub-unit, by name; null when the report is withheld.
+    async fn subunits(&self) -> Option<Vec<AiActSubunit>> {
+        self.0
+            .figures
+            .shown()
+            .map(|f| f.subunits.iter().cloned().map(AiActSubunit).collect())
     }
 
     /// The people with a gap, one row per person and system: overdue first, then missing,
-    /// stale and due; by name. Every read is recorded in the audit log.
+    /// stale and due; by name; leaving out the members of suppressed sub-units (everyone when
+    /// the report is withheld). Every read is recorded in the audit log.
     #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn gaps(
         &self,
@@ -803,7 +823,8 @@ impl AiActReport {
         .await
     }
 
-    /// The oversight persons of one system and whether each meets every measure (Art. 26(2)).
+    /// The oversight persons of one system and whether each meets every measure (Art. 26(2)),
+    /// leaving out the members of suppressed sub-units (everyone when the report is withheld).
     /// An audited read.
     async fn oversight(
         &self,
@@ -911,8 +932,10 @@ impl AiActSubunit {
         OrgUnit(self.0.unit.clone())
     }
 
-    /// Whether its counts are withheld because fewer of its staff deal with AI systems than
-    /// the minimum group size.
+    /// Whether its counts are withheld under the minimum group size (the authority's
+    /// `reportPrivacy`, else the platform's): it has fewer staff, or fewer staff dealing with
+    /// AI systems, than that, or is suppressed so that such a group beside it cannot be worked
+    /// out from the totals.
     async fn suppressed(&self) -> bool {
         self.0.counts.shown().is_none()
     }

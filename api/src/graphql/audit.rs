@@ -109,7 +109,12 @@ impl AuditEvent {
         self.0.created_at
     }
 
-    /// What else was recorded, as a JSON object in text (its keys depend on the action).
+    /// What else was recorded, as a JSON object in text (its keys depend on the action). In
+    /// `auditEvents` (and `/audit-events.csv`), events about someone else whose authority
+    /// limits HR and administrators to completion and pass/fail (`ReportPrivacy.hrPersonView:
+    /// PASS_FAIL`) keep their keys but read `null` for scores, attempt numbers and
+    /// self-assessed levels: `attempt.started` `attemptNumber`, `attempt.scored` `score` and
+    /// `maxScore` (`passed` stays), `competence.self_assessed` `ratings`.
     async fn details(&self) -> String {
         self.0.details.to_string()
     }
@@ -191,8 +196,9 @@ impl AuditQuery {
     }
 
     /// Who read your learning data (your enrolments, competence levels, certificates): HR
-    /// officers, administrators and trainers, one event per request, newest first. Each
-    /// event's `details` names what was read.
+    /// officers, administrators and trainers, one `personal_data.read` event per request, whose
+    /// `details` names what was read; and each export of all your data by an administrator
+    /// (`exportUserData`: `user.data_exported`). Newest first.
     #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn my_data_access_log(
         &self,

@@ -17,7 +17,7 @@ use super::{
     accounts::User,
     context::{actor, loader, request, services},
     courses::Course,
-    cursor,
+    cursor, data_access,
     frameworks::Competence,
     id, list_cost,
     loaders::{
@@ -525,7 +525,8 @@ impl CertificateQuery {
     /// The certificates of the people you administer (`ADMIN`; a platform administrator:
     /// everyone's), newest first, so one can be found and revoked without asking its holder.
     /// `FORBIDDEN` for anyone else. A filter naming a person or template outside your units
-    /// gives an empty page, like one that matches nothing.
+    /// gives an empty page, like one that matches nothing. Each holder listed (but yourself)
+    /// finds the read in their `myDataAccessLog`, once per request.
     #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn certificates(
         &self,
@@ -577,11 +578,12 @@ impl CertificateQuery {
         )
         .await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
-        connection.edges.extend(
-            page.certificates
-                .into_iter()
-                .map(|certificate| Edge::new(cursor(certificate.id), Certificate(certificate))),
-        );
+        for certificate in page.certificates {
+            data_access::note(ctx, certificate.user_id, "certificates")?;
+            connection
+                .edges
+                .push(Edge::new(cursor(certificate.id), Certificate(certificate)));
+        }
         Ok(connection)
     }
 
@@ -612,7 +614,8 @@ pub struct CertificateMutation;
 impl CertificateMutation {
     /// Changes what a template says, for certificates issued from now on (`ADMIN` covering its
     /// unit; a template for everyone: platform administrators). Criteria do not change: archive
-    /// the template and create another. `CONFLICT` for an archived template. Audited.
+    /// the template and create another. `CONFLICT` for an archived template. Audited. Safe to
+    /// repeat.
     async fn update_certificate_template(
         &self,
         ctx: &Context<'_>,
@@ -699,7 +702,8 @@ impl CertificateMutation {
     }
 
     /// Creates a certificate template (`ADMIN`). Certificates are then issued automatically to
-    /// everyone who meets its criteria.
+    /// everyone who meets its criteria. Not safe to repeat: a second call makes a second
+    /// template, which issues certificates of its own.
     async fn create_certificate_template(
         &self,
         ctx: &Context<'_>,
@@ -749,7 +753,8 @@ impl CertificateMutation {
     }
 
     /// Revokes a certificate (`ADMIN` covering the holder's unit), with a reason. Both
-    /// verification paths show it as revoked at once.
+    /// verification paths show it as revoked at once. A repeat is `CONFLICT` (field
+    /// `certificateId`): the certificate is revoked already.
     async fn revoke_certificate(
         &self,
         ctx: &Context<'_>,
@@ -770,7 +775,8 @@ impl CertificateMutation {
     /// issuer key, and re-issues under the current key each one whose holder still meets its
     /// criteria (no fresh evidence needed: a compromised key is not the holder's fault).
     /// Platform `ADMIN` only (`FORBIDDEN` for anyone else). Rotate the key first: the current
-    /// signing key is refused (`CONFLICT` on `kid`). All or nothing; audited.
+    /// signing key is refused (`CONFLICT` on `kid`). All or nothing; audited. Safe to repeat: it
+    /// finds only what is still valid.
     async fn revoke_certificates_signed_by(
         &self,
         ctx: &Context<'_>,

@@ -593,7 +593,8 @@ pub struct CourseMutation;
 
 #[Object]
 impl CourseMutation {
-    /// Creates a draft course (TRAINER or ADMIN of the owning unit).
+    /// Creates a draft course (TRAINER or ADMIN of the owning unit). Not safe to repeat: each
+    /// call creates another draft.
     async fn create_course(
         &self,
         ctx: &Context<'_>,
@@ -613,7 +614,7 @@ impl CourseMutation {
         ))
     }
 
-    /// Changes a draft's title, summary, language or visibility.
+    /// Changes a draft's title, summary, language or visibility. Safe to repeat.
     async fn update_course(
         &self,
         ctx: &Context<'_>,
@@ -634,7 +635,7 @@ impl CourseMutation {
         ))
     }
 
-    /// Replaces the competences a draft develops and their target levels.
+    /// Replaces the competences a draft develops and their target levels. Safe to repeat.
     async fn set_course_competences(
         &self,
         ctx: &Context<'_>,
@@ -653,7 +654,7 @@ impl CourseMutation {
         ))
     }
 
-    /// Lets another trainer edit the course (its owner or an ADMIN).
+    /// Lets another trainer edit the course (its owner or an ADMIN). Safe to repeat.
     async fn add_course_co_author(
         &self,
         ctx: &Context<'_>,
@@ -672,7 +673,7 @@ impl CourseMutation {
         ))
     }
 
-    /// Adds a module at the end of a draft.
+    /// Adds a module at the end of a draft. Not safe to repeat: each call adds another module.
     async fn add_module(
         &self,
         ctx: &Context<'_>,
@@ -686,7 +687,8 @@ impl CourseMutation {
         Ok(Module(module))
     }
 
-    /// Adds a lesson at the end of a draft's module.
+    /// Adds a lesson at the end of a draft's module. Not safe to repeat: each call adds another
+    /// lesson.
     async fn add_lesson(
         &self,
         ctx: &Context<'_>,
@@ -713,7 +715,7 @@ impl CourseMutation {
         ))
     }
 
-    /// Puts a draft's modules in this order (every module once).
+    /// Puts a draft's modules in this order (every module once). Safe to repeat.
     async fn reorder_modules(
         &self,
         ctx: &Context<'_>,
@@ -732,7 +734,7 @@ impl CourseMutation {
         ))
     }
 
-    /// Puts a draft module's lessons in this order (every lesson once).
+    /// Puts a draft module's lessons in this order (every lesson once). Safe to repeat.
     async fn reorder_lessons(
         &self,
         ctx: &Context<'_>,
@@ -751,7 +753,7 @@ impl CourseMutation {
         ))
     }
 
-    /// Removes a lesson from a draft.
+    /// Removes a lesson from a draft. A repeat is `NOT_FOUND`: the lesson is gone.
     async fn remove_lesson(
         &self,
         ctx: &Context<'_>,
@@ -765,7 +767,8 @@ impl CourseMutation {
     }
 
     /// Publishes a complete draft; the error says what is missing otherwise. A new version
-    /// replaces (archives) the version it was made from.
+    /// replaces (archives) the version it was made from. A repeat is `CONFLICT`: the course is
+    /// published already.
     async fn publish_course(
         &self,
         ctx: &Context<'_>,
@@ -778,7 +781,7 @@ impl CourseMutation {
         ))
     }
 
-    /// Takes a course out of the catalogue for good.
+    /// Takes a course out of the catalogue for good. Safe to repeat.
     async fn archive_course(
         &self,
         ctx: &Context<'_>,
@@ -792,7 +795,8 @@ impl CourseMutation {
         ))
     }
 
-    /// Starts a new draft version of a published course, to change its structure.
+    /// Starts a new draft version of a published course, to change its structure. A repeat is
+    /// `CONFLICT`: the course has a draft version already.
     async fn create_course_version(
         &self,
         ctx: &Context<'_>,

@@ -254,7 +254,8 @@ pub struct FrameworkMutation;
 
 #[Object]
 impl FrameworkMutation {
-    /// Adds a competence framework (platform ADMIN).
+    /// Adds a competence framework (platform ADMIN). A repeat is `CONFLICT` (field `code`):
+    /// the code and version exist.
     async fn create_framework(
         &self,
         ctx: &Context<'_>,
@@ -300,6 +301,7 @@ impl FrameworkMutation {
     }
 
     /// Archives a competence (platform ADMIN): it stays for what refers to it; nothing new may.
+    /// Safe to repeat.
     async fn archive_competence(
         &self,
         ctx: &Context<'_>,

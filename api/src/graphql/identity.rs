@@ -260,7 +260,8 @@ pub struct IdentityMutation;
 impl IdentityMutation {
     /// Configures an identity provider for an authority you administer (`ADMIN` of that
     /// top-level unit, or platform `ADMIN`). In production the client secret is sealed with
-    /// `GOVSKILLS_SECRET_KEY`, which must be set.
+    /// `GOVSKILLS_SECRET_KEY`, which must be set. A repeat is `CONFLICT`: its email domains
+    /// (field `emailDomains`), or else its name (field `name`), are taken.
     async fn create_identity_provider(
         &self,
         ctx: &Context<'_>,
@@ -291,7 +292,7 @@ impl IdentityMutation {
         Ok(IdentityProvider(provider))
     }
 
-    /// Changes an identity provider of an authority you administer.
+    /// Changes an identity provider of an authority you administer. Safe to repeat.
     async fn update_identity_provider(
         &self,
         ctx: &Context<'_>,

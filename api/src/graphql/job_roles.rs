@@ -164,7 +164,8 @@ pub struct JobRoleMutation;
 #[Object]
 impl JobRoleMutation {
     /// Creates a job role with its required levels (ADMIN of its org unit; platform ADMIN for a
-    /// platform-wide one).
+    /// platform-wide one). A repeat is `CONFLICT` (field `name`): the unit has a job role of
+    /// that name.
     async fn create_job_role(
         &self,
         ctx: &Context<'_>,
@@ -186,7 +187,7 @@ impl JobRoleMutation {
     }
 
     /// Changes a job role; given requirements replace the current ones (ADMIN of the job role's
-    /// org unit; platform ADMIN for a platform-wide one).
+    /// org unit; platform ADMIN for a platform-wide one). Safe to repeat.
     async fn update_job_role(
         &self,
         ctx: &Context<'_>,
@@ -208,7 +209,7 @@ impl JobRoleMutation {
 
     /// Sets a person's job role, or clears it when `jobRoleId` is null (ADMIN of the person's org
     /// unit). The job role must apply to them: platform-wide, or for a unit whose subtree holds
-    /// their org unit.
+    /// their org unit. Safe to repeat.
     async fn assign_job_role(
         &self,
         ctx: &Context<'_>,

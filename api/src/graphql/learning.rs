@@ -13,6 +13,7 @@ use govskills_domain::{
         user,
     },
     learning,
+    privacy::policy,
 };
 
 use super::id;
@@ -27,6 +28,7 @@ use super::{
         ProgressLoader, ProgressOf, UserLoader,
     },
     page_size, paged_cost, parse_after, parse_id,
+    privacy::HrPersonView,
     reports::ReportPerson,
     rollouts::EnrollmentRollout,
     sized_list_cost,
@@ -274,22 +276,49 @@ impl From<DbResultSource> for CompetenceResultSource {
 }
 
 /// Your competences: where you are, where your job role needs you, and the gap.
-pub struct CompetenceProfile(pub Vec<learning::ProfileEntry>);
+pub struct CompetenceProfile {
+    entries: Vec<learning::ProfileEntry>,
+    view: HrPersonView,
+}
+
+impl CompetenceProfile {
+    /// A profile as the domain gave it for `view` (already applied to `entries`).
+    pub fn new(entries: Vec<learning::ProfileEntry>, view: policy::HrPersonView) -> Self {
+        Self {
+            entries,
+            view: view.into(),
+        }
+    }
+
+    /// One's own profile: everything.
+    fn own(entries: Vec<learning::ProfileEntry>) -> Self {
+        Self::new(entries, policy::HrPersonView::Full)
+    }
+}
 
 /// Your competences: where you are, where your job role needs you, and the gap.
 #[Object]
 impl CompetenceProfile {
+    /// What this profile shows: `FULL` (your own, always, and another person's where their
+    /// authority allows it), or `PASS_FAIL` when HR or an administrator reads someone whose
+    /// authority limits them to completion and pass/fail: then self-assessments are left out
+    /// (such a competence has a null `currentLevel`, `source` and `assessedAt`, `selfAssessed`
+    /// false, and its gap counts from 0), and only verified levels show.
+    async fn results_view(&self) -> HrPersonView {
+        self.view
+    }
+
     /// Every competence of the frameworks in use, in framework order: the platform's default
     /// framework (DigComp 2.2, all 21 competences) for everyone, even without a job role or any
     /// result, plus those your job role requires and those you have results for.
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn competences(&self) -> Vec<CompetenceLevel> {
-        self.0.iter().cloned().map(CompetenceLevel).collect()
+        self.entries.iter().cloned().map(CompetenceLevel).collect()
     }
 
     /// The sum of the gaps.
     async fn total_gap(&self) -> i32 {
-        self.0.iter().map(learning::ProfileEntry::gap).sum()
+        self.entries.iter().map(learning::ProfileEntry::gap).sum()
     }
 }
 
@@ -305,22 +334,24 @@ impl CompetenceLevel {
     }
 
     /// Your current level: the latest verified result, else your latest self-assessment;
-    /// null if there is neither.
+    /// null if there is neither, and in a `PASS_FAIL` view of someone else (see
+    /// `CompetenceProfile.resultsView`) when there is only a self-assessment.
     async fn current_level(&self) -> Option<i32> {
         self.0.current.as_ref().map(|result| result.level)
     }
 
-    /// Where the current level comes from.
+    /// Where the current level comes from; null without one (as `currentLevel`).
     async fn source(&self) -> Option<CompetenceResultSource> {
         self.0.current.as_ref().map(|result| result.source.into())
     }
 
-    /// When the current level was recorded.
+    /// When the current level was recorded; null without one (as `currentLevel`).
     async fn assessed_at(&self) -> Option<DateTime<Utc>> {
         self.0.current.as_ref().map(|result| result.created_at)
     }
 
-    /// Whether the current level is only your own rating (no verified result exists).
+    /// Whether the current level is only your own rating (no verified result exists); always
+    /// false in a `PASS_FAIL` view, which leaves self-assessments out.
     async fn self_assessed(&self) -> bool {
         self.0
             .current
@@ -381,7 +412,7 @@ impl LearningQuery {
     /// Your competence profile.
     async fn my_competence_profile(&self, ctx: &Context<'_>) -> ApiResult<CompetenceProfile> {
         let actor = actor(ctx)?;
-        Ok(CompetenceProfile(
+        Ok(CompetenceProfile::own(
             learning::profile(&services(ctx)?.db, actor.id()).await?,
         ))
     }
@@ -433,7 +464,7 @@ pub struct LearningMutation;
 #[Object]
 impl LearningMutation {
     /// Enrols you in a published course you can see. Enrolling again returns the existing
-    /// enrolment.
+    /// enrolment: safe to repeat.
     async fn enroll(
         &self,
         ctx: &Context<'_>,
@@ -453,7 +484,7 @@ impl LearningMutation {
     /// Records that you did a lesson (doing it again changes nothing). When every lesson is
     /// done the enrolment completes. An assessment lesson is done by passing its assessment
     /// (`startAttempt`, `submitAttempt`), not here (`CONFLICT`). A lesson of a course you are
-    /// not enrolled in is `NOT_FOUND`.
+    /// not enrolled in is `NOT_FOUND`. Safe to repeat.
     async fn complete_lesson(
         &self,
         ctx: &Context<'_>,
@@ -476,7 +507,8 @@ impl LearningMutation {
     /// Assigns a published course as mandatory training (HR) to users inside the org units you
     /// are HR for, optionally due at `dueAt`. If any one user is outside, the whole call is
     /// `FORBIDDEN` and nothing is written. Someone already enrolled by their own choice gets
-    /// the assignment and due date on their existing enrolment.
+    /// the assignment and due date on their existing enrolment. Safe to repeat: assigning again
+    /// updates the same enrolments (to the due date given), and each person is notified once.
     #[graphql(complexity = "sized_list_cost(user_ids.len(), child_complexity)")]
     async fn assign_course(
         &self,
@@ -509,7 +541,8 @@ impl LearningMutation {
     }
 
     /// Assigns a published course (HR) to every active member of an org unit and its
-    /// sub-units, which must be inside the org units you are HR for.
+    /// sub-units, which must be inside the org units you are HR for. Safe to repeat, as
+    /// `assignCourse` is.
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assign_course_to_org_unit(
         &self,
@@ -536,7 +569,7 @@ impl LearningMutation {
     }
 
     /// Assigns a published course (HR) to everyone holding a job role who works in the org units
-    /// you are HR for; holders elsewhere are left out.
+    /// you are HR for; holders elsewhere are left out. Safe to repeat, as `assignCourse` is.
     #[graphql(complexity = "list_cost(child_complexity)")]
     async fn assign_course_to_job_role(
         &self,
@@ -561,7 +594,7 @@ impl LearningMutation {
         )
     }
 
-    /// Cancels an active assignment (HR covering the learner).
+    /// Cancels an active assignment (HR covering the learner). Safe to repeat.
     async fn cancel_assignment(
         &self,
         ctx: &Context<'_>,
@@ -579,7 +612,8 @@ impl LearningMutation {
     }
 
     /// Rates yourself in competences; your ratings count as your current level only where no
-    /// verified result exists, and are flagged as self-assessed.
+    /// verified result exists, and are flagged as self-assessed. Safe to repeat: the same
+    /// ratings again leave your levels as they are.
     async fn submit_self_assessment(
         &self,
         ctx: &Context<'_>,
@@ -594,12 +628,13 @@ impl LearningMutation {
             .iter()
             .map(|rating| Ok((parse_id(&rating.competence_id, "ratings")?, rating.level)))
             .collect::<ApiResult<Vec<_>>>()?;
-        Ok(CompetenceProfile(
+        Ok(CompetenceProfile::own(
             learning::submit_self_assessment(&services(ctx)?.db, actor, ratings).await?,
         ))
     }
 
     /// Withdraws you from a course you enrolled in yourself (an assignment is HR's to cancel).
+    /// Safe to repeat.
     async fn withdraw_enrollment(
         &self,
         ctx: &Context<'_>,

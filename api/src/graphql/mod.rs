@@ -49,7 +49,7 @@ use uuid::Uuid;
 
 use crate::{
     context::{RequestContext, Services},
-    error::{ApiError, ApiResult, Code},
+    error::{ApiError, ApiResult, Code, ConnectionLost},
 };
 
 use self::{
@@ -66,7 +66,7 @@ use self::{
     learning::{LearningMutation, LearningQuery},
     notifications::{NotificationMutation, NotificationQuery},
     org_units::{OrgUnitMutation, OrgUnitQuery},
-    privacy::PrivacyMutation,
+    privacy::{PrivacyMutation, PrivacyQuery},
     provisioning::{ProvisioningMutation, ProvisioningQuery},
     reports::ReportQuery,
     rollouts::{RolloutMutation, RolloutQuery},
@@ -122,6 +122,7 @@ pub struct Query(
     AiRegisterQuery,
     RolloutQuery,
     NotificationQuery,
+    PrivacyQuery,
 );
 
 /// The entry points for changing data. All but `login` need a signed-in user (else
@@ -186,6 +187,14 @@ const TOO_COMPLEX: &str = "Query is too complex.";
 /// Runs one request with this request's context and per-request DataLoaders, records what it
 /// read of other people's learning data (see [`data_access`]), then gives every error a stable
 /// code and every internal error the request id.
+///
+/// A query whose database connection died under it (a restart, a failover: see
+/// [`ConnectionLost`]) is run once more, on a fresh connection, before anything is answered, so
+/// the requests caught in a short restart are answered rather than refused. A mutation never is:
+/// its transaction may or may not have committed, and only the client knows whether repeating
+/// it is safe (the mutations that are say so in their descriptions). Idle connections that died
+/// need no second run: the pool pings each one before handing it out (`test_before_acquire`,
+/// see `startup::connect_database`).
 pub async fn execute(
     schema: &AppSchema,
     services: &Services,
@@ -196,10 +205,31 @@ pub async fn execute(
     let reader = context.actor.as_ref().map(|actor| actor.id());
     let operation = request.operation_name.clone();
     let reads = std::sync::Arc::new(data_access::PersonalDataReads::default());
-    let request = loaders::attach(request, &services.db, services.batch_window)
-        .data(context)
-        .data(reads.clone());
-    let mut response = schema.execute(request).await;
+    let again = is_query(&request).then(|| copy_request(&request));
+    let run = |request| {
+        schema.execute(
+            loaders::attach(request, &services.db, services.batch_window)
+                .data(context.clone())
+                .data(reads.clone()),
+        )
+    };
+    let mut response = run(request).await;
+    if let Some(again) = again
+        && response
+            .errors
+            .iter()
+            .any(|error| error.source::<ConnectionLost>().is_some())
+    {
+        if answers_again(&services.db).await {
+            tracing::info!("a query lost its database connection; running it again on a fresh one");
+            response = run(again).await;
+        } else {
+            tracing::info!(
+                "a query lost its database connection, and the database did not come back \
+                 within {RERUN_PATIENCE:?}"
+            );
+        }
+    }
     if let Some(reader) = reader
         && let Err(err) = reads
             .flush(&services.db, reader, operation.as_deref())
@@ -230,6 +260,69 @@ pub async fn execute(
         extensions.set("requestId", request_id.as_str());
     }
     response
+}
+
+/// How long a query whose connection died waits for the database to answer again before it
+/// is run once more; if the database does not answer by then, the query is `UNAVAILABLE`.
+const RERUN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waits until the database answers a ping again, for at most [`RERUN_PATIENCE`]. It looks
+/// first after a pause: a server shutting down ends all its sessions at once, and an idle one
+/// may still answer for a moment after ours was ended. A ping also rids the pool of the dead
+/// idle connections (each is tested before it is handed out), so what runs next runs on a
+/// connection opened since.
+async fn answers_again(db: &sea_orm::DatabaseConnection) -> bool {
+    const PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+    tokio::time::timeout(RERUN_PATIENCE, async {
+        loop {
+            tokio::time::sleep(PAUSE).await;
+            if db.ping().await.is_ok() {
+                return;
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+/// Whether the operation a request runs is a query: the one its `operationName` names, else its
+/// only operation. A document that does not parse runs nothing, and is not.
+fn is_query(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::{parse_query, types::OperationType};
+    let Ok(document) = parse_query(&request.query) else {
+        return false;
+    };
+    let wanted = request.operation_name.as_deref();
+    let mut selected = document
+        .operations
+        .iter()
+        .filter(|(name, _)| match (wanted, name) {
+            (Some(wanted), Some(name)) => wanted == name.as_str(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        });
+    match (selected.next(), selected.next()) {
+        (Some((_, operation)), None) => operation.node.ty == OperationType::Query,
+        _ => false,
+    }
+}
+
+/// The same request again, to run a second time: the document, operation, variables and
+/// extensions, and the transport's [`conformance::ExecutionStarted`] marker.
+fn copy_request(request: &async_graphql::Request) -> async_graphql::Request {
+    let mut copy =
+        async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
+    copy.operation_name.clone_from(&request.operation_name);
+    copy.extensions = request.extensions.clone();
+    copy.introspection_mode = request.introspection_mode;
+    if let Some(started) = request
+        .data
+        .get(&std::any::TypeId::of::<conformance::ExecutionStarted>())
+        .and_then(|data| data.downcast_ref::<conformance::ExecutionStarted>())
+    {
+        copy = copy.data(started.clone());
+    }
+    copy
 }
 
 /// An id as the API shows it.

@@ -364,7 +364,8 @@ impl NotificationMutation {
         ))
     }
 
-    /// Queues a dead background job again with fresh attempts (platform ADMIN); audited.
+    /// Queues a dead background job again with fresh attempts (platform ADMIN); audited. A
+    /// repeat is `CONFLICT`: the job is no longer dead.
     async fn retry_job(
         &self,
         ctx: &Context<'_>,

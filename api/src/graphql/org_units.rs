@@ -94,7 +94,8 @@ pub struct OrgUnitMutation;
 
 #[Object]
 impl OrgUnitMutation {
-    /// Creates an org unit (ADMIN of the parent unit).
+    /// Creates an org unit (ADMIN of the parent unit). A repeat is `CONFLICT` (field `name`):
+    /// the parent has a unit of that name.
     async fn create_org_unit(
         &self,
         ctx: &Context<'_>,
@@ -116,7 +117,7 @@ impl OrgUnitMutation {
         Ok(OrgUnit(unit))
     }
 
-    /// Renames a unit or sets its external id (ADMIN of the unit).
+    /// Renames a unit or sets its external id (ADMIN of the unit). Safe to repeat.
     async fn update_org_unit(
         &self,
         ctx: &Context<'_>,
@@ -141,7 +142,8 @@ impl OrgUnitMutation {
         Ok(OrgUnit(unit))
     }
 
-    /// Moves a unit and its subtree under another parent (ADMIN of both).
+    /// Moves a unit and its subtree under another parent (ADMIN of both). Safe to repeat: a
+    /// unit under that parent already is returned as it is.
     async fn move_org_unit(
         &self,
         ctx: &Context<'_>,

@@ -87,7 +87,8 @@ pub struct ProvisioningMutation;
 #[Object]
 impl ProvisioningMutation {
     /// Creates a SCIM provisioning token for an authority (ADMIN covering the authority, or
-    /// platform ADMIN) and returns its secret, once.
+    /// platform ADMIN) and returns its secret, once. Not safe to repeat: each call makes another
+    /// token (revoke one you do not use).
     async fn create_provisioning_token(
         &self,
         ctx: &Context<'_>,
@@ -109,7 +110,8 @@ impl ProvisioningMutation {
     }
 
     /// Revokes a provisioning token at once (ADMIN covering its authority, or platform ADMIN);
-    /// SCIM requests with it are refused from then on. Revoking it again changes nothing.
+    /// SCIM requests with it are refused from then on. Safe to repeat: revoking it again
+    /// changes nothing.
     async fn revoke_provisioning_token(
         &self,
         ctx: &Context<'_>,

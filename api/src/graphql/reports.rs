@@ -1,10 +1,16 @@
 //! HR reports: `skillGapReport`, `aiLiteracyReport`, `completionReport`.
+//!
+//! Under the minimum group size (the authority's `reportPrivacy`, else the platform's), a
+//! suppressed sub-unit says `suppressed: true` and its figures are null; a whole report that
+//! is withheld says the same at its top (`suppressed: true`, every figure null, every list of
+//! people empty). The same holds for `aiActReport` and `rolloutReadiness`.
 
 use async_graphql::{
     Context, ID, Object, OutputType, SimpleObject,
     connection::{Connection, Edge},
 };
 use chrono::Utc;
+use govskills_domain::reports::Group;
 use govskills_domain::reports::{
     PageRequest, Scope,
     ai_literacy::{self, Counts, Status, SubunitCounts, Uncertified},
@@ -30,17 +36,20 @@ pub(crate) fn count(n: i64) -> i32 {
 /// The skill-gap report of an org unit; its figures are computed when first asked for, once.
 pub struct SkillGapReport {
     report: skill_gaps::SkillGapReport,
-    aggregates: tokio::sync::OnceCell<Aggregates>,
+    aggregates: tokio::sync::OnceCell<Group<Aggregates>>,
 }
 
 impl SkillGapReport {
-    async fn aggregates(&self, ctx: &Context<'_>) -> ApiResult<&Aggregates> {
-        self.aggregates
+    /// The figures; `None` when the report is withheld.
+    async fn aggregates(&self, ctx: &Context<'_>) -> ApiResult<Option<&Aggregates>> {
+        Ok(self
+            .aggregates
             .get_or_try_init(|| async {
                 let db = &services(ctx)?.db;
-                Ok(skill_gaps::aggregates(db, &self.report).await?)
+                Ok::<_, crate::error::ApiError>(skill_gaps::aggregates(db, &self.report).await?)
             })
-            .await
+            .await?
+            .shown())
     }
 }
 
@@ -64,40 +73,44 @@ impl SkillGapReport {
         self.report.framework.clone().map(CompetenceFramework)
     }
 
-    /// Active staff in scope, with or without a job role.
-    async fn staff_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        Ok(count(self.aggregates(ctx).await?.staff))
+    /// Whether the whole report is withheld under the minimum group size (the authority's
+    /// `reportPrivacy`, else the platform's): the unit, or one of its parents below the
+    /// authority, is a suppressed group of its parent's report (too small, or suppressed so that
+    /// a smaller one cannot be worked out from the rest), or, with `includeSubunits: false`,
+    /// the unit's own staff are. Then every figure is null and `staff` is empty. An
+    /// authority's report on its whole subtree is never withheld.
+    async fn suppressed(&self) -> bool {
+        self.report.scope.suppressed()
     }
 
-    /// Per competence that a job role in scope requires, in no particular order.
+    /// Active staff in scope, with or without a job role; null when the report is withheld.
+    async fn staff_count(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        Ok(self.aggregates(ctx).await?.map(|a| count(a.staff)))
+    }
+
+    /// Per competence that a job role in scope requires, in no particular order; null when
+    /// the report is withheld.
     #[graphql(complexity = "list_cost(child_complexity)")]
-    async fn competences(&self, ctx: &Context<'_>) -> ApiResult<Vec<CompetenceGap>> {
+    async fn competences(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<CompetenceGap>>> {
         Ok(self
             .aggregates(ctx)
             .await?
-            .competences
-            .iter()
-            .cloned()
-            .map(CompetenceGap)
-            .collect())
+            .map(|a| a.competences.iter().cloned().map(CompetenceGap).collect()))
     }
 
     /// The same per direct sub-unit (each with its whole subtree), by name; empty unless
-    /// sub-units are included.
+    /// sub-units are included; null when the report is withheld.
     #[graphql(complexity = "list_cost(child_complexity)")]
-    async fn subunits(&self, ctx: &Context<'_>) -> ApiResult<Vec<SubunitSkillGaps>> {
+    async fn subunits(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<SubunitSkillGaps>>> {
         Ok(self
             .aggregates(ctx)
             .await?
-            .subunits
-            .iter()
-            .cloned()
-            .map(SubunitSkillGaps)
-            .collect())
+            .map(|a| a.subunits.iter().cloned().map(SubunitSkillGaps).collect()))
     }
 
-    /// The staff with the largest total gap, largest first. Shows names only (no contact
-    /// details); every read is recorded in the audit log.
+    /// The staff with the largest total gap, largest first, leaving out the members of
+    /// suppressed sub-units (and everyone when the report is withheld). Shows names only (no
+    /// contact details); every read is recorded in the audit log.
     #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn staff(
         &self,
@@ -219,8 +232,9 @@ impl SubunitSkillGaps {
         OrgUnit(self.0.unit.clone())
     }
 
-    /// Whether its figures are withheld because it has fewer staff than the configured
-    /// minimum group size (`GOVSKILLS_REPORT_MIN_GROUP_SIZE`).
+    /// Whether its figures are withheld under the minimum group size (the authority's
+    /// `reportPrivacy`, else the platform's): it has fewer staff than that, or is suppressed so
+    /// that a smaller group beside it cannot be worked out from the report's totals.
     async fn suppressed(&self) -> bool {
         self.0.competences.shown().is_none()
     }
@@ -310,15 +324,19 @@ impl CompletionReport {
         self.0.scope.include_subunits()
     }
 
-    /// Per course (each version separately), by title.
+    /// Whether the whole report is withheld under the minimum group size, as for
+    /// `skillGapReport`: then `courses` is null.
+    async fn suppressed(&self) -> bool {
+        self.0.courses.is_suppressed()
+    }
+
+    /// Per course (each version separately), by title; null when the report is withheld.
     #[graphql(complexity = "list_cost(child_complexity)")]
-    async fn courses(&self) -> Vec<CourseCompletionRow> {
+    async fn courses(&self) -> Option<Vec<CourseCompletionRow>> {
         self.0
             .courses
-            .iter()
-            .cloned()
-            .map(CourseCompletionRow)
-            .collect()
+            .shown()
+            .map(|courses| courses.iter().cloned().map(CourseCompletionRow).collect())
     }
 }
 
@@ -375,24 +393,31 @@ impl AiLiteracyReport {
         OrgUnit(self.0.scope.unit().clone())
     }
 
-    /// The counts over the whole subtree.
-    async fn totals(&self) -> AiLiteracyCounts {
-        AiLiteracyCounts(self.0.counts)
+    /// Whether the whole report is withheld under the minimum group size, as for
+    /// `skillGapReport`, the groups being the staff who use AI systems as well as all staff:
+    /// then `totals` and `subunits` are null and `uncertified` is empty.
+    async fn suppressed(&self) -> bool {
+        self.0.figures.is_suppressed()
     }
 
-    /// The same per direct sub-unit, by name.
+    /// The counts over the whole subtree; null when the report is withheld.
+    async fn totals(&self) -> Option<AiLiteracyCounts> {
+        self.0.figures.shown().map(|f| AiLiteracyCounts(f.counts))
+    }
+
+    /// The same per direct sub-unit, by name; null when the report is withheld.
     #[graphql(complexity = "list_cost(child_complexity)")]
-    async fn subunits(&self) -> Vec<SubunitAiLiteracy> {
+    async fn subunits(&self) -> Option<Vec<SubunitAiLiteracy>> {
         self.0
-            .subunits
-            .iter()
-            .cloned()
-            .map(SubunitAiLiteracy)
-            .collect()
+            .figures
+            .shown()
+            .map(|f| f.subunits.iter().cloned().map(SubunitAiLiteracy).collect())
     }
 
     /// The people using AI systems without a valid certificate: overdue first, then those with
-    /// nothing under way, then those assigned; by name. Every read is recorded in the audit log.
+    /// nothing under way, then those assigned; by name; leaving out the members of suppressed
+    /// sub-units (everyone when the report is withheld). Every read is recorded in the audit
+    /// log.
     #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn uncertified(
         &self,
@@ -470,8 +495,10 @@ impl SubunitAiLiteracy {
         OrgUnit(self.0.unit.clone())
     }
 
-    /// Whether its counts are withheld because fewer of its staff use AI systems than the
-    /// configured minimum group size (`GOVSKILLS_REPORT_MIN_GROUP_SIZE`).
+    /// Whether its counts are withheld under the minimum group size (the authority's
+    /// `reportPrivacy`, else the platform's): it has fewer staff, or fewer staff using AI
+    /// systems, than that, or is suppressed so that such a group beside it cannot be worked out
+    /// from the totals.
     async fn suppressed(&self) -> bool {
         self.0.counts.shown().is_none()
     }
@@ -583,16 +610,11 @@ impl ReportQuery {
             actor,
             unit_id,
             include_subunits.unwrap_or(true),
+            services.report_min_group_size,
         )
         .await?;
         Ok(SkillGapReport {
-            report: skill_gaps::SkillGapReport::new(
-                &services.db,
-                scope,
-                framework_id,
-                services.report_min_group_size,
-            )
-            .await?,
+            report: skill_gaps::SkillGapReport::new(&services.db, scope, framework_id).await?,
             aggregates: tokio::sync::OnceCell::new(),
         })
     }
@@ -611,14 +633,15 @@ impl ReportQuery {
         let actor = actor(ctx)?;
         let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
         let services = services(ctx)?;
-        let scope = Scope::load(&services.db, actor, unit_id, true).await?;
-        let report = ai_literacy::report(
+        let scope = Scope::load(
             &services.db,
-            scope,
-            Utc::now(),
+            actor,
+            unit_id,
+            true,
             services.report_min_group_size,
         )
         .await?;
+        let report = ai_literacy::report(&services.db, scope, Utc::now()).await?;
         Ok(AiLiteracyReport(report))
     }
 
@@ -640,10 +663,17 @@ impl ReportQuery {
     ) -> ApiResult<CompletionReport> {
         let actor = actor(ctx)?;
         let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
-        let db = &services(ctx)?.db;
-        let scope = Scope::load(db, actor, unit_id, include_subunits.unwrap_or(true)).await?;
+        let services = services(ctx)?;
+        let scope = Scope::load(
+            &services.db,
+            actor,
+            unit_id,
+            include_subunits.unwrap_or(true),
+            services.report_min_group_size,
+        )
+        .await?;
         Ok(CompletionReport(
-            completion::report(db, scope, Utc::now()).await?,
+            completion::report(&services.db, scope, Utc::now()).await?,
         ))
     }
 }

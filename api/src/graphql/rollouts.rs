@@ -12,7 +12,8 @@ use govskills_domain::{
     rollouts::{
         self, RolloutInput, RolloutStatus as DomainStatus, RolloutUpdate, UnitInput,
         readiness::{
-            self, CompetenceReadiness, NotReady, Outlook, PersonStatus, Readiness, SubunitReadiness,
+            self, CompetenceReadiness, Figures, NotReady, Outlook, PersonStatus, Readiness,
+            SubunitReadiness,
         },
     },
 };
@@ -347,8 +348,15 @@ impl RolloutRequirement {
 /// A rollout's readiness.
 pub struct RolloutReadiness(Readiness);
 
+impl RolloutReadiness {
+    fn figures(&self) -> Option<&Figures> {
+        self.0.figures.shown()
+    }
+}
+
 /// Whether a rollout's affected staff will be ready on go-live day: counts, per competence,
-/// per sub-unit (under the minimum group size), a projection and the daily history.
+/// per sub-unit (under the minimum group size), a projection and the daily history. Every
+/// figure is null when the minimum group size withholds the rollout's org unit (`suppressed`).
 #[Object]
 impl RolloutReadiness {
     /// The rollout.
@@ -356,35 +364,44 @@ impl RolloutReadiness {
         Rollout(self.0.rollout.clone())
     }
 
-    /// Active staff the rollout affects.
-    async fn affected(&self) -> i64 {
-        self.0.totals.affected
+    /// Whether the figures are withheld under the minimum group size (the authority's
+    /// `reportPrivacy`, else the platform's), as `skillGapReport` would be for the rollout's
+    /// org unit: then every figure is null and `notReady` is empty.
+    async fn suppressed(&self) -> bool {
+        self.0.figures.is_suppressed()
+    }
+
+    /// Active staff the rollout affects; null when withheld.
+    async fn affected(&self) -> Option<i64> {
+        self.figures().map(|f| f.totals.affected)
     }
 
     /// Of them, ready: every required level verified (or taught by a completed course, where
-    /// the rollout allows).
-    async fn ready(&self) -> i64 {
-        self.0.totals.ready
+    /// the rollout allows); null when withheld.
+    async fn ready(&self) -> Option<i64> {
+        self.figures().map(|f| f.totals.ready)
     }
 
-    /// Not ready, working on a rollout course (before the training due day).
-    async fn in_training(&self) -> i64 {
-        self.0.totals.in_training
+    /// Not ready, working on a rollout course (before the training due day); null when
+    /// withheld.
+    async fn in_training(&self) -> Option<i64> {
+        self.figures().map(|f| f.totals.in_training)
     }
 
-    /// Not ready and not started (before the training due day).
-    async fn not_started(&self) -> i64 {
-        self.0.totals.not_started
+    /// Not ready and not started (before the training due day); null when withheld.
+    async fn not_started(&self) -> Option<i64> {
+        self.figures().map(|f| f.totals.not_started)
     }
 
-    /// Not ready after the training due day (then everyone not ready is overdue).
-    async fn overdue(&self) -> i64 {
-        self.0.totals.overdue
+    /// Not ready after the training due day (then everyone not ready is overdue); null when
+    /// withheld.
+    async fn overdue(&self) -> Option<i64> {
+        self.figures().map(|f| f.totals.overdue)
     }
 
-    /// Ready, in percent of affected (0 to 100; 0 when nobody is affected).
-    async fn ready_percent(&self) -> f64 {
-        self.0.totals.ready_percent()
+    /// Ready, in percent of affected (0 to 100; 0 when nobody is affected); null when withheld.
+    async fn ready_percent(&self) -> Option<f64> {
+        self.figures().map(|f| f.totals.ready_percent())
     }
 
     /// The target percentage.
@@ -393,52 +410,53 @@ impl RolloutReadiness {
     }
 
     /// The readiness expected on go-live day: today's plus the daily gain since the first
-    /// snapshot for each day left (at most 100).
-    async fn projected_percent(&self) -> f64 {
-        self.0.projected_percent
+    /// snapshot for each day left (at most 100); null when withheld.
+    async fn projected_percent(&self) -> Option<f64> {
+        self.figures().map(|f| f.projected_percent)
     }
 
-    /// `ON_TRACK` when the target is reached or projected to be, else `AT_RISK`.
-    async fn status(&self) -> RolloutReadinessStatus {
-        match self.0.outlook {
+    /// `ON_TRACK` when the target is reached or projected to be, else `AT_RISK`; null when
+    /// withheld.
+    async fn status(&self) -> Option<RolloutReadinessStatus> {
+        self.figures().map(|f| match f.outlook {
             Outlook::OnTrack => RolloutReadinessStatus::OnTrack,
             Outlook::AtRisk => RolloutReadinessStatus::AtRisk,
-        }
+        })
     }
 
-    /// Per required competence: how many are below it and by how much, most below first.
-    async fn competences(&self) -> Vec<RolloutCompetenceReadiness> {
-        self.0
-            .competences
-            .iter()
-            .cloned()
-            .map(RolloutCompetenceReadiness)
-            .collect()
+    /// Per required competence: how many are below it and by how much, most below first;
+    /// null when withheld.
+    async fn competences(&self) -> Option<Vec<RolloutCompetenceReadiness>> {
+        self.figures().map(|f| {
+            f.competences
+                .iter()
+                .cloned()
+                .map(RolloutCompetenceReadiness)
+                .collect()
+        })
     }
 
-    /// Per direct sub-unit of the rollout's org unit, by name; groups smaller than the
-    /// minimum group size show no figures.
-    async fn subunits(&self) -> Vec<RolloutSubunitReadiness> {
-        self.0
-            .subunits
-            .iter()
-            .cloned()
-            .map(RolloutSubunitReadiness)
-            .collect()
+    /// Per direct sub-unit of the rollout's org unit, by name; groups suppressed under the
+    /// minimum group size show no figures; null when withheld.
+    async fn subunits(&self) -> Option<Vec<RolloutSubunitReadiness>> {
+        self.figures().map(|f| {
+            f.subunits
+                .iter()
+                .cloned()
+                .map(RolloutSubunitReadiness)
+                .collect()
+        })
     }
 
-    /// One snapshot per day since launch, oldest first (today's is the latest figure).
-    async fn history(&self) -> Vec<RolloutSnapshot> {
-        self.0
-            .history
-            .iter()
-            .cloned()
-            .map(RolloutSnapshot)
-            .collect()
+    /// One snapshot per day since launch, oldest first (today's is the latest figure); null
+    /// when withheld.
+    async fn history(&self) -> Option<Vec<RolloutSnapshot>> {
+        self.figures()
+            .map(|f| f.history.iter().cloned().map(RolloutSnapshot).collect())
     }
 
-    /// The people not ready, by name, with what each misses; members of sub-units too small
-    /// to show are left out. Every read is recorded in the audit log.
+    /// The people not ready, by name, with what each misses; members of suppressed sub-units
+    /// are left out (everyone when withheld). Every read is recorded in the audit log.
     #[graphql(complexity = "paged_cost(first, child_complexity)")]
     async fn not_ready(
         &self,
@@ -504,27 +522,30 @@ impl RolloutSubunitReadiness {
         OrgUnit(self.0.unit.clone())
     }
 
-    /// Affected people in it.
-    async fn affected(&self) -> i64 {
-        self.0.affected
+    /// Affected people in it; null when suppressed.
+    async fn affected(&self) -> Option<i64> {
+        self.0.counts.shown().map(|c| c.affected)
     }
 
-    /// Whether its figures are hidden: fewer affected than the minimum group size.
+    /// Whether its figures are withheld under the minimum group size (the authority's
+    /// `reportPrivacy`, else the platform's): it has fewer staff, or fewer affected people,
+    /// than that, or is suppressed so that such a group beside it cannot be worked out from
+    /// the totals.
     async fn suppressed(&self) -> bool {
-        self.0.ready.shown().is_none()
+        self.0.counts.is_suppressed()
     }
 
     /// Ready people in it; null when suppressed.
     async fn ready(&self) -> Option<i64> {
-        self.0.ready.shown().copied()
+        self.0.counts.shown().map(|c| c.ready)
     }
 
     /// Ready, in percent of affected; null when suppressed.
     async fn ready_percent(&self) -> Option<f64> {
         self.0
-            .ready
+            .counts
             .shown()
-            .map(|ready| readiness::percent(*ready, self.0.affected))
+            .map(|c| readiness::percent(c.ready, c.affected))
     }
 }
 
@@ -819,7 +840,8 @@ pub struct RolloutMutation;
 
 #[Object]
 impl RolloutMutation {
-    /// Plans a rollout (HR or ADMIN covering the org unit); it starts as `DRAFT`. Audited.
+    /// Plans a rollout (HR or ADMIN covering the org unit); it starts as `DRAFT`. Audited. Not
+    /// safe to repeat: each call plans another rollout.
     async fn create_rollout(
         &self,
         ctx: &Context<'_>,

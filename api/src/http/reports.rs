@@ -1,7 +1,10 @@
 //! CSV exports of the HR reports, under the same authorisation as their GraphQL queries:
 //!
 //! - `GET /reports/skill-gaps.csv?orgUnitId=..&includeSubunits=true&frameworkId=..`: one row per
-//!   person and competence their job role requires.
+//!   person and competence their job role requires. Where the authority limits HR and
+//!   administrators to completion and pass/fail (`hrPersonView: PASS_FAIL`), the `current
+//!   level` cell of a row that is not `verified` is empty and its `gap` counts from 0, so no
+//!   self-assessment shows (`privacy::person_view::skill_gap_cells`).
 //! - `GET /reports/ai-literacy.csv?orgUnitId=..`: one row per person whose job role uses AI
 //!   systems, with their status (certified, overdue, assigned, missing).
 //! - `GET /reports/completion.csv?orgUnitId=..&includeSubunits=true`: one row per course.
@@ -9,6 +12,11 @@
 //!   with their status and the measures they have not met.
 //! - `GET /reports/rollouts/{id}/access-gate.csv`: the people ready for a rollout, for the team
 //!   that grants access to the new service on go-live day.
+//!
+//! Under the minimum group size (the authority's `reportPrivacy`, else the platform's), the
+//! exports follow their queries: the members of suppressed sub-units are left out, and a report
+//! the query would show as `suppressed: true` is answered `409 CONFLICT` naming `orgUnitId`
+//! (a file cannot say "withheld", and an empty one would read as "nobody").
 //!
 //! The session comes as for `/graphql` (bearer token or cookie). Files are UTF-8 with a byte
 //! order mark (so spreadsheet programs read them as UTF-8) and a header row, and are streamed
@@ -27,6 +35,7 @@ use chrono::Utc;
 use futures_util::{StreamExt as _, pin_mut};
 use govskills_domain::{
     auth::Actor,
+    privacy::person_view,
     reports::{
         Scope, ai_act, ai_literacy, completion,
         skill_gaps::{self, SkillGapReport},
@@ -221,8 +230,9 @@ where
         .body(Body::from_bytes_stream(chunks))
 }
 
-/// The signed-in actor and the checked scope of a report request.
-/// `include_subunits` is the query's `includeSubunits` (default true) where the report has it.
+/// The signed-in actor and the checked scope of a report request, which the minimum group
+/// size does not withhold (else `CONFLICT`). `include_subunits` is the query's
+/// `includeSubunits` (default true) where the report has it.
 async fn authorise(
     state: &AppState,
     req: &Request,
@@ -232,7 +242,15 @@ async fn authorise(
     let context = authenticate(state, req, String::new()).await?;
     let actor = context.actor.ok_or_else(ApiError::unauthenticated)?;
     let unit_id = params.org_unit_id()?;
-    let scope = Scope::load(&state.services.db, &actor, unit_id, include_subunits).await?;
+    let scope = Scope::load(
+        &state.services.db,
+        &actor,
+        unit_id,
+        include_subunits,
+        state.services.report_min_group_size,
+    )
+    .await?;
+    scope.require_shown()?;
     Ok((actor, scope))
 }
 
@@ -248,13 +266,7 @@ pub async fn skill_gaps_csv(
         let framework_id = parse_uuid(params.framework_id.as_deref(), "frameworkId")?;
         let subunits = params.include_subunits()?;
         let (actor, scope) = authorise(state, req, &params, subunits).await?;
-        let report = SkillGapReport::new(
-            &state.services.db,
-            scope,
-            framework_id,
-            state.services.report_min_group_size,
-        )
-        .await?;
+        let report = SkillGapReport::new(&state.services.db, scope, framework_id).await?;
         Ok::<_, ApiError>((actor, report))
     }
     .await;
@@ -276,19 +288,24 @@ pub async fn skill_gaps_csv(
             "gap",
         ],
         move |mut sink| async move {
+            let view = person_view::of_report(&db, &report.scope).await?;
             let rows = skill_gaps::detail_rows(&db, &actor, &report).await?;
             pin_mut!(rows);
             while let Some(row) = rows.next().await {
                 let row = row?;
+                let cells = person_view::skill_gap_cells(view, &row);
                 sink.write([
                     row.display_name.as_str(),
                     row.org_unit_name.as_str(),
                     row.competence_code.as_str(),
                     row.competence_name.as_str(),
                     &row.required.to_string(),
-                    &row.current_level.to_string(),
+                    &cells
+                        .current_level
+                        .map(|level| level.to_string())
+                        .unwrap_or_default(),
                     if row.verified { "yes" } else { "no" },
-                    &row.gap.to_string(),
+                    &cells.gap.to_string(),
                 ])
                 .await?;
             }
@@ -312,9 +329,11 @@ pub async fn ai_literacy_csv(
     };
     let db = state.services.db.clone();
     // The export names people: those of sub-units whose counts are suppressed are left out, as
-    // in the query's list.
-    let min_group_size = state.services.report_min_group_size;
-    let report = match ai_literacy::report(&db, scope, Utc::now(), min_group_size).await {
+    // in the query's list; a report withheld for its staff using AI systems is refused.
+    let report = match ai_literacy::report(&db, scope, Utc::now())
+        .await
+        .and_then(|report| report.require_shown().map(|()| report))
+    {
         Ok(report) => report,
         Err(err) => return error_response(&err.into(), &request_id),
     };
@@ -355,8 +374,10 @@ pub async fn ai_act_csv(
         Err(err) => return error_response(&err, &request_id),
     };
     let db = state.services.db.clone();
-    let min_group_size = state.services.report_min_group_size;
-    let report = match ai_act::report(&db, scope, Utc::now(), min_group_size).await {
+    let report = match ai_act::report(&db, scope, Utc::now())
+        .await
+        .and_then(|report| report.require_shown().map(|()| report))
+    {
         Ok(report) => report,
         Err(err) => return error_response(&err.into(), &request_id),
     };
@@ -467,7 +488,7 @@ pub async fn completion_csv(
             "overdue",
         ],
         move |mut sink| async move {
-            for course in &report.courses {
+            for course in report.courses.shown().into_iter().flatten() {
                 sink.write([
                     course.title.as_str(),
                     &course.version.to_string(),

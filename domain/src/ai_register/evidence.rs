@@ -212,6 +212,45 @@ pub struct Evidence {
     pub due_at: Option<DateTime<Utc>>,
 }
 
+/// The systems of the authority `$3` that are not retired.
+const LIVE: &str = "SELECT id FROM ai_systems WHERE org_unit_id = $3 AND status <> 'retired'";
+
+/// Who deals with which live system of the authority `$3`: `(user_id, ai_system_id, kind,
+/// named)`, through their job role unless they are named for that system, and as named.
+fn involved() -> String {
+    format!(
+        "SELECT uj.user_id, au.ai_system_id, au.kind, FALSE AS named \
+         FROM user_job_roles uj JOIN ai_system_uses au ON au.job_role_id = uj.job_role_id \
+         WHERE au.ai_system_id IN ({LIVE}) \
+           AND NOT EXISTS (SELECT 1 FROM ai_system_uses n \
+             WHERE n.ai_system_id = au.ai_system_id AND n.user_id = uj.user_id) \
+         UNION ALL \
+         SELECT au.user_id, au.ai_system_id, au.kind, TRUE AS named \
+         FROM ai_system_uses au WHERE au.user_id IS NOT NULL AND au.ai_system_id IN ({LIVE})"
+    )
+}
+
+/// How many people deal with a live system of `authority`, per unit of the whole authority
+/// (one statement): the groups the AI Act report's minimum group size is about.
+pub(crate) async fn people_per_unit(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    authority: &org_unit::Model,
+) -> Result<crate::reports::suppression::UnitCounts> {
+    let (staff, mut values) = crate::reports::authority_staff_cte(scope);
+    values.push(authority.id.into());
+    crate::reports::counts_per_unit(
+        db,
+        format!(
+            "{staff} SELECT s.path, COUNT(DISTINCT s.user_id) AS people \
+             FROM staff s JOIN ({}) x ON x.user_id = s.user_id GROUP BY s.path",
+            involved()
+        ),
+        values,
+    )
+    .await
+}
+
 /// Reads the facts of every system of the scope's authority and every person in scope who
 /// deals with one: ten statements at most, whatever the number of staff.
 pub async fn gather(
@@ -229,8 +268,7 @@ pub async fn gather(
     let measures = super::measures(db, &ids).await?;
     let (staff, mut values) = crate::reports::staff_cte(scope);
     values.push(authority.id.into());
-    // Systems of the authority that are not retired: `$3`.
-    let live = "SELECT id FROM ai_systems WHERE org_unit_id = $3 AND status <> 'retired'";
+    let live = LIVE;
     let involvements = Involvement::find_by_statement(statement(
         db,
         format!(
@@ -238,16 +276,8 @@ pub async fn gather(
              SELECT s.user_id, u.display_name, s.org_unit_id, o.name AS org_unit_name, s.path, \
                x.ai_system_id, x.kind, x.named \
              FROM staff s JOIN users u ON u.id = s.user_id JOIN org_units o ON o.id = s.org_unit_id \
-             JOIN ( \
-               SELECT uj.user_id, au.ai_system_id, au.kind, FALSE AS named \
-               FROM user_job_roles uj JOIN ai_system_uses au ON au.job_role_id = uj.job_role_id \
-               WHERE au.ai_system_id IN ({live}) \
-                 AND NOT EXISTS (SELECT 1 FROM ai_system_uses n \
-                   WHERE n.ai_system_id = au.ai_system_id AND n.user_id = uj.user_id) \
-               UNION ALL \
-               SELECT au.user_id, au.ai_system_id, au.kind, TRUE AS named \
-               FROM ai_system_uses au WHERE au.user_id IS NOT NULL AND au.ai_system_id IN ({live}) \
-             ) x ON x.user_id = s.user_id"
+             JOIN ({}) x ON x.user_id = s.user_id",
+            involved()
         ),
         values.clone(),
     ))

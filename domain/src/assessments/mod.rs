@@ -130,7 +130,8 @@ impl AssessmentAccess {
         can_edit_owned(actor, self.assessment.owner_id, &self.unit.path)
     }
 
-    /// Trainers who may put it into a course and read its statistics.
+    /// Trainers who may put it into a course (its statistics are for its editors and the
+    /// authors of courses using it: [`stats`]).
     pub fn can_use(&self, actor: &Actor) -> bool {
         self.can_edit(actor) || can_use_unit(actor, &self.unit.path)
     }

@@ -1,7 +1,7 @@
 //! The trainer's statistics of an assessment: how its scored attempts went, per question too.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     sea_query::{Expr, Func, Query},
 };
 use uuid::Uuid;
@@ -10,7 +10,8 @@ use super::AssessmentAccess;
 use crate::{
     Error, Result,
     auth::Actor,
-    entities::{attempt, attempt_question},
+    entities::{attempt, attempt_question, course, course_author, lesson},
+    types::Role,
 };
 
 /// How an assessment's submitted attempts went.
@@ -34,16 +35,21 @@ pub struct QuestionStats {
     pub correct: i64,
 }
 
-/// The statistics of an assessment (already loaded and visible to the actor), for trainers who
-/// may use it; anyone else is `Forbidden`.
+/// The statistics of an assessment (already loaded and visible to the actor): they come from
+/// people's scores, so only those whose assessment or course it is read them, whatever the
+/// authority's `hr_person_view`: those who may edit it (its owner while a `TRAINER`, an
+/// `ADMIN` covering its unit) and a `TRAINER` who owns or co-authors a course with a lesson
+/// that uses it. A trainer who may only use it from a shared bank, and anyone else, is
+/// `Forbidden`.
 pub async fn stats(
     db: &impl ConnectionTrait,
     actor: &Actor,
     access: &AssessmentAccess,
 ) -> Result<AssessmentStats> {
-    if !access.can_use(actor) {
+    if !access.can_edit(actor) && !authors_a_course_using(db, actor, access.assessment.id).await? {
         return Err(Error::forbidden(
-            "only trainers who may use this assessment see its statistics",
+            "only the assessment's owner, administrators of its unit and the authors of courses \
+             that use it see its statistics",
         ));
     }
     let assessment_id = access.assessment.id;
@@ -95,4 +101,41 @@ pub async fn stats(
         average_percent: if attempts == 0 { None } else { average_percent },
         questions,
     })
+}
+
+/// Whether `actor`, as a `TRAINER`, owns or co-authors a course with a lesson that uses the
+/// assessment.
+async fn authors_a_course_using(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    assessment_id: Uuid,
+) -> Result<bool> {
+    if !actor.holds(Role::Trainer) {
+        return Ok(false);
+    }
+    let authored = Condition::any()
+        .add(
+            lesson::Column::CourseId.in_subquery(
+                Query::select()
+                    .column(course::Column::Id)
+                    .from(course::Entity)
+                    .and_where(course::Column::OwnerId.eq(actor.id()))
+                    .to_owned(),
+            ),
+        )
+        .add(
+            lesson::Column::CourseId.in_subquery(
+                Query::select()
+                    .column(course_author::Column::CourseId)
+                    .from(course_author::Entity)
+                    .and_where(course_author::Column::UserId.eq(actor.id()))
+                    .to_owned(),
+            ),
+        );
+    Ok(lesson::Entity::find()
+        .filter(lesson::Column::AssessmentId.eq(assessment_id))
+        .filter(authored)
+        .one(db)
+        .await?
+        .is_some())
 }

@@ -40,6 +40,7 @@ pub mod lesson_progress;
 pub mod notification;
 pub mod notification_preference;
 pub mod org_unit;
+pub mod privacy_policy;
 pub mod proficiency_level;
 pub mod provisioning_token;
 pub mod question;

@@ -42,6 +42,9 @@ pub struct Model {
     /// When the person's identifying data was erased (GDPR Art. 17); the account is a pseudonym
     /// from then on.
     pub erased_at: Option<DateTimeUtc>,
+    /// Since when the account is disabled (`None` while active); retention erases it a set
+    /// number of months later.
+    pub disabled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

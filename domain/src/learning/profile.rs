@@ -19,6 +19,8 @@ use crate::{
         competence_result::{self, ResultSource},
     },
     job_roles,
+    people::LearningDataAccess,
+    privacy::policy::HrPersonView,
 };
 
 /// One competence of a learner's profile.
@@ -110,6 +112,32 @@ pub async fn profile(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Pro
             .position(|area| area.id == entry.competence.area_id)
             .unwrap_or(usize::MAX)
     });
+    Ok(entries)
+}
+
+/// The competence profile of the person `access` was granted for, as the reader may see it:
+/// [`profile`], except that under [`HrPersonView::PassFail`] (HR or an administrator reading
+/// someone else's profile in an authority whose staff council limits them to completion and
+/// pass/fail) a competence whose current level is only a self-assessment shows no current
+/// level, and its gap counts from 0, as if the person had not rated themselves. Verified levels
+/// (demonstrated by passing an assessment at a level's mastery threshold, or recorded by HR)
+/// stay: they are what a passed assessment shows.
+pub async fn profile_for(
+    db: &impl ConnectionTrait,
+    access: &LearningDataAccess,
+) -> Result<Vec<ProfileEntry>> {
+    let mut entries = profile(db, access.user_id()).await?;
+    if access.view() == HrPersonView::PassFail {
+        for entry in &mut entries {
+            if entry
+                .current
+                .as_ref()
+                .is_some_and(|result| result.source == ResultSource::SelfAssessed)
+            {
+                entry.current = None;
+            }
+        }
+    }
     Ok(entries)
 }
 

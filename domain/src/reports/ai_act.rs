@@ -6,13 +6,15 @@
 //! status, the oversight persons (how many, how many competent), whether the EU database
 //! registration a high-risk system needs is there, and how many acknowledged the current
 //! instructions. Per direct sub-unit: the people by their most urgent status, under the minimum
-//! group size rules of the other reports. Lists that name people are audited reads.
+//! group size rules of the other reports, the group of a cell being its people who deal with AI
+//! systems as well as its staff ([`Scope::pattern_for`]). Lists that name people are audited
+//! reads.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Group, PageRequest, Scope};
+use super::{Group, PageRequest, Scope, suppressed_error, suppression::Pattern};
 use crate::{
     Result,
     ai_register::{
@@ -74,30 +76,63 @@ pub struct SubunitFigures {
     pub counts: Group<StatusCounts>,
 }
 
+/// The figures of a report.
+#[derive(Clone, Debug)]
+pub struct Figures {
+    pub systems: Vec<SystemFigures>,
+    /// The people in scope who deal with any system, by their most urgent status.
+    pub counts: StatusCounts,
+    pub subunits: Vec<SubunitFigures>,
+}
+
 /// The report over a scope.
 #[derive(Clone, Debug)]
 pub struct AiActReport {
     pub scope: Scope,
     pub now: DateTime<Utc>,
-    pub systems: Vec<SystemFigures>,
-    /// The people in scope who deal with any system, by their most urgent status.
-    pub counts: StatusCounts,
-    pub subunits: Vec<SubunitFigures>,
-    /// Every person-system pair, for the audited lists.
+    /// Suppressed when the whole report is withheld.
+    pub figures: Group<Figures>,
+    /// Every person-system pair, for the audited lists (none when withheld).
     evidence: Vec<Evidence>,
+    /// Paths of the sub-units whose figures are suppressed: the lists leave their members out.
+    hidden: Vec<String>,
     /// Names of what the measures name (see `Measure::label`).
     pub names: std::collections::HashMap<Uuid, String>,
 }
 
-/// Builds the report (a fixed number of statements). `min_group_size` suppresses sub-units with
-/// fewer people dealing with AI systems (0: never).
+impl AiActReport {
+    /// Checks that the report is not withheld (else `Conflict`), before an export.
+    pub fn require_shown(&self) -> Result<()> {
+        if self.figures.is_suppressed() {
+            return Err(suppressed_error(self.scope.min_group_size()));
+        }
+        Ok(())
+    }
+}
+
+/// Builds the report (a fixed number of statements, one more under a minimum group size;
+/// a withheld report reads no evidence).
 pub async fn report(
     db: &impl sea_orm::ConnectionTrait,
     scope: Scope,
     now: DateTime<Utc>,
-    min_group_size: u32,
 ) -> Result<AiActReport> {
     let authority = org::find(db, org::authority_id(&scope.unit.path)?).await?;
+    let pattern = if scope.min_group_size() > 0 {
+        scope.pattern_for(&evidence::people_per_unit(db, &scope, &authority).await?)
+    } else {
+        Pattern::default()
+    };
+    if pattern.report {
+        return Ok(AiActReport {
+            scope,
+            now,
+            figures: Group::Suppressed,
+            evidence: Vec::new(),
+            hidden: Vec::new(),
+            names: Default::default(),
+        });
+    }
     let facts = evidence::gather(db, &scope, &authority).await?;
     let mut evidence = evidence::evaluate(&facts, now);
     evidence.sort_by(|a, b| {
@@ -174,7 +209,7 @@ pub async fn report(
         .map(|unit| {
             let figures = worst(&|e| e.path.starts_with(&unit.path));
             SubunitFigures {
-                counts: Group::new(figures.total(), min_group_size, || figures),
+                counts: Group::new(pattern.subunits.contains(&unit.path), || figures),
                 unit,
             }
         })
@@ -182,10 +217,13 @@ pub async fn report(
     Ok(AiActReport {
         scope,
         now,
-        systems,
-        counts,
-        subunits,
+        figures: Group::Shown(Figures {
+            systems,
+            counts,
+            subunits,
+        }),
         evidence,
+        hidden: pattern.subunits.into_iter().collect(),
         names: facts.names,
     })
 }
@@ -212,12 +250,8 @@ pub struct Gap {
 
 fn listed<'a>(report: &'a AiActReport, only_gaps: bool) -> impl Iterator<Item = Gap> + 'a {
     // Members of sub-units whose figures are suppressed are not named either.
-    let hidden: Vec<&str> = report
-        .subunits
-        .iter()
-        .filter(|s| s.counts.shown().is_none())
-        .map(|s| s.unit.path.as_str())
-        .collect();
+    let hidden = &report.hidden;
+    let systems = report.figures.shown().map_or(&[][..], |f| &f.systems[..]);
     report
         .evidence
         .iter()
@@ -229,8 +263,7 @@ fn listed<'a>(report: &'a AiActReport, only_gaps: bool) -> impl Iterator<Item = 
             org_unit_id: e.org_unit_id,
             org_unit_name: e.org_unit_name.clone(),
             ai_system_id: e.ai_system_id,
-            ai_system_name: report
-                .systems
+            ai_system_name: systems
                 .iter()
                 .find(|s| s.system.id == e.ai_system_id)
                 .map(|s| s.system.name.clone())
@@ -270,13 +303,17 @@ async fn audit_read(
     .await
 }
 
-/// One page of the people with gaps (most urgent first, then by name). An audited read.
+/// One page of the people with gaps (most urgent first, then by name); nobody for a withheld
+/// report. An audited read.
 pub async fn gaps(
     db: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     report: &AiActReport,
     page: PageRequest,
 ) -> Result<Vec<Gap>> {
+    if report.figures.is_suppressed() {
+        return Ok(Vec::new());
+    }
     let mut all: Vec<Gap> = listed(report, true).collect();
     all.sort_by_key(|gap| gap.status.urgency());
     let page_rows = all
@@ -288,13 +325,17 @@ pub async fn gaps(
     Ok(page_rows)
 }
 
-/// The oversight persons of one system and whether each meets every measure. An audited read.
+/// The oversight persons of one system and whether each meets every measure (nobody for a
+/// withheld report). An audited read.
 pub async fn oversight(
     db: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     report: &AiActReport,
     system_id: Uuid,
 ) -> Result<Vec<Gap>> {
+    if report.figures.is_suppressed() {
+        return Ok(Vec::new());
+    }
     let people = listed(report, false)
         .filter(|gap| gap.ai_system_id == system_id && gap.kind == UseKind::Oversight)
         .collect();
@@ -302,12 +343,14 @@ pub async fn oversight(
     Ok(people)
 }
 
-/// Everyone of the report with their status per system, for the CSV export. An audited read.
+/// Everyone of the report with their status per system, for the CSV export. An audited read;
+/// a withheld report is `Conflict`.
 pub async fn export_rows(
     db: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     report: &AiActReport,
 ) -> Result<Vec<Gap>> {
+    report.require_shown()?;
     audit_read(db, actor, report, "all", None).await?;
     Ok(listed(report, false).collect())
 }

@@ -20,7 +20,10 @@ use sea_orm::{ConnectionTrait, FromQueryResult, StreamTrait, Value};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Group, PageRequest, Scope, staff_cte, statement};
+use super::{
+    Group, PageRequest, Scope, authority_staff_cte, counts_per_unit, staff_cte, statement,
+    suppressed_error, suppression::Pattern,
+};
 use crate::{
     Error, Result,
     audit::{self, Target},
@@ -92,13 +95,32 @@ pub struct SubunitCounts {
     pub counts: Group<Counts>,
 }
 
+/// The figures of a report.
+#[derive(Clone, Debug)]
+pub struct Figures {
+    pub counts: Counts,
+    pub subunits: Vec<SubunitCounts>,
+}
+
 /// The report over a scope.
 #[derive(Clone, Debug)]
 pub struct AiLiteracyReport {
     pub scope: Scope,
     pub now: DateTime<Utc>,
-    pub counts: Counts,
-    pub subunits: Vec<SubunitCounts>,
+    /// Suppressed when the whole report is withheld.
+    pub figures: Group<Figures>,
+    /// Paths of the sub-units whose counts are suppressed: the lists leave their members out.
+    hidden: Vec<String>,
+}
+
+impl AiLiteracyReport {
+    /// Checks that the report is not withheld (else `Conflict`), before an export.
+    pub fn require_shown(&self) -> Result<()> {
+        if self.figures.is_suppressed() {
+            return Err(suppressed_error(self.scope.min_group_size()));
+        }
+        Ok(())
+    }
 }
 
 /// A person using AI systems and their status (in [`uncertified`], never `Certified`).
@@ -141,22 +163,25 @@ impl TryFrom<PersonRow> for Uncertified {
     }
 }
 
+/// After `staff`: `ai (user_id, org_unit_id, path, job_role)`, one row per person in `staff`
+/// whose job role uses AI systems. No parameters.
+const AI_CTE: &str = "ai AS ( \
+       SELECT s.user_id, s.org_unit_id, s.path, j.name AS job_role \
+       FROM staff s \
+       JOIN user_job_roles uj ON uj.user_id = s.user_id \
+       JOIN job_roles j ON j.id = uj.job_role_id \
+       WHERE (j.uses_ai_systems OR EXISTS ( \
+         SELECT 1 FROM ai_system_uses au JOIN ai_systems sy ON sy.id = au.ai_system_id \
+         WHERE au.job_role_id = j.id AND sy.status <> 'retired')) \
+     )";
+
 /// `staff`, then `ai_status (user_id, org_unit_id, path, job_role, status, due_at)`: one row
 /// per person in scope whose job role uses AI systems. Parameters `$1`, `$2` and `$3` (now).
 fn status_cte(scope: &Scope, now: DateTime<Utc>) -> (String, Vec<Value>) {
     let (staff, mut values) = staff_cte(scope);
     values.push(now.into());
     let sql = format!(
-        "{staff}, \
-         ai AS ( \
-           SELECT s.user_id, s.org_unit_id, s.path, j.name AS job_role \
-           FROM staff s \
-           JOIN user_job_roles uj ON uj.user_id = s.user_id \
-           JOIN job_roles j ON j.id = uj.job_role_id \
-           WHERE (j.uses_ai_systems OR EXISTS ( \
-             SELECT 1 FROM ai_system_uses au JOIN ai_systems sy ON sy.id = au.ai_system_id \
-             WHERE au.job_role_id = j.id AND sy.status <> 'retired')) \
-         ), \
+        "{staff}, {AI_CTE}, \
          certified AS ( \
            SELECT DISTINCT c.user_id FROM certificates c \
            JOIN certificate_templates t ON t.id = c.template_id \
@@ -186,19 +211,40 @@ fn status_cte(scope: &Scope, now: DateTime<Utc>) -> (String, Vec<Value>) {
     (sql, values)
 }
 
-/// The counts of the report (two statements, whatever the staff count). `min_group_size`
-/// suppresses sub-units with fewer staff using AI systems (0: never).
+/// The counts of the report (two statements, whatever the staff count, and one more under a
+/// minimum group size). The group of a cell is its staff using AI systems, as well as its
+/// staff: fewer than the minimum and even the counts could point at a person
+/// ([`Scope::pattern_for`]).
 pub async fn report(
     db: &impl ConnectionTrait,
     scope: Scope,
     now: DateTime<Utc>,
-    min_group_size: u32,
 ) -> Result<AiLiteracyReport> {
     #[derive(Debug, FromQueryResult)]
     struct Row {
         unit_path: String,
         status: String,
         people: i64,
+    }
+    let pattern = if scope.min_group_size() > 0 {
+        let (staff, values) = authority_staff_cte(&scope);
+        let population = counts_per_unit(
+            db,
+            format!("{staff}, {AI_CTE} SELECT path, COUNT(*) AS people FROM ai GROUP BY path"),
+            values,
+        )
+        .await?;
+        scope.pattern_for(&population)
+    } else {
+        Pattern::default()
+    };
+    if pattern.report {
+        return Ok(AiLiteracyReport {
+            scope,
+            now,
+            figures: Group::Suppressed,
+            hidden: Vec::new(),
+        });
     }
     let (cte, mut values) = status_cte(&scope, now);
     values.push(scope.subunit_prefix_len().into());
@@ -227,18 +273,16 @@ pub async fn report(
         .await?
         .into_iter()
         .map(|unit| {
-            // The group is the sub-unit's staff using AI systems: fewer than the minimum and
-            // even the counts could point at a person.
             let figures = count(&|path| path == unit.path);
-            let counts = Group::new(figures.total(), min_group_size, || figures);
+            let counts = Group::new(pattern.subunits.contains(&unit.path), || figures);
             SubunitCounts { unit, counts }
         })
         .collect();
     Ok(AiLiteracyReport {
         scope,
         now,
-        counts,
-        subunits,
+        figures: Group::Shown(Figures { counts, subunits }),
+        hidden: pattern.subunits.into_iter().collect(),
     })
 }
 
@@ -246,13 +290,10 @@ pub async fn report(
 /// export); overdue first, then missing, then assigned, then certified; by name.
 fn people_sql(report: &AiLiteracyReport, page: Option<PageRequest>) -> (String, Vec<Value>) {
     // Members of sub-units whose counts are suppressed are not named either.
-    let small = report
-        .subunits
-        .iter()
-        .filter(|subunit| subunit.counts.shown().is_none())
-        .map(|subunit| subunit.unit.path.clone())
-        .collect();
-    let (cte, mut values) = status_cte(&report.scope.naming_people(small), report.now);
+    let (cte, mut values) = status_cte(
+        &report.scope.naming_people(report.hidden.clone()),
+        report.now,
+    );
     let (filter, limit) = match page {
         Some(page) => {
             let at = values.len() + 1;
@@ -299,14 +340,17 @@ async fn audit_read(
 }
 
 /// One page of the people using AI systems without a valid certificate (overdue first, then
-/// those with nothing under way, then those assigned; by name). Names people, so the read is
-/// recorded as an audit event.
+/// those with nothing under way, then those assigned; by name); nobody for a withheld report.
+/// Names people, so the read is recorded as an audit event.
 pub async fn uncertified(
     db: &impl ConnectionTrait,
     actor: &Actor,
     report: &AiLiteracyReport,
     page: PageRequest,
 ) -> Result<Vec<Uncertified>> {
+    if report.figures.is_suppressed() {
+        return Ok(Vec::new());
+    }
     let (sql, values) = people_sql(report, Some(page));
     let people = PersonRow::find_by_statement(statement(db, sql, values))
         .all(db)
@@ -319,12 +363,14 @@ pub async fn uncertified(
 }
 
 /// Everyone using AI systems with their status, for the CSV export: a stream, so the export
-/// never holds the whole list in memory. Audited like [`uncertified`].
+/// never holds the whole list in memory. Audited like [`uncertified`]; a withheld report is
+/// `Conflict`.
 pub async fn export_rows<'a, C: ConnectionTrait + StreamTrait>(
     db: &'a C,
     actor: &Actor,
     report: &AiLiteracyReport,
 ) -> Result<impl Stream<Item = Result<Uncertified>> + Send + 'a> {
+    report.require_shown()?;
     audit_read(db, actor, report, None).await?;
     let (sql, values) = people_sql(report, None);
     Ok(PersonRow::find_by_statement(statement(db, sql, values))

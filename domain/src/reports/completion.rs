@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use uuid::Uuid;
 
-use super::{Scope, staff_cte, statement};
+use super::{Group, Scope, staff_cte, statement};
 use crate::Result;
 
 /// One course's figures.
@@ -28,16 +28,22 @@ pub struct CourseCompletion {
 #[derive(Clone, Debug)]
 pub struct CompletionReport {
     pub scope: Scope,
-    /// By course title, then version.
-    pub courses: Vec<CourseCompletion>,
+    /// By course title, then version; suppressed when the scope is withheld.
+    pub courses: Group<Vec<CourseCompletion>>,
 }
 
-/// Builds the report (one statement, whatever the staff count).
+/// Builds the report (one statement, whatever the staff count; none for a withheld scope).
 pub async fn report(
     db: &impl ConnectionTrait,
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<CompletionReport> {
+    if scope.suppressed() {
+        return Ok(CompletionReport {
+            scope,
+            courses: Group::Suppressed,
+        });
+    }
     let (cte, mut values) = staff_cte(&scope);
     values.push(now.into());
     let sql = format!(
@@ -58,5 +64,8 @@ pub async fn report(
     let courses = CourseCompletion::find_by_statement(statement(db, sql, values))
         .all(db)
         .await?;
-    Ok(CompletionReport { scope, courses })
+    Ok(CompletionReport {
+        scope,
+        courses: Group::Shown(courses),
+    })
 }

@@ -10,14 +10,23 @@
 //! person's unit lies under, which is a prefix of their unit's materialised path (every path
 //! segment is 32 hex digits and a slash).
 //!
-//! Privacy: with a minimum group size (`min_group_size > 0`), a sub-unit with fewer staff than
-//! that shows no aggregates, only that they are suppressed, so a small team's results cannot be
-//! read off a report. Lists of named people are a read of personal data and are audited.
+//! Privacy: the minimum group size in force is the authority's own setting
+//! ([`crate::privacy::policy`]), else the platform's default; [`Scope::load`] resolves it once
+//! and works out which figures may be shown with primary and complementary suppression over the
+//! authority's active staff ([`suppression`]): a suppressed sub-unit shows no aggregates, only
+//! that it is suppressed, and a report on a unit whose figures could give a suppressed cell away
+//! is withheld whole ([`Scope::suppressed`]; the authority's own totals always show). So a small
+//! team's results can be read off no report, nor worked out from two. Lists of named people are
+//! a read of personal data and are audited; they leave out the members of suppressed
+//! sub-units.
 
 pub mod ai_act;
 pub mod ai_literacy;
 pub mod completion;
 pub mod skill_gaps;
+pub mod suppression;
+
+use std::{collections::BTreeMap, sync::Arc};
 
 use sea_orm::{
     ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement, Value,
@@ -25,11 +34,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use self::suppression::{Cell, Pattern, UnitCounts};
 use crate::{
     Error, Result,
     auth::Actor,
     entities::{competence_framework, org_unit},
     org,
+    privacy::policy,
     types::Role,
 };
 
@@ -38,11 +49,13 @@ pub(crate) const SEGMENT: usize = 33;
 
 /// Which staff a report covers. It is the proof that the actor may read the unit's reports:
 /// only [`Scope::load`] builds one (its fields are private), so a caller cannot make one up
-/// for a unit it does not cover.
+/// for a unit it does not cover. It also carries what the minimum group size lets the report
+/// show.
 #[derive(Clone, Debug)]
 pub struct Scope {
     pub(crate) unit: org_unit::Model,
     pub(crate) include_subunits: bool,
+    suppression: Suppression,
     /// Paths of direct sub-units whose members lists of named people leave out (see
     /// [`Scope::naming_people`]); empty for the figures, which count everyone.
     hidden: Vec<String>,
@@ -57,13 +70,57 @@ impl Scope {
         self.include_subunits
     }
 
-    /// Checks that the actor may read reports of the unit (`HR` or `ADMIN` covering it) and
-    /// loads it.
+    /// The minimum group size in force for the unit's authority (0: no suppression).
+    pub fn min_group_size(&self) -> u32 {
+        self.suppression.min_group_size
+    }
+
+    /// Whether the whole report is withheld: the unit, or one of its ancestors below the
+    /// authority, is a suppressed cell of its parent's breakdown (or, without sub-units, its
+    /// own members are one of its own). Reports over fewer people than the staff may withhold
+    /// more ([`Scope::pattern_for`]).
+    pub fn suppressed(&self) -> bool {
+        self.suppression.pattern.report
+    }
+
+    /// Checks that a report that names people or is exported whole may be read: a withheld
+    /// one is `Conflict` on `orgUnitId`.
+    pub fn require_shown(&self) -> Result<()> {
+        if self.suppressed() {
+            return Err(suppressed_error(self.min_group_size()));
+        }
+        Ok(())
+    }
+
+    /// The direct sub-units whose figures are suppressed (primary or complementary), by the
+    /// staff.
+    pub(crate) fn suppressed_subunits(&self) -> Vec<String> {
+        self.suppression.pattern.subunits.iter().cloned().collect()
+    }
+
+    /// The suppression pattern of a report over fewer people than the staff, from that
+    /// population per unit of the whole authority (read only when [`Scope::min_group_size`] is
+    /// not 0, over [`authority_staff_cte`]): what the staff suppress stays suppressed, and
+    /// what the population needs on top of it is added.
+    pub(crate) fn pattern_for(&self, population: &UnitCounts) -> Pattern {
+        suppression::pattern(
+            &self.unit.path,
+            self.include_subunits,
+            self.min_group_size(),
+            &self.suppression.staff,
+            Some(population),
+        )
+    }
+
+    /// Checks that the actor may read reports of the unit (`HR` or `ADMIN` covering it), loads
+    /// it, and works out what its reports may show under the minimum group size of its
+    /// authority (`platform_min_group_size` where the authority has none of its own).
     pub async fn load(
         db: &impl ConnectionTrait,
         actor: &Actor,
         unit_id: Uuid,
         include_subunits: bool,
+        platform_min_group_size: u32,
     ) -> Result<Self> {
         if !actor.holds(Role::Hr) && !actor.holds(Role::Admin) {
             return Err(Error::forbidden("reports need the HR or ADMIN role"));
@@ -74,9 +131,12 @@ impl Scope {
                 "your HR or ADMIN role does not cover this org unit",
             ));
         }
+        let suppression =
+            Suppression::load(db, &unit, include_subunits, platform_min_group_size).await?;
         Ok(Self {
             unit,
             include_subunits,
+            suppression,
             hidden: Vec::new(),
         })
     }
@@ -84,7 +144,7 @@ impl Scope {
     /// This scope for a list that names people, under the minimum group size: the members of
     /// direct sub-units whose figures are suppressed (`small`, their paths) are left out, or the
     /// list would name the very people the suppression hides, one query away. The staff of the
-    /// unit itself and of larger sub-units stay listed.
+    /// unit itself and of the sub-units shown stay listed.
     pub(crate) fn naming_people(&self, small: Vec<String>) -> Self {
         Self {
             hidden: small,
@@ -126,14 +186,139 @@ impl Scope {
     }
 }
 
+/// The error for a withheld report that cannot show `suppressed` (a CSV export).
+pub(crate) fn suppressed_error(min_group_size: u32) -> Error {
+    Error::Conflict {
+        field: "orgUnitId",
+        message: format!(
+            "this report is withheld: its figures could single out a group of fewer than \
+             {min_group_size} people (the authority's minimum group size); read the report of \
+             a larger unit"
+        ),
+    }
+}
+
+/// What the minimum group size lets a report on one unit show.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Suppression {
+    /// The minimum group size in force (0: nothing is suppressed).
+    pub(crate) min_group_size: u32,
+    /// Active staff per unit of the whole authority (empty when nothing is suppressed).
+    staff: Arc<UnitCounts>,
+    /// What the staff suppress.
+    pub(crate) pattern: Pattern,
+}
+
+impl Suppression {
+    /// The authority's minimum group size (else `platform_min_group_size`) and, unless it is
+    /// 0, the pattern over its staff: two statements whatever the size of the authority.
+    pub(crate) async fn load(
+        db: &impl ConnectionTrait,
+        unit: &org_unit::Model,
+        include_subunits: bool,
+        platform_min_group_size: u32,
+    ) -> Result<Self> {
+        let min_group_size =
+            policy::min_group_size(db, &unit.path, platform_min_group_size).await?;
+        if min_group_size == 0 {
+            return Ok(Self::default());
+        }
+        let (cte, values) = staff_cte_in(authority_range(&unit.path), &[]);
+        let staff = counts_per_unit(
+            db,
+            format!("{cte} SELECT path, COUNT(*) AS people FROM staff GROUP BY path"),
+            values,
+        )
+        .await?;
+        let pattern =
+            suppression::pattern(&unit.path, include_subunits, min_group_size, &staff, None);
+        Ok(Self {
+            min_group_size,
+            staff: Arc::new(staff),
+            pattern,
+        })
+    }
+
+    /// The direct sub-units of `unit_path` whose figures a report over fewer people than the
+    /// staff suppresses, given that population per cell (`(path, people)`, the unit's own
+    /// members under its own path): the staff pattern's cells stay suppressed, and the
+    /// population's small cells and their complements are added.
+    pub(crate) fn subunits_by(&self, unit_path: &str, population: &[(String, i64)]) -> Vec<String> {
+        let cells: BTreeMap<Cell, i64> = population
+            .iter()
+            .map(|(path, people)| {
+                let cell = if path == unit_path {
+                    Cell::Own
+                } else {
+                    Cell::Subunit(path.clone())
+                };
+                (cell, *people)
+            })
+            .collect();
+        let mut forced: std::collections::BTreeSet<Cell> = self
+            .pattern
+            .subunits
+            .iter()
+            .cloned()
+            .map(Cell::Subunit)
+            .collect();
+        if self.pattern.own {
+            forced.insert(Cell::Own);
+        }
+        suppression::suppress(&cells, &forced, self.min_group_size)
+            .into_iter()
+            .filter_map(|cell| match cell {
+                Cell::Subunit(path) => Some(path),
+                Cell::Own => None,
+            })
+            .collect()
+    }
+}
+
+/// The paths of the authority that `path` lies in: `[lower, upper)`.
+fn authority_range(path: &str) -> (String, String) {
+    let authority = org::authority_prefix(path);
+    (
+        authority.to_owned(),
+        format!("{}0", authority.trim_end_matches('/')),
+    )
+}
+
+/// People per unit, from a statement answering `(path, people)`.
+pub(crate) async fn counts_per_unit(
+    db: &impl ConnectionTrait,
+    sql: String,
+    values: Vec<Value>,
+) -> Result<UnitCounts> {
+    #[derive(Debug, FromQueryResult)]
+    struct Row {
+        path: String,
+        people: i64,
+    }
+    Ok(Row::find_by_statement(statement(db, sql, values))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.path, row.people))
+        .collect())
+}
+
 /// A `WITH` clause whose `staff (user_id, org_unit_id, path)` lists the active accounts in
 /// scope; its parameters are `$1` and `$2`. The subtrees of hidden sub-units are left out by
 /// literal path ranges (so callers' parameter numbers stay fixed); paths hold only
 /// `[0-9a-f/]`, and quotes are doubled all the same.
 pub(crate) fn staff_cte(scope: &Scope) -> (String, Vec<Value>) {
-    let (lower, upper) = scope.path_range();
-    let hidden: String = scope
-        .hidden
+    staff_cte_in(scope.path_range(), &scope.hidden)
+}
+
+/// [`staff_cte`] over the scope's whole authority, nobody left out: for the population per
+/// unit that [`Scope::pattern_for`] needs.
+pub(crate) fn authority_staff_cte(scope: &Scope) -> (String, Vec<Value>) {
+    staff_cte_in(authority_range(&scope.unit.path), &[])
+}
+
+fn staff_cte_in((lower, upper): (String, String), hidden: &[String]) -> (String, Vec<Value>) {
+    let hidden: String = hidden
         .iter()
         .map(|path| {
             let path = path.replace('\'', "''");
@@ -153,24 +338,6 @@ pub(crate) fn staff_cte(scope: &Scope) -> (String, Vec<Value>) {
         ),
         vec![lower.into(), upper.into()],
     )
-}
-
-/// The direct sub-units with fewer staff than `min_group_size` (0: none), by path: those whose
-/// figures [`Group`] suppresses in the skill-gap and completion reports.
-async fn small_subunits(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    min_group_size: u32,
-) -> Result<Vec<String>> {
-    if min_group_size == 0 || !scope.include_subunits {
-        return Ok(Vec::new());
-    }
-    Ok(headcounts(db, scope)
-        .await?
-        .into_iter()
-        .filter(|(path, staff)| *path != scope.unit.path && *staff < i64::from(min_group_size))
-        .map(|(path, _)| path)
-        .collect())
 }
 
 pub(crate) fn statement(db: &impl ConnectionTrait, sql: String, values: Vec<Value>) -> Statement {
@@ -200,17 +367,18 @@ async fn headcounts(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Str
         .collect())
 }
 
-/// A sub-unit's figures, unless its group is too small to show.
+/// Figures, unless the group they are about is too small to show (a sub-unit's, or a whole
+/// report's).
 #[derive(Clone, Debug)]
 pub enum Group<T> {
     Shown(T),
-    /// Fewer staff than the minimum group size: nothing is shown.
+    /// Suppressed under the minimum group size: nothing is shown.
     Suppressed,
 }
 
 impl<T> Group<T> {
-    pub(crate) fn new(staff: i64, min_group_size: u32, figures: impl FnOnce() -> T) -> Self {
-        if min_group_size > 0 && staff < i64::from(min_group_size) {
+    pub(crate) fn new(suppressed: bool, figures: impl FnOnce() -> T) -> Self {
+        if suppressed {
             Self::Suppressed
         } else {
             Self::Shown(figures())
@@ -222,6 +390,10 @@ impl<T> Group<T> {
             Self::Shown(figures) => Some(figures),
             Self::Suppressed => None,
         }
+    }
+
+    pub fn is_suppressed(&self) -> bool {
+        matches!(self, Self::Suppressed)
     }
 }
 

@@ -15,9 +15,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    Group, PageRequest, Scope, find_framework, headcounts, small_subunits, staff_cte, statement,
-};
+use super::{Group, PageRequest, Scope, find_framework, headcounts, staff_cte, statement};
 use crate::{
     Result,
     audit::{self, Target},
@@ -66,13 +64,12 @@ pub struct SubunitGaps {
 
 /// A skill-gap report asked for: its scope and framework, checked. Its parts are computed
 /// separately ([`aggregates`], [`largest_gaps`], [`detail_rows`]), so a client asking only for
-/// the staff list does not pay for the aggregates.
+/// the staff list does not pay for the aggregates. Suppressed sub-units (the scope's, by staff)
+/// show no figures and none of their members by name; a withheld scope shows nothing.
 #[derive(Clone, Debug)]
 pub struct SkillGapReport {
     pub scope: Scope,
     pub framework: Option<competence_framework::Model>,
-    /// Sub-units with fewer staff show no figures and none of their members by name (0: off).
-    pub min_group_size: u32,
 }
 
 impl SkillGapReport {
@@ -81,19 +78,16 @@ impl SkillGapReport {
         db: &impl ConnectionTrait,
         scope: Scope,
         framework_id: Option<Uuid>,
-        min_group_size: u32,
     ) -> Result<Self> {
         Ok(Self {
             scope,
             framework: find_framework(db, framework_id).await?,
-            min_group_size,
         })
     }
 
     /// The scope of the lists that name people: without the members of suppressed sub-units.
-    async fn naming_people(&self, db: &impl ConnectionTrait) -> Result<Scope> {
-        let small = small_subunits(db, &self.scope, self.min_group_size).await?;
-        Ok(self.scope.naming_people(small))
+    fn naming_people(&self) -> Scope {
+        self.scope.naming_people(self.scope.suppressed_subunits())
     }
 
     fn framework_id(&self) -> Option<Uuid> {
@@ -150,8 +144,13 @@ struct Row {
 /// The `WITH` clause behind every part of the report: `staff`, then `gaps (user_id,
 /// org_unit_id, path, competence_id, required, current_level, verified, gap)` with one row per
 /// person in scope and competence their job role requires. Parameters: `$1`, `$2` and, with a
-/// framework, `$3`.
-fn gaps_cte(scope: &Scope, framework_id: Option<Uuid>) -> (String, Vec<Value>) {
+/// framework, `$3`. With `verified_only`, a self-assessed level counts as none (for rows that
+/// name people under the staff council's pass/fail setting).
+fn gaps_cte(
+    scope: &Scope,
+    framework_id: Option<Uuid>,
+    verified_only: bool,
+) -> (String, Vec<Value>) {
     let (staff, mut values) = staff_cte(scope);
     let framework = match framework_id {
         Some(id) => {
@@ -160,6 +159,7 @@ fn gaps_cte(scope: &Scope, framework_id: Option<Uuid>) -> (String, Vec<Value>) {
         }
         None => "",
     };
+    let verified = if verified_only { "AND l.verified" } else { "" };
     let sql = format!(
         "{staff}, \
          gaps AS ( \
@@ -173,19 +173,25 @@ fn gaps_cte(scope: &Scope, framework_id: Option<Uuid>) -> (String, Vec<Value>) {
            JOIN job_role_requirements r ON r.job_role_id = uj.job_role_id \
            JOIN competences c ON c.id = r.competence_id \
            LEFT JOIN competence_levels l \
-             ON l.user_id = s.user_id AND l.competence_id = r.competence_id \
+             ON l.user_id = s.user_id AND l.competence_id = r.competence_id {verified} \
            WHERE c.archived_at IS NULL {framework} \
          )"
     );
     (sql, values)
 }
 
-/// The figures of the skill-gap report (three statements, whatever the staff count). The
-/// report's `min_group_size` suppresses sub-units with fewer staff (0: never).
-pub async fn aggregates(db: &impl ConnectionTrait, report: &SkillGapReport) -> Result<Aggregates> {
-    let min_group_size = report.min_group_size;
+/// The figures of the skill-gap report (three statements, whatever the staff count; none for
+/// a withheld scope). Suppressed sub-units show none.
+pub async fn aggregates(
+    db: &impl ConnectionTrait,
+    report: &SkillGapReport,
+) -> Result<Group<Aggregates>> {
     let scope = &report.scope;
-    let (cte, mut values) = gaps_cte(scope, report.framework_id());
+    if scope.suppressed() {
+        return Ok(Group::Suppressed);
+    }
+    let suppressed = scope.suppressed_subunits();
+    let (cte, mut values) = gaps_cte(scope, report.framework_id(), false);
     let prefix = format!("${}", values.len() + 1);
     values.push(scope.subunit_prefix_len().into());
     let sql = format!(
@@ -224,7 +230,7 @@ pub async fn aggregates(db: &impl ConnectionTrait, report: &SkillGapReport) -> R
                 .iter()
                 .find(|(path, _)| *path == unit.path)
                 .map_or(0, |(_, staff)| *staff);
-            let competences = Group::new(staff, min_group_size, || {
+            let competences = Group::new(suppressed.contains(&unit.path), || {
                 fold(&mut rows.iter().filter(|row| row.unit_path == unit.path))
             });
             SubunitGaps {
@@ -234,24 +240,30 @@ pub async fn aggregates(db: &impl ConnectionTrait, report: &SkillGapReport) -> R
             }
         })
         .collect();
-    Ok(Aggregates {
+    Ok(Group::Shown(Aggregates {
         staff,
         competences,
         subunits,
-    })
+    }))
 }
 
 /// The staff with the largest total gaps, largest first (ties by name), one page; members of
-/// suppressed sub-units are not listed. This names people, so the read is recorded as an audit
-/// event.
+/// suppressed sub-units are not listed, and a withheld scope lists nobody. This names people,
+/// so the read is recorded as an audit event.
 pub async fn largest_gaps(
     db: &impl ConnectionTrait,
     actor: &Actor,
     report: &SkillGapReport,
     page: PageRequest,
 ) -> Result<Vec<StaffGap>> {
+    if report.scope.suppressed() {
+        return Ok(Vec::new());
+    }
     let framework_id = report.framework_id();
-    let (cte, mut values) = gaps_cte(&report.naming_people(db).await?, framework_id);
+    // Under the staff council's pass/fail setting a self-assessment neither ranks nor shows.
+    let view = crate::privacy::person_view::of_report(db, &report.scope).await?;
+    let verified_only = view == crate::privacy::policy::HrPersonView::PassFail;
+    let (cte, mut values) = gaps_cte(&report.naming_people(), framework_id, verified_only);
     let limit = values.len() + 1;
     values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
     values.push(i64::try_from(page.offset).unwrap_or(i64::MAX).into());
@@ -289,8 +301,9 @@ pub async fn largest_gaps(
 }
 
 /// Every person's gap in every required competence, for the CSV export, ordered by unit, name
-/// and competence; members of suppressed sub-units are left out, as in [`largest_gaps`]. A
-/// stream, so the export never holds the whole report in memory.
+/// and competence; members of suppressed sub-units are left out, as in [`largest_gaps`]; a
+/// withheld scope is `Conflict`. A stream, so the export never holds the whole report in
+/// memory.
 pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
     db: &'a C,
     actor: &Actor,
@@ -298,7 +311,8 @@ pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
 ) -> Result<impl futures_util::Stream<Item = Result<StaffCompetenceGap, sea_orm::DbErr>> + Send + 'a>
 {
     let (scope, framework_id) = (&report.scope, report.framework_id());
-    let (cte, values) = gaps_cte(&report.naming_people(db).await?, framework_id);
+    scope.require_shown()?;
+    let (cte, values) = gaps_cte(&report.naming_people(), framework_id, false);
     let sql = format!(
         "{cte} SELECT u.display_name, o.name AS org_unit_name, c.code AS competence_code, \
            c.name AS competence_name, g.required, g.current_level, \

@@ -8,9 +8,11 @@
 //! `NotStarted`.
 //!
 //! Every figure comes from a fixed number of statements whatever the number of affected staff:
-//! the database decides per person and counts; Rust folds the few aggregate rows. Sub-units
-//! with fewer affected people than the minimum group size show no figures, and lists that name
-//! people leave their members out (as in the HR reports).
+//! the database decides per person and counts; Rust folds the few aggregate rows. The minimum
+//! group size is the one of the HR reports ([`crate::reports::suppression`]): a rollout whose
+//! org unit the authority's staff pattern withholds shows no figures at all; sub-units that
+//! pattern suppresses, or with fewer affected people than the minimum, and their complements,
+//! show none, and lists that name people leave their members out.
 
 use std::collections::HashMap;
 
@@ -28,7 +30,7 @@ use crate::{
     auth::Actor,
     entities::{org_unit, rollout, rollout_job_role, rollout_snapshot, rollout_unit},
     org,
-    reports::{Group, PageRequest, SEGMENT, statement},
+    reports::{Group, PageRequest, SEGMENT, Suppression, statement},
 };
 
 /// Where a person not yet ready stands.
@@ -301,19 +303,24 @@ impl CompetenceReadiness {
     }
 }
 
+/// A direct sub-unit's affected and ready people.
+#[derive(Clone, Copy, Debug)]
+pub struct SubunitCounts {
+    pub affected: i64,
+    pub ready: i64,
+}
+
 /// A direct sub-unit's readiness.
 #[derive(Clone, Debug)]
 pub struct SubunitReadiness {
     pub unit: org_unit::Model,
-    pub affected: i64,
-    /// Ready people, unless the group is too small to show.
-    pub ready: Group<i64>,
+    /// Its counts, unless its group is suppressed.
+    pub counts: Group<SubunitCounts>,
 }
 
-/// A rollout's readiness.
+/// The figures of a rollout's readiness.
 #[derive(Clone, Debug)]
-pub struct Readiness {
-    pub rollout: rollout::Model,
+pub struct Figures {
     pub totals: Totals,
     pub competences: Vec<CompetenceReadiness>,
     pub subunits: Vec<SubunitReadiness>,
@@ -322,23 +329,44 @@ pub struct Readiness {
     /// Expected readiness on go-live day at the rate since the first snapshot.
     pub projected_percent: f64,
     pub outlook: Outlook,
+}
+
+/// A rollout's readiness.
+#[derive(Clone, Debug)]
+pub struct Readiness {
+    pub rollout: rollout::Model,
+    /// Suppressed when the minimum group size withholds the rollout's org unit.
+    pub figures: Group<Figures>,
     /// Paths of the sub-units too small to show, whose members lists leave out.
     small: Vec<String>,
 }
 
 /// The readiness of a rollout the actor manages (HR or ADMIN covering its unit), with today's
-/// snapshot recorded. A fixed number of statements whatever the number of affected staff.
+/// snapshot recorded, under the minimum group size of its authority
+/// (`platform_min_group_size` where it has none of its own). A fixed number of statements
+/// whatever the number of affected staff.
 pub async fn readiness(
     db: &impl ConnectionTrait,
     actor: &Actor,
     rollout_id: Uuid,
-    min_group_size: u32,
+    platform_min_group_size: u32,
     now: DateTime<Utc>,
 ) -> Result<Readiness> {
     let (rollout, unit) = find_managed(db, actor, rollout_id).await?;
+    let suppression = Suppression::load(db, &unit, true, platform_min_group_size).await?;
     let today = now.date_naive();
     let rows = unit_rows(db, &rollout, &unit).await?;
     let totals = Totals::of(rows.iter(), is_overdue(&rollout, today));
+    if RolloutStatus::of(&rollout)?.is_running() {
+        record_snapshot(db, rollout.id, totals.affected, totals.ready, now).await?;
+    }
+    if suppression.pattern.report {
+        return Ok(Readiness {
+            rollout,
+            figures: Group::Suppressed,
+            small: Vec::new(),
+        });
+    }
 
     let (cte, values) = person_cte(db, &rollout, &[]).await?;
     let sql = format!(
@@ -362,27 +390,27 @@ pub async fn readiness(
         .all(db)
         .await?;
     children.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut small = Vec::new();
+    // The group of a cell is its affected people as well as its staff.
+    let affected: Vec<(String, i64)> = rows
+        .iter()
+        .map(|row| (row.unit_path.clone(), row.affected))
+        .collect();
+    let small = suppression.subunits_by(&unit.path, &affected);
     let subunits = children
         .into_iter()
         .map(|child| {
             let row = rows.iter().find(|row| row.unit_path == child.path);
-            let affected = row.map_or(0, |row| row.affected);
-            let ready = Group::new(affected, min_group_size, || row.map_or(0, |row| row.ready));
-            if ready.shown().is_none() {
-                small.push(child.path.clone());
-            }
+            let counts = Group::new(small.contains(&child.path), || SubunitCounts {
+                affected: row.map_or(0, |row| row.affected),
+                ready: row.map_or(0, |row| row.ready),
+            });
             SubunitReadiness {
                 unit: child,
-                affected,
-                ready,
+                counts,
             }
         })
         .collect();
 
-    if RolloutStatus::of(&rollout)?.is_running() {
-        record_snapshot(db, rollout.id, totals.affected, totals.ready, now).await?;
-    }
     let history = rollout_snapshot::Entity::find()
         .filter(rollout_snapshot::Column::RolloutId.eq(rollout.id))
         .order_by_asc(rollout_snapshot::Column::Day)
@@ -398,12 +426,14 @@ pub async fn readiness(
     };
     Ok(Readiness {
         rollout,
-        totals,
-        competences,
-        subunits,
-        history,
-        projected_percent,
-        outlook,
+        figures: Group::Shown(Figures {
+            totals,
+            competences,
+            subunits,
+            history,
+            projected_percent,
+            outlook,
+        }),
         small,
     })
 }
@@ -444,7 +474,7 @@ pub struct NotReady {
 }
 
 /// One page of the people not ready, by name, leaving out members of sub-units too small to
-/// show. Names people, so the read is audited.
+/// show (nobody when the figures are withheld). Names people, so the read is audited.
 pub async fn not_ready(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -464,6 +494,9 @@ pub async fn not_ready(
         user_id: Uuid,
         competence_id: Uuid,
         required: i32,
+    }
+    if readiness.figures.is_suppressed() {
+        return Ok(Vec::new());
     }
     let rollout = &readiness.rollout;
     let (cte, mut values) = person_cte(db, rollout, &readiness.small).await?;

@@ -382,6 +382,18 @@ impl TestApp {
         self.login(email, "a long enough password").await
     }
 
+    /// The text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("sent")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// Counts the rows of a table, to prove that a refused request wrote nothing.
     pub async fn count(&self, table: &str) -> i64 {
         let row = self

@@ -22,13 +22,13 @@ const FROM: &str = "GovSkills <training@ministry.example>";
 /// The demo people with an open assignment on the first day: Lena (due in four weeks, for the
 /// e-permit rollout), Luis (a week overdue), and Lena's colleagues Petra, Sven and Ines, whom
 /// the rollout assigned the course.
-const FIRST_DAY_EMAILS: usize = 5;
+pub(crate) const FIRST_DAY_EMAILS: usize = 5;
 
 /// Three weeks and a day later: the four whose assignment is due in four weeks get a due-in-a-week
 /// reminder, and Luis, four weeks overdue by then, his weekly one.
-const WEEKS_LATER_EMAILS: usize = 5;
+pub(crate) const WEEKS_LATER_EMAILS: usize = 5;
 
-fn mail_to(server: &SmtpServer) -> impl Fn(&mut Config) + '_ {
+pub(crate) fn mail_to(server: &SmtpServer) -> impl Fn(&mut Config) + '_ {
     move |config: &mut Config| {
         with_workers(config);
         config.smtp_url = Some(SecretString::from(server.url()));

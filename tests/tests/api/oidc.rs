@@ -614,6 +614,17 @@ async fn only_the_authoritys_administrators_configure_its_providers() {
         "CONFLICT",
         Some("emailDomains"),
     );
+    // So is a second provider of the same name in the authority (a repeated call).
+    assert_error(
+        &app.gql(
+            create,
+            with("name", json!("Demo ministry (test provider)")),
+            Some(&setup.admin),
+        )
+        .await,
+        "CONFLICT",
+        Some("name"),
+    );
     assert_eq!(app.count("identity_providers").await, providers);
 
     // Another authority's administrator neither sees nor changes it.

@@ -11,11 +11,16 @@ use std::{
 };
 
 use reqwest::StatusCode;
+use sea_orm::{
+    ConnectionTrait as _, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait as _,
+};
 use serde_json::json;
 
 use crate::{
     helpers::{LEARNER1, PASSWORD, TRAINER, TestApp, error_code, spawn_app_with},
     learning::published_course,
+    notifications::{FIRST_DAY_EMAILS, WEEKS_LATER_EMAILS, mail_to},
+    smtp_server::SmtpServer,
 };
 
 /// The directory of the installed PostgreSQL's programs (the newest version).
@@ -37,6 +42,36 @@ fn is_root() -> bool {
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
+/// Runs one of the installed PostgreSQL's programs (as `postgres` when root) and panics,
+/// with its standard error, if it fails.
+fn run(program: &str, args: &[&str]) {
+    let path = postgres_bin().join(program);
+    let mut command = if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(&path);
+        command
+    } else {
+        Command::new(&path)
+    };
+    let output = command
+        .args(args)
+        .output()
+        .expect("a PostgreSQL program runs");
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A free loopback port.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// A throw-away PostgreSQL cluster.
 struct Cluster {
     dir: PathBuf,
@@ -44,27 +79,8 @@ struct Cluster {
 }
 
 impl Cluster {
-    fn run(&self, program: &str, args: &[&str]) {
-        let path = postgres_bin().join(program);
-        let mut command = if is_root() {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(&path);
-            command
-        } else {
-            Command::new(&path)
-        };
-        let output = command
-            .args(args)
-            .output()
-            .expect("a PostgreSQL program runs");
-        assert!(
-            output.status.success(),
-            "{program} {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-
-    fn new() -> Self {
+    /// A temporary directory the cluster's programs may write (owned by `postgres` when root).
+    fn directory() -> PathBuf {
         let dir = std::env::temp_dir().join(format!("govskills-pg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("a directory");
         if is_root() {
@@ -75,13 +91,16 @@ impl Cluster {
                 .expect("chown runs");
             assert!(status.success());
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let cluster = Self { dir, port };
+        dir
+    }
+
+    fn new() -> Self {
+        let cluster = Self {
+            dir: Self::directory(),
+            port: free_port(),
+        };
         let data = cluster.data();
-        cluster.run(
+        run(
             "initdb",
             &["-D", &data, "-U", "postgres", "-A", "trust", "--no-sync"],
         );
@@ -89,40 +108,126 @@ impl Cluster {
         cluster
     }
 
+    /// A standby of `primary`, as a failover finds one: a base backup that streams from it
+    /// (`pg_basebackup -R`), started on a port of its own, read-only until promoted.
+    fn standby_of(primary: &Cluster) -> Self {
+        let standby = Self {
+            dir: Self::directory(),
+            port: free_port(),
+        };
+        let data = standby.data();
+        let port = primary.port.to_string();
+        run(
+            "pg_basebackup",
+            &[
+                "-D",
+                &data,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-sync",
+            ],
+        );
+        standby.start();
+        standby
+    }
+
     fn data(&self) -> String {
         self.dir.join("data").display().to_string()
     }
 
-    fn start(&self) {
+    fn start_args(&self) -> Vec<String> {
         let options = format!(
             "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
             self.port,
             self.dir.display()
         );
         let log = self.dir.join("log").display().to_string();
-        self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &self.data(),
-                "-o",
-                &options,
-                "-l",
-                &log,
-                "-w",
-                "start",
-            ],
-        );
+        [
+            "-D",
+            &self.data(),
+            "-o",
+            &options,
+            "-l",
+            &log,
+            "-w",
+            "start",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    fn stop_args(&self, mode: &str) -> Vec<String> {
+        ["-D", &self.data(), "-m", mode, "-w", "stop"]
+            .map(str::to_owned)
+            .to_vec()
+    }
+
+    fn start(&self) {
+        run_owned("pg_ctl", &self.start_args());
     }
 
     /// Stops the server: `fast` (clients disconnected, clean) or `immediate` (as a crash).
     fn stop(&self, mode: &str) {
-        self.run("pg_ctl", &["-D", &self.data(), "-m", mode, "-w", "stop"]);
+        run_owned("pg_ctl", &self.stop_args(mode));
+    }
+
+    /// Stops the server in `mode` and starts it again, off the async runtime, so the service
+    /// under test keeps running meanwhile (it sees the restart as a client would).
+    async fn restart(&self, mode: &str) {
+        let (stop, start) = (self.stop_args(mode), self.start_args());
+        tokio::task::spawn_blocking(move || {
+            run_owned("pg_ctl", &stop);
+            run_owned("pg_ctl", &start);
+        })
+        .await
+        .expect("restarted");
+    }
+
+    /// Stops the server in `mode` off the async runtime (see [`Cluster::restart`]).
+    async fn stop_meanwhile(&self, mode: &str) {
+        let stop = self.stop_args(mode);
+        tokio::task::spawn_blocking(move || run_owned("pg_ctl", &stop))
+            .await
+            .expect("stopped");
+    }
+
+    /// Starts the server off the async runtime (see [`Cluster::restart`]).
+    async fn start_meanwhile(&self) {
+        let start = self.start_args();
+        tokio::task::spawn_blocking(move || run_owned("pg_ctl", &start))
+            .await
+            .expect("started");
+    }
+
+    /// Makes a standby the primary (`pg_ctl promote`, waiting until it is).
+    fn promote(&self) {
+        run("pg_ctl", &["-D", &self.data(), "-w", "promote"]);
     }
 
     fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
+
+    /// A connection of the test's own (not the service's pool).
+    async fn connect(&self) -> DatabaseConnection {
+        Database::connect(self.url())
+            .await
+            .expect("the cluster is reachable")
+    }
+}
+
+fn run_owned(program: &str, args: &[String]) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(program, &args);
 }
 
 impl Drop for Cluster {
@@ -140,6 +245,30 @@ impl Drop for Cluster {
             .args(["-D", &data, "-m", "immediate", "stop"])
             .output();
         let _ = std::fs::remove_dir_all(Path::new(&self.dir));
+    }
+}
+
+/// Waits until a statement of the service waits for a lock the test holds.
+async fn until_waiting_for_a_lock(observer: &DatabaseConnection) {
+    let started = Instant::now();
+    loop {
+        let waiting = observer
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+            ))
+            .await
+            .expect("pg_stat_activity is readable")
+            .and_then(|row| row.try_get::<i64>("", "n").ok())
+            .unwrap_or_default();
+        if waiting > 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the service's statement never waited for the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -187,12 +316,13 @@ async fn while_the_database_is_away_answers_are_unavailable_and_it_recovers_with
         cluster.stop(mode);
 
         // Readiness follows within seconds; liveness stays, so nothing restarts needlessly.
-        until_ready_is(
+        let took = until_ready_is(
             &app,
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(5),
         )
         .await;
+        eprintln!("{mode}: not ready {took:?} after the database stopped");
         let alive = app
             .client
             .get(app.url("/healthz"))
@@ -245,7 +375,8 @@ async fn while_the_database_is_away_answers_are_unavailable_and_it_recovers_with
         assert!(csv.headers().contains_key("retry-after"));
 
         cluster.start();
-        until_ready_is(&app, StatusCode::OK, Duration::from_secs(15)).await;
+        let took = until_ready_is(&app, StatusCode::OK, Duration::from_secs(15)).await;
+        eprintln!("{mode}: ready again {took:?} after the database was back");
         app.ok(CATALOGUE, json!({}), &learner).await;
         assert_eq!(app.count("enrollments").await, enrollments, "{mode}");
     }
@@ -257,15 +388,7 @@ async fn while_the_database_is_away_answers_are_unavailable_and_it_recovers_with
     )
     .await;
     assert_eq!(app.count("enrollments").await, enrollments + 1);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("database_unavailable_total"),
         "the outage is counted on /metrics"
@@ -359,4 +482,409 @@ async fn while_redis_is_away_signed_in_requests_are_unavailable_never_anonymous(
         app.ok(me, json!({}), &learner).await["me"]["email"],
         LEARNER1
     );
+}
+
+/// Runs `CATALOGUE` several times at once, so that the pool opens several connections and keeps
+/// them idle afterwards; returns how many it keeps.
+async fn fill_the_pool(app: &TestApp, token: &str) -> usize {
+    futures_util::future::join_all((0..4).map(|_| app.ok(CATALOGUE, json!({}), token))).await;
+    app.db.get_postgres_connection_pool().num_idle()
+}
+
+/// The first request after a restart meets only dead idle connections in the pool. sqlx pings an
+/// idle connection before handing it out (`test_before_acquire`, which `connect_database` sets)
+/// and opens a fresh one in place of a dead one, so that request is served, not refused. With
+/// `test_before_acquire(false)` this test fails: the first query is `UNAVAILABLE`.
+#[tokio::test]
+async fn after_a_restart_the_first_query_is_served_on_a_fresh_connection() {
+    let cluster = Cluster::new();
+    let url = cluster.url();
+    let app = spawn_app_with(|config| {
+        config.database_url = secrecy::SecretString::from(url);
+    })
+    .await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    for mode in ["fast", "immediate"] {
+        let idle = fill_the_pool(&app, &learner).await;
+        assert!(idle >= 2, "{mode}: the pool holds idle connections: {idle}");
+        cluster.restart(mode).await;
+        let started = Instant::now();
+        let answer = app.gql(CATALOGUE, json!({}), Some(&learner)).await;
+        assert!(answer.get("errors").is_none(), "{mode}: {answer}");
+        eprintln!(
+            "{mode}: the first query after the restart was answered in {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+/// A query whose connection dies under it (PostgreSQL restarting while the statement runs) is
+/// run once more on a fresh connection, which the pool opens as soon as the server is back:
+/// the client gets its answer, not `UNAVAILABLE`.
+#[tokio::test]
+async fn a_query_caught_in_a_restart_is_run_again_on_a_fresh_connection_and_answered() {
+    let cluster = Cluster::new();
+    let url = cluster.url();
+    let app = spawn_app_with(|config| {
+        config.database_url = secrecy::SecretString::from(url);
+    })
+    .await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    app.ok(CATALOGUE, json!({}), &learner).await;
+    for mode in ["fast", "immediate"] {
+        // The catalogue waits for a lock the test holds, so the restart finds it running.
+        let test = cluster.connect().await;
+        let lock = test.begin().await.expect("a transaction");
+        lock.execute_unprepared("LOCK TABLE courses IN ACCESS EXCLUSIVE MODE")
+            .await
+            .expect("locked");
+        let started = Instant::now();
+        let (answer, ()) = tokio::join!(app.gql(CATALOGUE, json!({}), Some(&learner)), async {
+            until_waiting_for_a_lock(&test).await;
+            cluster.restart(mode).await;
+        });
+        assert!(answer.get("errors").is_none(), "{mode}: {answer}");
+        assert!(
+            answer["data"]["courses"]["edges"].is_array(),
+            "{mode}: {answer}"
+        );
+        eprintln!(
+            "{mode}: the query caught in the restart was answered after {:?}",
+            started.elapsed()
+        );
+        drop(lock);
+    }
+}
+
+/// A mutation whose transaction the restart cut short is `UNAVAILABLE`, nothing of it is
+/// stored, and it is not run again behind the client's back (though the server is back at once,
+/// and a second run would have gone through): the client decides, and `enroll` is safe to
+/// repeat.
+#[tokio::test]
+async fn a_mutation_caught_in_a_restart_is_unavailable_stores_nothing_and_is_not_run_again() {
+    let cluster = Cluster::new();
+    let url = cluster.url();
+    let app = spawn_app_with(|config| {
+        config.database_url = secrecy::SecretString::from(url);
+    })
+    .await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let enroll = "mutation($id: ID!) { enroll(courseId: $id) { id } }";
+    for mode in ["fast", "immediate"] {
+        let (course, _) = published_course(&app, &trainer, &format!("Restarts ({mode})"), 1).await;
+        let enrollments = app.count("enrollments").await;
+        let events = app.count("audit_events").await;
+        // The enrolment is inserted, then its audit event waits for a lock the test holds.
+        let test = cluster.connect().await;
+        let lock = test.begin().await.expect("a transaction");
+        lock.execute_unprepared("LOCK TABLE audit_events IN EXCLUSIVE MODE")
+            .await
+            .expect("locked");
+        let (answer, ()) = tokio::join!(
+            app.gql(enroll, json!({ "id": course }), Some(&learner)),
+            async {
+                until_waiting_for_a_lock(&test).await;
+                cluster.restart(mode).await;
+            }
+        );
+        drop(lock);
+        assert_eq!(error_code(&answer), Some("UNAVAILABLE"), "{mode}: {answer}");
+        until_ready_is(&app, StatusCode::OK, Duration::from_secs(15)).await;
+        // Give a second run behind the client's back every chance to show up.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(app.count("enrollments").await, enrollments, "{mode}");
+        assert_eq!(app.count("audit_events").await, events, "{mode}");
+        // The client repeats it: once, however often.
+        for _ in 0..2 {
+            app.ok(enroll, json!({ "id": course }), &learner).await;
+        }
+        assert_eq!(app.count("enrollments").await, enrollments + 1, "{mode}");
+    }
+}
+
+/// A TCP forwarder on a loopback port: the database address GovSkills is given (in production a
+/// DNS name, a virtual IP or a proxy), pointed at one server and then at another, as a failover
+/// moves it.
+struct Forwarder {
+    port: u16,
+    target: std::sync::Arc<std::sync::atomic::AtomicU16>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Forwarder {
+    async fn to(port: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let own = listener.local_addr().expect("its address").port();
+        let target = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(port));
+        let current = std::sync::Arc::clone(&target);
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let port = current.load(std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    if let Ok(mut server) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", port)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        Self {
+            port: own,
+            target,
+            task,
+        }
+    }
+
+    /// New connections go to `port` from now on.
+    fn point_at(&self, port: u16) {
+        self.target.store(port, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Forwarder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// After a failover whose address reaches the standby before it is promoted, GovSkills keeps no
+/// connection to it (each new connection asks `pg_is_in_recovery()`): answers are
+/// `UNAVAILABLE` and `/readyz` 503, not stale reads and refused writes. Once the standby is
+/// promoted GovSkills serves normally, without a restart.
+#[tokio::test]
+async fn a_standby_is_refused_until_it_is_promoted_then_served_without_a_restart() {
+    let primary = Cluster::new();
+    let address = Forwarder::to(primary.port).await;
+    let url = address.url();
+    let app = spawn_app_with(|config| {
+        config.database_url = secrecy::SecretString::from(url);
+    })
+    .await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let (course, _) = published_course(&app, &trainer, "Failing over", 1).await;
+    app.ok(CATALOGUE, json!({}), &learner).await;
+    // A base backup of everything above, streaming what comes after.
+    let standby = Cluster::standby_of(&primary);
+    let enrollments = app.count("enrollments").await;
+
+    // The primary fails; the address reaches the standby, still in recovery.
+    primary.stop("immediate");
+    address.point_at(standby.port);
+    until_ready_is(
+        &app,
+        StatusCode::SERVICE_UNAVAILABLE,
+        Duration::from_secs(5),
+    )
+    .await;
+    let read = app.gql(CATALOGUE, json!({}), Some(&learner)).await;
+    // (`me` for the session, else the catalogue: either way, retryable.)
+    assert_eq!(error_code(&read), Some("UNAVAILABLE"), "{read}");
+    let write = app
+        .gql(
+            "mutation($id: ID!) { enroll(courseId: $id) { id } }",
+            json!({ "id": course }),
+            Some(&learner),
+        )
+        .await;
+    assert_eq!(error_code(&write), Some("UNAVAILABLE"), "{write}");
+    assert_eq!(ready(&app).await, StatusCode::SERVICE_UNAVAILABLE);
+
+    // The failover completes.
+    standby.promote();
+    let promoted = Instant::now();
+    let took = until_ready_is(&app, StatusCode::OK, Duration::from_secs(15)).await;
+    app.ok(CATALOGUE, json!({}), &learner).await;
+    app.ok(
+        "mutation($id: ID!) { enroll(courseId: $id) { id } }",
+        json!({ "id": course }),
+        &learner,
+    )
+    .await;
+    eprintln!(
+        "ready {took:?} after the promotion; serving reads and writes {:?} after it",
+        promoted.elapsed()
+    );
+    assert_eq!(app.count("enrollments").await, enrollments + 1);
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("database_standby_refused_total"),
+        "refusals are counted on /metrics"
+    );
+}
+
+/// The email jobs by state, and how many distinct unique keys they have.
+async fn email_jobs(db: &DatabaseConnection) -> (Vec<(String, i64)>, i64) {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT state, COUNT(*) AS n FROM jobs WHERE kind = '{}' GROUP BY state \
+                 ORDER BY state",
+                govskills_domain::notifications::SEND_EMAIL
+            ),
+        ))
+        .await
+        .expect("jobs are readable");
+    let states = rows
+        .iter()
+        .map(|row| {
+            (
+                row.try_get::<String>("", "state").expect("a state"),
+                row.try_get::<i64>("", "n").expect("a count"),
+            )
+        })
+        .collect();
+    let keys = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT COUNT(DISTINCT unique_key) AS n FROM jobs WHERE kind = '{}'",
+                govskills_domain::notifications::SEND_EMAIL
+            ),
+        ))
+        .await
+        .expect("jobs are readable")
+        .and_then(|row| row.try_get::<i64>("", "n").ok())
+        .unwrap_or_default();
+    (states, keys)
+}
+
+/// Waits for `expected` messages in all, then a few more worker rounds and scans, and checks
+/// that nothing more went out, that no message went out twice (distinct Message-IDs), and that
+/// every email job is `done`, each queued once.
+async fn every_email_once(app: &TestApp, smtp: &SmtpServer, expected: usize, mode: &str) {
+    smtp.wait_for(expected, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), expected, "{mode}");
+    let mut ids: Vec<String> = mails
+        .iter()
+        .map(|mail| mail.header("Message-ID").expect("a Message-ID"))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), expected, "{mode}: no message went out twice");
+    let (states, keys) = email_jobs(&app.db).await;
+    let expected = i64::try_from(expected).expect("a few");
+    assert_eq!(
+        states,
+        vec![("done".to_owned(), expected)],
+        "{mode}: every email job done"
+    );
+    assert_eq!(keys, expected, "{mode}: each queued once");
+}
+
+/// The worker pauses while the database is away and resumes when it returns, without losing or
+/// repeating anything, wherever the outage finds it:
+///
+/// - `fast`: the first day's notifications are queued, the worker has claimed them and waits in
+///   its first statement (for a row lock the test holds) when the database restarts: it pauses,
+///   and when the database is back it queues the jobs it held again at once (not after they go
+///   stale), giving back the interrupted attempt;
+/// - `immediate`, three weeks on: the database crashes while the worker is sending the reminders
+///   (the relay takes half a second a message) and is away for seven seconds, longer than the
+///   pool waits for a connection: the message being sent is recorded as sent when the database
+///   is back (the worker keeps trying), not sent again, and the rest follow.
+///
+/// Every email job ends `done`, each message arrives once, and no job is left running.
+#[tokio::test]
+async fn background_work_pauses_while_the_database_is_away_and_every_job_is_done_once() {
+    let cluster = Cluster::new();
+    let url = cluster.url();
+    let app = spawn_app_with(|config| {
+        config.database_url = secrecy::SecretString::from(url);
+    })
+    .await;
+    app.load_full_demo().await;
+    let smtp = SmtpServer::start_slow();
+
+    // fast: the first day's emails queued, their notifications locked by the test.
+    let queued = govskills_domain::notifications::scan(&app.db, chrono::Utc::now())
+        .await
+        .expect("scan");
+    assert_eq!(queued, FIRST_DAY_EMAILS as u64);
+    let test = cluster.connect().await;
+    let lock = test.begin().await.expect("a transaction");
+    lock.execute_unprepared("SELECT id FROM notifications FOR NO KEY UPDATE")
+        .await
+        .expect("locked");
+    let worker = app.spawn_replica(mail_to(&smtp)).await;
+    until_waiting_for_a_lock(&test).await;
+    let (held, _) = email_jobs(&app.db).await;
+    assert_eq!(
+        held,
+        vec![("running".to_owned(), FIRST_DAY_EMAILS as i64)],
+        "the worker holds them"
+    );
+    cluster.restart("fast").await;
+    drop(lock);
+    let back = Instant::now();
+    smtp.wait_for(1, Duration::from_secs(30)).await;
+    let first = back.elapsed();
+    smtp.wait_for(FIRST_DAY_EMAILS, Duration::from_secs(30))
+        .await;
+    eprintln!(
+        "fast: the worker held {FIRST_DAY_EMAILS} jobs; the first email went out {first:?} and \
+         the last {:?} after the database was back (the relay takes 0.5 s a message)",
+        back.elapsed()
+    );
+    every_email_once(&app, &smtp, FIRST_DAY_EMAILS, "fast").await;
+    let attempts = app
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT MAX(attempts) AS n FROM jobs WHERE kind = '{}'",
+                govskills_domain::notifications::SEND_EMAIL
+            ),
+        ))
+        .await
+        .expect("jobs are readable")
+        .and_then(|row| row.try_get::<i32>("", "n").ok());
+    assert_eq!(attempts, Some(1), "the interrupted attempt is given back");
+
+    // immediate: three weeks on, the database crashes while the worker is sending.
+    worker.clock.advance(chrono::Duration::days(22));
+    let expected = FIRST_DAY_EMAILS + WEEKS_LATER_EMAILS;
+    smtp.wait_for(FIRST_DAY_EMAILS + 1, Duration::from_secs(30))
+        .await;
+    // The next message is on its way to the relay (half a second) when the database goes.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    cluster.stop_meanwhile("immediate").await;
+    // Longer than a request waits for a connection (the pool's acquire timeout, 5 s).
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let arrived = smtp.messages().len();
+    assert!(
+        arrived < expected,
+        "the outage came while the reminders were being sent ({arrived} of {expected})"
+    );
+    cluster.start_meanwhile().await;
+    let back = Instant::now();
+    smtp.wait_for(expected, Duration::from_secs(30)).await;
+    eprintln!(
+        "immediate: {arrived} of {expected} emails had gone out; the rest {:?} after the \
+         database was back",
+        back.elapsed()
+    );
+    every_email_once(&app, &smtp, expected, "immediate").await;
+
+    let running = app
+        .db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT COUNT(*) AS n FROM jobs WHERE state = 'running'",
+        ))
+        .await
+        .expect("jobs are readable")
+        .and_then(|row| row.try_get::<i64>("", "n").ok());
+    assert_eq!(running, Some(0), "no job is left held");
 }

@@ -2,9 +2,11 @@
 //! organisation whose right answers are worked out by hand below.
 
 use chrono::{Duration, Utc};
-use govskills_domain::entities::certificate;
+use govskills_domain::entities::{audit_event, certificate};
 use govskills_domain::{entities::competence_result::ResultSource, learning, scale};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _, sea_query::Expr,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -483,7 +485,7 @@ async fn malformed_and_unknown_ids_get_clear_errors() {
 
 #[tokio::test]
 async fn sub_units_smaller_than_the_minimum_group_size_are_suppressed() {
-    let app = spawn_app_with(|config| config.report_min_group_size = 3).await;
+    let app = spawn_app_with(|config| config.report_min_group_size = Some(3)).await;
     let org = build_agency(&app).await;
 
     let report =
@@ -503,7 +505,7 @@ async fn sub_units_smaller_than_the_minimum_group_size_are_suppressed() {
 
 #[tokio::test]
 async fn the_members_of_a_suppressed_sub_unit_are_named_in_no_list() {
-    let app = spawn_app_with(|config| config.report_min_group_size = 3).await;
+    let app = spawn_app_with(|config| config.report_min_group_size = Some(3)).await;
     let org = build_agency(&app).await;
 
     // Alpha (Anna and Axel, 2 staff) is suppressed; Beta (3 staff, Bert among them) is not.
@@ -936,18 +938,61 @@ async fn the_ai_literacy_report_counts_each_person_under_one_status() {
 }
 
 #[tokio::test]
-async fn ai_literacy_counts_of_small_groups_are_suppressed_and_exported_as_csv() {
-    let app = spawn_app_with(|config| config.report_min_group_size = 3).await;
+async fn ai_literacy_counts_of_small_groups_and_their_complements_are_suppressed_and_exported_as_csv()
+ {
+    let app = spawn_app_with(|config| config.report_min_group_size = Some(3)).await;
     let (ministry, hr) = build_ai_ministry(&app).await;
 
     let report =
         app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"].clone();
-    // Data and AI has two people using AI systems: below 3.
-    assert_eq!(report["subunits"][0]["suppressed"], false);
+    // Data and AI has two people using AI systems: below 3. Citizen Services, the only other
+    // sub-unit with any, would give them away (the totals less its counts): suppressed too.
     assert_eq!(
-        report["subunits"][1],
-        json!({ "orgUnit": { "name": "Department of Data and AI" }, "suppressed": true, "counts": null })
+        report["subunits"],
+        json!([
+            { "orgUnit": { "name": "Department of Citizen Services" }, "suppressed": true, "counts": null },
+            { "orgUnit": { "name": "Department of Data and AI" }, "suppressed": true, "counts": null },
+        ])
     );
+    assert_eq!(report["totals"]["staffUsingAiSystems"], 6);
+    assert_eq!(report["uncertified"]["edges"], json!([]));
+
+    // A third department with three people using AI systems: the smallest cell beside Data
+    // and AI, so it is the complement, and Citizen Services shows.
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let records = create_unit(&app, &admin, "Department of Records", Some(&ministry)).await;
+    let ai_role = app
+        .ok(
+            "mutation($unit: ID!) { createJobRole(input: { name: \"Records AI user\",
+                usesAiSystems: true, orgUnitId: $unit, requirements: [] }) { id } }",
+            json!({ "unit": ministry }),
+            &admin,
+        )
+        .await["createJobRole"]["id"]
+        .as_str()
+        .expect("job role")
+        .to_owned();
+    for name in ["Rosa", "Rolf", "Ruth"] {
+        let id = person(&app, &admin, name, &records).await;
+        give_job_role(&app, &admin, &id, &ai_role).await;
+    }
+    let report =
+        app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"].clone();
+    let subunits: Vec<Value> = report["subunits"]
+        .as_array()
+        .expect("subunits")
+        .iter()
+        .map(|s| json!([s["orgUnit"]["name"], s["suppressed"]]))
+        .collect();
+    assert_eq!(
+        subunits,
+        [
+            json!(["Department of Citizen Services", false]),
+            json!(["Department of Data and AI", true]),
+            json!(["Department of Records", true]),
+        ]
+    );
+    assert_eq!(report["subunits"][0]["counts"]["staffUsingAiSystems"], 4);
 
     let response = get_csv(
         &app,
@@ -967,7 +1012,8 @@ async fn ai_literacy_counts_of_small_groups_are_suppressed_and_exported_as_csv()
             ["name", "org unit", "status"],
             ["Chris", "Department of Citizen Services", "overdue"],
             ["Conny", "Department of Citizen Services", "missing"],
-            // Dana and Dirk of Data and AI, whose counts are suppressed, are not named either.
+            // Dana and Dirk of Data and AI, whose counts are suppressed, are not named either,
+            // nor Rosa, Rolf and Ruth of Records.
             ["Cem", "Department of Citizen Services", "assigned"],
             ["Carla", "Department of Citizen Services", "certified"],
         ]
@@ -1039,7 +1085,13 @@ async fn a_generated_organisation_shows_whole_in_the_reports() {
 
 #[tokio::test]
 async fn each_report_costs_the_same_statements_for_100_and_for_1000_staff() {
-    let app = spawn_app_with(|config| config.dataloader_window_ms = 20).await;
+    // With a minimum group size, its statements run (1: and suppress nothing, so that both
+    // organisations show alike); they read no unit one by one.
+    let app = spawn_app_with(|config| {
+        config.dataloader_window_ms = 20;
+        config.report_min_group_size = Some(1);
+    })
+    .await;
     let issuer = app.issuer().await;
     let mut costs = Vec::new();
     for (name, staff) in [("Small ministry", 100), ("Larger ministry", 1000)] {
@@ -1055,4 +1107,533 @@ async fn each_report_costs_the_same_statements_for_100_and_for_1000_staff() {
         costs.push(cost);
     }
     assert_eq!(costs[0], costs[1], "statements per report: {costs:?}");
+}
+
+/// The council of the complementary-suppression tests: nobody of its own, and three
+/// departments, Small (4 staff), North and South (30 each). Everyone is a Caseworker (a job
+/// role that uses AI systems and needs DigComp 1.1 at level 3, which nobody has yet), deals
+/// with the council's chatbot (whose instructions nobody has acknowledged) and is affected by
+/// the council's rollout.
+struct Council {
+    admin: String,
+    council: String,
+    small: String,
+    /// North or South, whichever sorts first by path: the complement of Small.
+    complement: String,
+    /// The other one, shown.
+    shown: String,
+    names: std::collections::HashMap<String, &'static str>,
+    rollout: String,
+    course: String,
+    c11: String,
+}
+
+async fn build_council(app: &TestApp) -> Council {
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let council = create_unit(app, &admin, "Council", None).await;
+    let small = create_unit(app, &admin, "Small", Some(&council)).await;
+    let north = create_unit(app, &admin, "North", Some(&council)).await;
+    let south = create_unit(app, &admin, "South", Some(&council)).await;
+    let c11 = digcomp(app, "1.1").await;
+    let caseworker = app
+        .ok(
+            "mutation($unit: ID!, $c11: ID!) { createJobRole(input: { name: \"Caseworker\",
+                usesAiSystems: true, orgUnitId: $unit,
+                requirements: [{ competenceId: $c11, level: 3 }] }) { id } }",
+            json!({ "unit": council, "c11": c11 }),
+            &admin,
+        )
+        .await["createJobRole"]["id"]
+        .as_str()
+        .expect("job role")
+        .to_owned();
+    for (unit, name, staff) in [
+        (&small, "Small", 4),
+        (&north, "North", 30),
+        (&south, "South", 30),
+    ] {
+        for i in 1..=staff {
+            let id = person(app, &admin, &format!("{name} {i}"), unit).await;
+            give_job_role(app, &admin, &id, &caseworker).await;
+        }
+    }
+    let chatbot = app
+        .ok(
+            "mutation($unit: ID!) { createAiSystem(input: { orgUnitId: $unit, name: \"Chatbot\",
+                purpose: \"Answers citizens\", provider: \"Vendor Ltd\", authorityRole: DEPLOYER,
+                riskClass: TRANSPARENCY, status: IN_USE }) { id } }",
+            json!({ "unit": council }),
+            &admin,
+        )
+        .await["createAiSystem"]["id"]
+        .as_str()
+        .expect("system")
+        .to_owned();
+    app.ok(
+        "mutation($id: ID!) { setAiSystemMeasures(aiSystemId: $id,
+            input: { kind: AFFECTED_STAFF, instructions: true }) { id } }",
+        json!({ "id": chatbot }),
+        &admin,
+    )
+    .await;
+    app.ok(
+        "mutation($id: ID!, $role: ID!) { setAiSystemUse(aiSystemId: $id, jobRoleId: $role,
+            kind: AFFECTED_STAFF) { id } }",
+        json!({ "id": chatbot, "role": caseworker }),
+        &admin,
+    )
+    .await;
+    let course = council_course(app, &admin, &council, &c11).await;
+    let rollout = council_rollout(app, &admin, &council, &course, &c11).await;
+    // Paths end in the units' ids, so the tie between North and South goes by id.
+    let (complement, shown) = if north < south {
+        (north.clone(), south.clone())
+    } else {
+        (south.clone(), north.clone())
+    };
+    let names = [(small.clone(), "Small"), (north, "North"), (south, "South")]
+        .into_iter()
+        .collect();
+    Council {
+        admin,
+        council,
+        small,
+        complement,
+        shown,
+        names,
+        rollout,
+        course,
+        c11,
+    }
+}
+
+/// A published course of the council teaching DigComp 1.1 up to level 3.
+async fn council_course(app: &TestApp, admin: &str, council: &str, c11: &str) -> String {
+    let created = app
+        .gql(
+            "mutation($input: CreateCourseInput!) { createCourse(input: $input) { id } }",
+            json!({ "input": { "title": "Case files", "language": "en", "orgUnitId": council,
+                "competenceTargets": [{ "competenceId": c11, "targetLevel": 3 }] } }),
+            Some(admin),
+        )
+        .await;
+    let course = id_of(&created, "createCourse");
+    let module = app
+        .gql(
+            "mutation($course: ID!) { addModule(courseId: $course, input: { title: \"Basics\" }) { id } }",
+            json!({ "course": course }),
+            Some(admin),
+        )
+        .await;
+    let module = id_of(&module, "addModule");
+    app.ok(
+        "mutation($module: ID!) { addLesson(moduleId: $module, input: { title: \"One\",
+            kind: TEXT, markdown: \"Hello\", estimatedMinutes: 5 }) { id } }",
+        json!({ "module": module }),
+        admin,
+    )
+    .await;
+    app.ok(
+        "mutation($id: ID!) { publishCourse(courseId: $id) { status } }",
+        json!({ "id": course }),
+        admin,
+    )
+    .await;
+    course
+}
+
+/// A draft rollout of the unit's whole subtree, needing DigComp 1.1 at level 3.
+async fn council_rollout(
+    app: &TestApp,
+    admin: &str,
+    unit: &str,
+    course: &str,
+    c11: &str,
+) -> String {
+    let go_live = (Utc::now() + Duration::days(42)).date_naive().to_string();
+    app.ok(
+        "mutation($input: CreateRolloutInput!) { createRollout(input: $input) { id } }",
+        json!({ "input": {
+            "orgUnitId": unit, "name": "Case files", "service": "case-file system",
+            "goLiveOn": go_live, "leadTimeDays": 14, "readinessTarget": 80,
+            "affectedUnits": [{ "orgUnitId": unit, "includeSubunits": true }],
+            "requirements": [{ "competenceId": c11, "level": 3 }],
+            "courseIds": [course],
+        } }),
+        admin,
+    )
+    .await["createRollout"]["id"]
+        .as_str()
+        .expect("rollout")
+        .to_owned()
+}
+
+const COUNCIL_REPORTS: &str = "query($unit: ID!) {
+    skillGapReport(orgUnitId: $unit) {
+        suppressed staffCount competences { staffWithRequirement }
+        subunits { orgUnit { id } suppressed staffCount competences { belowRequired } }
+        staff(first: 100) { nodes { orgUnit { id } } }
+    }
+    aiLiteracyReport(orgUnitId: $unit) {
+        suppressed totals { staffUsingAiSystems }
+        subunits { orgUnit { id } suppressed counts { staffUsingAiSystems } }
+        uncertified(first: 100) { nodes { orgUnit { id } } }
+    }
+    aiActReport(orgUnitId: $unit) {
+        suppressed totals { people } systems { counts { people } }
+        subunits { orgUnit { id } suppressed counts { people } }
+        gaps(first: 100) { nodes { orgUnit { id } } }
+    }
+    completionReport(orgUnitId: $unit) { suppressed courses { enrolled } }
+}";
+
+const COUNCIL_READINESS: &str = "query($id: ID!) { rolloutReadiness(rolloutId: $id) {
+    suppressed affected ready status competences { below } history { day }
+    subunits { orgUnit { id } suppressed affected ready readyPercent }
+    notReady(first: 100) { nodes { orgUnit { id } } }
+} }";
+
+/// Each breakdown's sub-units as (id, suppressed, the figure), by id.
+fn breakdown(subunits: &Value, figure: &str) -> Vec<(String, bool, Value)> {
+    let mut rows: Vec<(String, bool, Value)> = subunits
+        .as_array()
+        .unwrap_or_else(|| panic!("subunits: {subunits}"))
+        .iter()
+        .map(|row| {
+            let value = figure
+                .split('.')
+                .fold(row, |value, key| &value[key])
+                .clone();
+            (
+                row["orgUnit"]["id"].as_str().expect("id").to_owned(),
+                row["suppressed"].as_bool().expect("suppressed"),
+                value,
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows
+}
+
+/// The units of the people a list names, each once, sorted.
+fn units_named(list: &Value) -> Vec<String> {
+    let mut units: Vec<String> = list["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {list}"))
+        .iter()
+        .map(|node| node["orgUnit"]["id"].as_str().expect("unit").to_owned())
+        .collect();
+    units.sort();
+    units.dedup();
+    units
+}
+
+/// The org unit names (column 1) in an export, each once, sorted; with the response status.
+async fn csv_units(app: &TestApp, path: &str, token: &str) -> (u16, Vec<String>) {
+    let response = get_csv(app, path, Some(token)).await;
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("body");
+    if status != 200 {
+        return (status, vec![body]);
+    }
+    let mut units: Vec<String> = parse_csv(&body)
+        .into_iter()
+        .skip(1)
+        .map(|row| row[1].clone())
+        .collect();
+    units.sort();
+    units.dedup();
+    (status, units)
+}
+
+#[tokio::test]
+async fn a_small_sub_unit_and_its_complement_are_suppressed_everywhere_but_the_totals_show() {
+    let app = spawn_app_with(|config| config.report_min_group_size = Some(5)).await;
+    let c = build_council(&app).await;
+    let mut expected = vec![
+        (c.small.clone(), true, Value::Null),
+        (c.complement.clone(), true, Value::Null),
+        (c.shown.clone(), false, json!(30)),
+    ];
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let reports = app
+        .ok(COUNCIL_REPORTS, json!({ "unit": c.council }), &c.admin)
+        .await;
+    // The authority's totals show everyone.
+    let gaps = &reports["skillGapReport"];
+    assert_eq!(gaps["suppressed"], false);
+    assert_eq!(gaps["staffCount"], 64);
+    assert_eq!(gaps["competences"][0]["staffWithRequirement"], 64);
+    let literacy = &reports["aiLiteracyReport"];
+    assert_eq!(literacy["suppressed"], false);
+    assert_eq!(literacy["totals"]["staffUsingAiSystems"], 64);
+    let act = &reports["aiActReport"];
+    assert_eq!(act["suppressed"], false);
+    assert_eq!(act["totals"]["people"], 64);
+    assert_eq!(act["systems"][0]["counts"]["people"], 64);
+    assert_eq!(reports["completionReport"]["suppressed"], false);
+    // Small (4) is below 5, and South or North (30) is suppressed with it, or the totals less
+    // the one shown would give Small away.
+    assert_eq!(breakdown(&gaps["subunits"], "staffCount"), expected);
+    assert!(
+        gaps["subunits"]
+            .as_array()
+            .expect("subunits")
+            .iter()
+            .all(|row| row["suppressed"] == row["competences"].is_null())
+    );
+    assert_eq!(
+        breakdown(&literacy["subunits"], "counts.staffUsingAiSystems"),
+        expected
+    );
+    assert_eq!(breakdown(&act["subunits"], "counts.people"), expected);
+    // The lists name only people of the sub-unit shown.
+    for list in [&gaps["staff"], &literacy["uncertified"], &act["gaps"]] {
+        assert_eq!(units_named(list), std::slice::from_ref(&c.shown), "{list}");
+    }
+
+    let readiness = app
+        .ok(COUNCIL_READINESS, json!({ "id": c.rollout }), &c.admin)
+        .await["rolloutReadiness"]
+        .clone();
+    assert_eq!(readiness["suppressed"], false);
+    assert_eq!(readiness["affected"], 64);
+    assert_eq!(readiness["ready"], 0);
+    assert_eq!(breakdown(&readiness["subunits"], "affected"), expected);
+    assert_eq!(
+        breakdown(&readiness["subunits"], "readyPercent"),
+        expected
+            .iter()
+            .map(|(id, suppressed, _)| {
+                let figure = if *suppressed { Value::Null } else { json!(0.0) };
+                (id.clone(), *suppressed, figure)
+            })
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        units_named(&readiness["notReady"]),
+        std::slice::from_ref(&c.shown)
+    );
+
+    // The exports leave out the same people.
+    let shown_name = c.names[&c.shown].to_owned();
+    for export in ["skill-gaps", "ai-literacy", "ai-act"] {
+        let path = format!("/reports/{export}.csv?orgUnitId={}", c.council);
+        assert_eq!(
+            csv_units(&app, &path, &c.admin).await,
+            (200, vec![shown_name.clone()]),
+            "{export}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn asking_for_a_suppressed_units_own_report_shows_nothing_that_identifies_it() {
+    let app = spawn_app_with(|config| config.report_min_group_size = Some(5)).await;
+    let c = build_council(&app).await;
+    let events = audit_events(&app).await;
+
+    for unit in [&c.small, &c.complement] {
+        let reports = app
+            .ok(COUNCIL_REPORTS, json!({ "unit": unit }), &c.admin)
+            .await;
+        let gaps = &reports["skillGapReport"];
+        assert_eq!(
+            [
+                &gaps["suppressed"],
+                &gaps["staffCount"],
+                &gaps["competences"],
+                &gaps["subunits"]
+            ],
+            [&json!(true), &Value::Null, &Value::Null, &Value::Null],
+            "{gaps}"
+        );
+        assert_eq!(gaps["staff"]["nodes"], json!([]));
+        let literacy = &reports["aiLiteracyReport"];
+        assert_eq!(
+            [
+                &literacy["suppressed"],
+                &literacy["totals"],
+                &literacy["subunits"]
+            ],
+            [&json!(true), &Value::Null, &Value::Null]
+        );
+        assert_eq!(literacy["uncertified"]["nodes"], json!([]));
+        let act = &reports["aiActReport"];
+        assert_eq!(
+            [
+                &act["suppressed"],
+                &act["totals"],
+                &act["systems"],
+                &act["subunits"]
+            ],
+            [&json!(true), &Value::Null, &Value::Null, &Value::Null]
+        );
+        assert_eq!(act["gaps"]["nodes"], json!([]));
+        let completion = &reports["completionReport"];
+        assert_eq!(completion["suppressed"], true);
+        assert_eq!(completion["courses"], Value::Null);
+        // The unit's own staff only: the same.
+        let own = app
+            .ok(
+                "query($unit: ID!) { skillGapReport(orgUnitId: $unit, includeSubunits: false) {
+                    suppressed staffCount } }",
+                json!({ "unit": unit }),
+                &c.admin,
+            )
+            .await;
+        assert_eq!(
+            own["skillGapReport"],
+            json!({ "suppressed": true, "staffCount": null })
+        );
+        // The exports are refused, naming the unit.
+        for export in ["skill-gaps", "ai-literacy", "ai-act", "completion"] {
+            let response = get_csv(
+                &app,
+                &format!("/reports/{export}.csv?orgUnitId={unit}"),
+                Some(&c.admin),
+            )
+            .await;
+            assert_eq!(response.status(), 409, "{export}");
+            let body: Value = response.json().await.expect("JSON");
+            assert_eq!(body["error"]["code"], "CONFLICT");
+            assert_eq!(body["error"]["field"], "orgUnitId");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .expect("message")
+                    .contains("fewer than 5"),
+                "{body}"
+            );
+        }
+    }
+    // Nobody was named, so no read of people was recorded.
+    assert_eq!(audit_events(&app).await, events);
+
+    // A rollout of the complementary unit alone shows no figures either.
+    let rollout = council_rollout(&app, &c.admin, &c.complement, &c.course, &c.c11).await;
+    let readiness = app
+        .ok(COUNCIL_READINESS, json!({ "id": rollout }), &c.admin)
+        .await["rolloutReadiness"]
+        .clone();
+    assert_eq!(
+        readiness,
+        json!({ "suppressed": true, "affected": null, "ready": null, "status": null,
+            "competences": null, "history": null, "subunits": null,
+            "notReady": { "nodes": [] } })
+    );
+
+    // The unit shown answers in full.
+    let shown = app
+        .ok(COUNCIL_REPORTS, json!({ "unit": c.shown }), &c.admin)
+        .await;
+    assert_eq!(shown["skillGapReport"]["suppressed"], false);
+    assert_eq!(shown["skillGapReport"]["staffCount"], 30);
+    assert_eq!(shown["aiActReport"]["totals"]["people"], 30);
+}
+
+async fn audit_events(app: &TestApp) -> u64 {
+    audit_event::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count")
+}
+
+const REPORT_PRIVACY: &str = "mutation($unit: ID!, $input: ReportPrivacyInput!) {
+    setReportPrivacy(orgUnitId: $unit, input: $input) { minGroupSize effectiveMinGroupSize }
+}";
+
+#[tokio::test]
+async fn an_authoritys_own_minimum_group_size_wins_over_the_platforms() {
+    let app = spawn_app_with(|config| config.report_min_group_size = Some(5)).await;
+    let c = build_council(&app).await;
+    let small_report = "query($unit: ID!) { skillGapReport(orgUnitId: $unit) {
+        suppressed staffCount } }";
+
+    // 3: Small's 4 may show, and nothing needs a complement.
+    let set = app
+        .ok(
+            REPORT_PRIVACY,
+            json!({ "unit": c.council, "input": { "minGroupSize": 3 } }),
+            &c.admin,
+        )
+        .await;
+    assert_eq!(
+        set["setReportPrivacy"],
+        json!({ "minGroupSize": 3, "effectiveMinGroupSize": 3 })
+    );
+    let reports = app
+        .ok(COUNCIL_REPORTS, json!({ "unit": c.council }), &c.admin)
+        .await;
+    for (report, figure) in [
+        ("skillGapReport", "staffCount"),
+        ("aiLiteracyReport", "counts.staffUsingAiSystems"),
+        ("aiActReport", "counts.people"),
+    ] {
+        let rows = breakdown(&reports[report]["subunits"], figure);
+        assert!(
+            rows.iter().all(|(_, suppressed, _)| !suppressed),
+            "{report}: {rows:?}"
+        );
+    }
+    assert_eq!(
+        app.ok(small_report, json!({ "unit": c.small }), &c.admin)
+            .await["skillGapReport"],
+        json!({ "suppressed": false, "staffCount": 4 })
+    );
+    let readiness = app
+        .ok(COUNCIL_READINESS, json!({ "id": c.rollout }), &c.admin)
+        .await;
+    let rows = breakdown(&readiness["rolloutReadiness"]["subunits"], "affected");
+    assert!(
+        rows.iter().all(|(_, suppressed, _)| !suppressed),
+        "{rows:?}"
+    );
+
+    // 31, above the platform's: North and South are now too small as well.
+    app.ok(
+        REPORT_PRIVACY,
+        json!({ "unit": c.council, "input": { "minGroupSize": 31 } }),
+        &c.admin,
+    )
+    .await;
+    let reports = app
+        .ok(COUNCIL_REPORTS, json!({ "unit": c.council }), &c.admin)
+        .await;
+    let rows = breakdown(&reports["skillGapReport"]["subunits"], "staffCount");
+    assert!(
+        rows.iter().all(|(_, suppressed, _)| *suppressed),
+        "{rows:?}"
+    );
+    assert_eq!(reports["skillGapReport"]["staffCount"], 64);
+
+    // Back to the platform's default: Small and its complement again.
+    app.ok(
+        REPORT_PRIVACY,
+        json!({ "unit": c.council, "input": { "minGroupSize": null } }),
+        &c.admin,
+    )
+    .await;
+    assert_eq!(
+        app.ok(small_report, json!({ "unit": c.small }), &c.admin)
+            .await["skillGapReport"],
+        json!({ "suppressed": true, "staffCount": null })
+    );
+    // Another authority's setting changes nothing here, and the demo ministry, with none of
+    // its own, keeps the platform's.
+    let ministry = app
+        .org_unit_id(&c.admin, "Ministry of Digital Affairs (demo)")
+        .await;
+    let privacy = app
+        .ok(
+            "query($unit: ID!) { reportPrivacy(orgUnitId: $unit) { minGroupSize effectiveMinGroupSize } }",
+            json!({ "unit": ministry }),
+            &c.admin,
+        )
+        .await;
+    assert_eq!(
+        privacy["reportPrivacy"],
+        json!({ "minGroupSize": null, "effectiveMinGroupSize": 5 })
+    );
 }

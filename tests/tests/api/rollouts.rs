@@ -1523,7 +1523,7 @@ async fn only_hr_covering_the_rollouts_unit_plans_launches_and_reads_it() {
 
 #[tokio::test]
 async fn small_sub_units_are_suppressed_and_their_members_named_nowhere() {
-    let app = spawn_app_with(|config| config.report_min_group_size = 2).await;
+    let app = spawn_app_with(|config| config.report_min_group_size = Some(2)).await;
     let w = build_world(&app).await;
     let rollout = create(&app, &w.hr, rollout_input(&w, json!({}))).await;
     let rollout_id = id(&rollout);
@@ -1551,7 +1551,13 @@ async fn small_sub_units_are_suppressed_and_their_members_named_nowhere() {
 
 #[tokio::test]
 async fn readiness_costs_the_same_statements_for_100_and_for_1000_affected_people() {
-    let app = spawn_app_with(|config| config.dataloader_window_ms = 20).await;
+    // With a minimum group size, its statements run (1: and suppress nothing, so that both
+    // organisations show alike); they read no unit one by one.
+    let app = spawn_app_with(|config| {
+        config.dataloader_window_ms = 20;
+        config.report_min_group_size = Some(1);
+    })
+    .await;
     let issuer = app.issuer().await;
     let admin = app.login(ADMIN, PASSWORD).await;
     let c11 = digcomp(&app, "1.1").await;

@@ -41,13 +41,19 @@ impl SmtpServer {
     /// Blocks (the first time in a checkout, for as long as pip takes to make the virtualenv):
     /// start it before the application, or accept that the runtime pauses meanwhile.
     pub fn start() -> Self {
-        Self::spawn(false)
+        Self::spawn(None)
     }
 
     /// A server that answers every DATA with `451 4.3.0 try again later` and keeps nothing: a
     /// relay that is down for the moment, for retry and dead-letter tests.
     pub fn start_failing() -> Self {
-        Self::spawn(true)
+        Self::spawn(Some("fail"))
+    }
+
+    /// A server that takes half a second over each message before it keeps it and answers: a
+    /// busy relay, so that a test can stop the database while the worker is sending.
+    pub fn start_slow() -> Self {
+        Self::spawn(Some("slow"))
     }
 
     /// The URL to configure as `GOVSKILLS_SMTP_URL`: `smtp://127.0.0.1:{port}` (no TLS, no
@@ -114,7 +120,7 @@ impl SmtpServer {
         fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 
-    fn spawn(fail: bool) -> Self {
+    fn spawn(mode: Option<&str>) -> Self {
         let python = crate::helpers::python_venv("smtp");
         let dir = std::env::temp_dir().join(format!("govskills-smtp-{}", Uuid::new_v4()));
         let mail = dir.join("mail");
@@ -123,8 +129,8 @@ impl SmtpServer {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp/server.py");
         let mut command = Command::new(python);
         command.arg("-u").arg(script).arg("0").arg(&mail);
-        if fail {
-            command.arg("fail");
+        if let Some(mode) = mode {
+            command.arg(mode);
         }
         let mut child = command
             .stdin(Stdio::null())

@@ -127,8 +127,10 @@ impl Assessment {
             .collect()
     }
 
-    /// How its attempts went: for trainers who may use the assessment; `FORBIDDEN` for anyone
-    /// else.
+    /// How its attempts went, from learners' scores: for those whose assessment or course it
+    /// is (its owner, administrators of its unit, trainers who own or co-author a course with
+    /// a lesson that uses it), whatever the authority's `hrPersonView`; `FORBIDDEN` for anyone
+    /// else, trainers who only use it from a shared bank included.
     async fn stats(&self, ctx: &Context<'_>) -> ApiResult<AssessmentStats> {
         Ok(AssessmentStats(
             assessments::stats(&services(ctx)?.db, actor(ctx)?, &self.0).await?,

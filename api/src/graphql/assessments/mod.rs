@@ -191,7 +191,8 @@ pub struct AssessmentMutation;
 
 #[Object]
 impl AssessmentMutation {
-    /// Writes a question into the bank of a unit you train or administer (TRAINER).
+    /// Writes a question into the bank of a unit you train or administer (TRAINER). Not safe to
+    /// repeat: each call writes another question.
     async fn create_question(
         &self,
         ctx: &Context<'_>,
@@ -209,7 +210,8 @@ impl AssessmentMutation {
     }
 
     /// Edits a question (its owner, or an administrator of its unit) by writing a new version.
-    /// Attempts already started keep the version they were given, and their scores.
+    /// Attempts already started keep the version they were given, and their scores. Safe to
+    /// repeat: a repeat writes one more version with the same content.
     async fn update_question(
         &self,
         ctx: &Context<'_>,
@@ -229,7 +231,8 @@ impl AssessmentMutation {
 
     /// Creates an assessment owned by a unit you train or administer (TRAINER): a fixed list
     /// of questions or a random draw per competence and level. Use it as a course lesson with
-    /// `addLesson(input: { kind: ASSESSMENT, assessmentId })`.
+    /// `addLesson(input: { kind: ASSESSMENT, assessmentId })`. Not safe to repeat: each call
+    /// creates another assessment.
     async fn create_assessment(
         &self,
         ctx: &Context<'_>,
@@ -260,7 +263,8 @@ impl AssessmentMutation {
     /// `Attempt.assessmentVersion`); attempts started from now on get the new version. An
     /// input without any field leaves everything, the version too, as it is. `FORBIDDEN` for
     /// anyone else who may use the assessment; `CONFLICT` for an archived one, and for one
-    /// edited or archived by someone else meanwhile. Audited.
+    /// edited or archived by someone else meanwhile. Audited. Safe to repeat: a repeat gives one
+    /// more version with the same values.
     async fn update_assessment(
         &self,
         ctx: &Context<'_>,
@@ -298,7 +302,7 @@ impl AssessmentMutation {
     /// gives `CONFLICT`) and leaves the `assessments` list unless `includeArchived` is asked
     /// for. Attempts already open can still be answered and submitted; results, and the
     /// certificates they earned, stay. Archiving an archived assessment changes nothing and
-    /// returns it as it is. Audited.
+    /// returns it as it is: safe to repeat. Audited.
     async fn archive_assessment(
         &self,
         ctx: &Context<'_>,
@@ -319,7 +323,8 @@ impl AssessmentMutation {
     /// questions, their order and their options' order are fixed for the attempt, and so are
     /// the pass mark and mastery threshold it is scored with (the assessment's current
     /// version). `CONFLICT` once you have used the maximum attempts, and for an archived
-    /// assessment (your open attempt at one is still returned, to be finished).
+    /// assessment (your open attempt at one is still returned, to be finished). Safe to repeat:
+    /// your open attempt is returned.
     async fn start_attempt(
         &self,
         ctx: &Context<'_>,
@@ -341,7 +346,7 @@ impl AssessmentMutation {
     /// Saves your answer to one question of your open attempt, replacing an earlier one: the
     /// ids of the options you choose (one for single choice and true/false). `ATTEMPT_SUBMITTED`
     /// after submission, `DEADLINE_PASSED` after the time limit; someone else's attempt is
-    /// `NOT_FOUND`.
+    /// `NOT_FOUND`. Safe to repeat.
     async fn save_answer(
         &self,
         ctx: &Context<'_>,
@@ -373,7 +378,7 @@ impl AssessmentMutation {
     }
 
     /// Submits your attempt and returns its result. Scored once on the server: submitting
-    /// again (or twice at once) returns the same result.
+    /// again (or twice at once) returns the same result: safe to repeat.
     async fn submit_attempt(
         &self,
         ctx: &Context<'_>,

@@ -8,8 +8,14 @@
 //! acknowledgements and named uses, notifications and preferences, the audit events about them
 //! and by them, and what they are named in as staff (courses, questions and assessments they
 //! own, templates, rollouts and tokens they created, AI systems they are the contact for,
-//! assignments they made, certificates they revoked). A test fails when a table with a foreign
+//! assignments they made, certificates they revoked, retention and report privacy settings they
+//! changed). A test fails when a table with a foreign
 //! key to `users` is not in the export, so a new one cannot be forgotten.
+
+mod audit_details;
+pub mod person_view;
+pub mod policy;
+pub mod purge;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -24,9 +30,9 @@ use crate::{
         ai_instruction_acknowledgement, ai_system, ai_system_change, ai_system_use, assessment,
         attempt, attempt_question, audit_event, certificate, certificate_ai_system,
         certificate_template, competence_level, competence_result, course, course_author,
-        enrollment, lesson_progress, notification, notification_preference, provisioning_token,
-        question, question_version, role_grant, rollout, rollout_assignment, user, user_identity,
-        user_job_role,
+        enrollment, lesson_progress, notification, notification_preference, privacy_policy,
+        provisioning_token, question, question_version, role_grant, rollout, rollout_assignment,
+        user, user_identity, user_job_role,
     },
 };
 
@@ -295,6 +301,14 @@ pub async fn export(db: &impl ConnectionTrait, user_id: Uuid, now: DateTime<Utc>
         .await?,
     );
     put(
+        "privacy_policies",
+        rows::<privacy_policy::Entity>(
+            db,
+            Condition::all().add(privacy_policy::Column::UpdatedBy.eq(user_id)),
+        )
+        .await?,
+    );
+    put(
         "rollouts",
         rows::<rollout::Entity>(
             db,
@@ -332,7 +346,7 @@ pub async fn export_own(
     audit::record(
         db,
         Some(actor.id()),
-        "user.data_exported",
+        audit::DATA_EXPORTED,
         Target::User(actor.id()),
         json!({ "by": "self" }),
     )
@@ -352,7 +366,7 @@ pub async fn export_for(
     audit::record(
         db,
         Some(actor.id()),
-        "user.data_exported",
+        audit::DATA_EXPORTED,
         Target::User(user_id),
         json!({ "by": "admin" }),
     )
@@ -383,13 +397,53 @@ pub struct Erased {
 /// self-assessments are deleted, as are their notifications; their valid certificates are
 /// revoked ("erased") and every certificate of theirs names the pseudonym, so a verifier sees
 /// `REVOKED` and no name (a credential already handed out stays the holder's own). Enrolments,
-/// scores and verified levels stay, counted under the pseudonym. Irreversible: a second erasure
-/// is `Conflict`; the last active platform administrator cannot be erased. Audited with the
-/// reason. The caller ends the person's sessions.
+/// scores and verified levels stay, counted under the pseudonym. Audit events keep their ids
+/// (who did what to whom), but wherever their details name the person (email, display name,
+/// SCIM `userName` or `externalId`, wallet DID, sign-in subject; the reason given here too) the
+/// name becomes the pseudonym and the email the erased form ([`audit_details`]). Irreversible:
+/// a second erasure is `Conflict`; the last active platform administrator cannot be erased.
+/// Audited with the reason. The caller ends the person's sessions.
 pub async fn erase(
     db: &sea_orm::DatabaseConnection,
     actor: &Actor,
     user_id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Erased> {
+    let reason = crate::certificates::parse_reason(reason)?;
+    let (person, _) = accounts::find_managed(db, actor, user_id).await?;
+    erase_person(db, Some(actor.id()), person, reason, now).await
+}
+
+/// Erases an account whose retention period after deactivation has ended (the purge): as
+/// [`erase`], by no one. Returns whether it was erased: not when it is active again, erased
+/// already, or the last platform administrator.
+pub(crate) async fn erase_for_retention(
+    db: &sea_orm::DatabaseConnection,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let Some(person) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(false);
+    };
+    if person.status != user::UserStatus::Disabled {
+        return Ok(false);
+    }
+    match erase_person(db, None, person, RETENTION_REASON, now).await {
+        Ok(_) => Ok(true),
+        Err(crate::Error::Conflict { .. }) => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// The reason recorded when the purge erases a disabled account.
+pub const RETENTION_REASON: &str = "the retention period after deactivation ended";
+
+/// Erases `person` on behalf of `actor_id` (none: the purge); see [`erase`].
+async fn erase_person(
+    db: &sea_orm::DatabaseConnection,
+    actor_id: Option<Uuid>,
+    person: user::Model,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Erased> {
@@ -401,8 +455,7 @@ pub async fn erase(
         types::Role,
     };
 
-    let reason = crate::certificates::parse_reason(reason)?;
-    let (person, _) = accounts::find_managed(db, actor, user_id).await?;
+    let user_id = person.id;
     if person.erased_at.is_some() {
         return Err(Error::Conflict {
             field: "userId",
@@ -419,7 +472,28 @@ pub async fn erase(
         accounts::keep_a_platform_admin(&txn, user_id, "userId").await?;
     }
     let name = pseudonym(user_id);
-    let email = format!("erased-{}@erased.invalid", user_id.simple());
+    let email = audit_details::erased_email(user_id);
+    // What named the person, to be replaced in older audit events' details too.
+    let subjects: Vec<String> = user_identity::Entity::find()
+        .filter(user_identity::Column::UserId.eq(user_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|identity| identity.subject)
+        .collect();
+    let named = audit_details::replacements(
+        [
+            (Some(person.email.clone()), true),
+            (Some(person.display_name.clone()), false),
+            (person.user_name.clone(), false),
+            (person.external_id.clone(), false),
+            (person.wallet_did.clone(), false),
+        ]
+        .into_iter()
+        .chain(subjects.into_iter().map(|subject| (Some(subject), false))),
+        &name,
+        &email,
+    );
     let erased = user::ActiveModel {
         id: Set(user_id),
         display_name: Set(name.clone()),
@@ -432,6 +506,7 @@ pub async fn erase(
         wallet_did: Set(None),
         locale: Set(None),
         erased_at: Set(Some(now)),
+        disabled_at: Set(person.disabled_at.or(Some(now))),
         updated_at: Set(now),
         ..Default::default()
     }
@@ -486,10 +561,7 @@ pub async fn erase(
             certificate::Column::RevokedReason,
             Expr::value(Some("erased")),
         )
-        .col_expr(
-            certificate::Column::RevokedBy,
-            Expr::value(Some(actor.id())),
-        )
+        .col_expr(certificate::Column::RevokedBy, Expr::value(actor_id))
         .col_expr(
             certificate::Column::RevocationKind,
             Expr::value(Some(RevocationKind::Withdrawn)),
@@ -506,12 +578,14 @@ pub async fn erase(
         .await?;
     audit::record(
         &txn,
-        Some(actor.id()),
+        actor_id,
         "user.erased",
         Target::User(user_id),
         json!({ "reason": reason, "pseudonym": name, "certificatesRevoked": revoked }),
     )
     .await?;
+    // Last, so that a reason naming the person is rewritten too.
+    audit_details::pseudonymise(&txn, &named).await?;
     txn.commit().await?;
     Ok(Erased {
         user: erased,
