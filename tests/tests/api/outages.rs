@@ -888,3 +888,198 @@ async fn background_work_pauses_while_the_database_is_away_and_every_job_is_done
         .and_then(|row| row.try_get::<i64>("", "n").ok());
     assert_eq!(running, Some(0), "no job is left held");
 }
+
+/// What one client of a load saw.
+#[derive(Default)]
+struct Tally {
+    ok: u64,
+    unavailable: u64,
+    /// Anything else: a bug (an `INTERNAL`, an anonymous answer to a signed-in request, ...).
+    wrong: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, other: Self) {
+        self.ok += other.ok;
+        self.unavailable += other.unavailable;
+        self.wrong.extend(other.wrong);
+    }
+}
+
+/// Runs `clients` loops of `request` until `stop` is set; each answer is judged by `judge`
+/// (`Some(true)`: success, `Some(false)`: `UNAVAILABLE`, `None`: wrong).
+async fn load<F, Fut>(clients: usize, stop: &std::sync::atomic::AtomicBool, request: F) -> Tally
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = Result<bool, String>>,
+{
+    let loops = (0..clients).map(|client| {
+        let request = &request;
+        async move {
+            let mut tally = Tally::default();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match request(client).await {
+                    Ok(true) => tally.ok += 1,
+                    Ok(false) => tally.unavailable += 1,
+                    Err(wrong) => tally.wrong.push(wrong),
+                }
+            }
+            tally
+        }
+    });
+    let mut total = Tally::default();
+    for tally in futures_util::future::join_all(loops).await {
+        total.add(tally);
+    }
+    total
+}
+
+/// Judges a GraphQL answer: success, `UNAVAILABLE`, or wrong (with the answer).
+fn judge(
+    body: &serde_json::Value,
+    succeeded: impl Fn(&serde_json::Value) -> bool,
+) -> Result<bool, String> {
+    match error_code(body) {
+        None if succeeded(body) => Ok(true),
+        Some("UNAVAILABLE") => Ok(false),
+        _ => Err(body.to_string()),
+    }
+}
+
+const SELF_ASSESS: &str =
+    "mutation($r: [SelfRatingInput!]!) { submitSelfAssessment(ratings: $r) { totalGap } }";
+
+/// Under load (catalogue reads and self-assessments, each of which stores two ratings and an
+/// audit event in one transaction), PostgreSQL stops (fast, then immediate) and comes back:
+/// every answer is a success or `UNAVAILABLE`, never a bug; no self-assessment is half-stored;
+/// every one answered as a success is stored; and the load is served again afterwards.
+#[tokio::test]
+async fn under_load_every_answer_in_an_outage_is_a_success_or_unavailable_and_nothing_is_half_stored()
+ {
+    let cluster = Cluster::new();
+    let url = cluster.url();
+    let app = spawn_app_with(|config| {
+        config.database_url = secrecy::SecretString::from(url);
+    })
+    .await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    published_course(&app, &trainer, "Working under load", 2).await;
+    let (c11, c12) = (
+        crate::helpers::digcomp(&app, "1.1").await,
+        crate::helpers::digcomp(&app, "1.2").await,
+    );
+    let ratings = "competence_results WHERE source = 'self_assessed'";
+    let assessed = "audit_events WHERE action = 'competence.self_assessed'";
+
+    for mode in ["fast", "immediate"] {
+        let (ratings_before, events_before) = (app.count(ratings).await, app.count(assessed).await);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let (app, token, c11, c12) = (&app, learner.as_str(), c11.as_str(), c12.as_str());
+        let reads = load(4, &stop, move |_| async move {
+            let body = app.gql(CATALOGUE, json!({}), Some(token)).await;
+            judge(&body, |body| body["data"]["courses"]["edges"].is_array())
+        });
+        let writes = load(2, &stop, move |client| async move {
+            let ratings = json!({ "r": [
+                { "competenceId": c11, "level": 1 + client % 3 },
+                { "competenceId": c12, "level": 2 },
+            ] });
+            let body = app.gql(SELF_ASSESS, ratings, Some(token)).await;
+            judge(&body, |body| {
+                body["data"]["submitSelfAssessment"].is_object()
+            })
+        });
+        let outage = async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            cluster.stop_meanwhile(mode).await;
+            until_ready_is(app, StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(5)).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            cluster.start_meanwhile().await;
+            until_ready_is(app, StatusCode::OK, Duration::from_secs(15)).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        };
+        let (reads, writes, ()) = tokio::join!(reads, writes, outage);
+
+        assert!(
+            reads.wrong.is_empty(),
+            "{mode}: reads answered wrongly: {:?}",
+            reads.wrong
+        );
+        assert!(
+            writes.wrong.is_empty(),
+            "{mode}: writes answered wrongly: {:?}",
+            writes.wrong
+        );
+        assert!(
+            reads.unavailable + writes.unavailable > 0,
+            "{mode}: the outage was not felt"
+        );
+        assert!(reads.ok > 0 && writes.ok > 0, "{mode}: nothing was served");
+        // Whole or nothing: two ratings and one event per stored self-assessment.
+        let stored = app.count(assessed).await - events_before;
+        assert_eq!(
+            app.count(ratings).await - ratings_before,
+            2 * stored,
+            "{mode}"
+        );
+        // Every success is stored. (One answered UNAVAILABLE may have committed just before its
+        // connection died: a client cannot know, which is why writes are never retried.)
+        let succeeded = i64::try_from(writes.ok).expect("a count");
+        let unavailable = i64::try_from(writes.unavailable).expect("a count");
+        assert!(
+            succeeded <= stored && stored <= succeeded + unavailable,
+            "{mode}: {succeeded} succeeded, {unavailable} unavailable, {stored} stored"
+        );
+        eprintln!(
+            "{mode}: reads {} ok / {} unavailable; writes {succeeded} ok / {unavailable} unavailable",
+            reads.ok, reads.unavailable
+        );
+    }
+}
+
+/// Under load on signed-in requests, Redis freezes and thaws: every answer is the signed-in
+/// person or `UNAVAILABLE`, never anonymous, and the sessions work again afterwards.
+#[tokio::test]
+async fn under_load_while_redis_is_away_no_signed_in_request_is_answered_as_anonymous() {
+    let redis = PrivateRedis::start();
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    let app = spawn_app_with(|config| {
+        config.redis_url = Some(secrecy::SecretString::from(url));
+    })
+    .await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (app_ref, token) = (&app, learner.as_str());
+    let requests = load(6, &stop, move |_| async move {
+        let body = app_ref
+            .gql("{ me { email } }", json!({}), Some(token))
+            .await;
+        judge(&body, |body| body["data"]["me"]["email"] == LEARNER1)
+    });
+    let outage = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        redis.signal("STOP");
+        until_ready_is(
+            &app,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(5),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        redis.signal("CONT");
+        until_ready_is(&app, StatusCode::OK, Duration::from_secs(15)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    };
+    let (tally, ()) = tokio::join!(requests, outage);
+    assert!(
+        tally.wrong.is_empty(),
+        "answered wrongly: {:?}",
+        tally.wrong
+    );
+    assert!(tally.unavailable > 0, "the outage was not felt");
+    assert!(tally.ok > 0);
+    eprintln!("redis: {} ok / {} unavailable", tally.ok, tally.unavailable);
+}
