@@ -205,7 +205,9 @@ pub async fn execute(
     let reader = context.actor.as_ref().map(|actor| actor.id());
     let operation = request.operation_name.clone();
     let reads = std::sync::Arc::new(data_access::PersonalDataReads::default());
-    let again = is_query(&request).then(|| copy_request(&request));
+    // Copied before the run consumes it (cheap: strings and variables); parsed to see whether
+    // it is a query only in the rare case that needs a second run.
+    let again = copy_request(&request);
     let run = |request| {
         schema.execute(
             loaders::attach(request, &services.db, services.batch_window)
@@ -214,11 +216,11 @@ pub async fn execute(
         )
     };
     let mut response = run(request).await;
-    if let Some(again) = again
-        && response
-            .errors
-            .iter()
-            .any(|error| error.source::<ConnectionLost>().is_some())
+    if response
+        .errors
+        .iter()
+        .any(|error| error.source::<ConnectionLost>().is_some())
+        && is_query(&again)
     {
         if answers_again(&services.db).await {
             tracing::info!("a query lost its database connection; running it again on a fresh one");
