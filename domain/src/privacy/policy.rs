@@ -45,7 +45,8 @@ impl Retention {
         notifications_months: 12,
     };
 
-    fn of(row: &privacy_policy::Model) -> Self {
+    /// The periods a settings row holds.
+    pub(crate) fn of(row: &privacy_policy::Model) -> Self {
         Self {
             attempt_answers_months: row.attempt_answers_months,
             self_assessments_months: row.self_assessments_months,

@@ -105,13 +105,7 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Purged> 
     for authority in authorities {
         let retention = policy::row(db, authority.id)
             .await?
-            .map_or(Retention::DEFAULT, |row| Retention {
-                attempt_answers_months: row.attempt_answers_months,
-                self_assessments_months: row.self_assessments_months,
-                audit_events_months: row.audit_events_months,
-                disabled_accounts_months: row.disabled_accounts_months,
-                notifications_months: row.notifications_months,
-            });
+            .map_or(Retention::DEFAULT, |row| Retention::of(&row));
         let removed = purge_authority(db, &authority.path, &retention, now).await?;
         if removed != Purged::default() {
             // The authority's evidence that its policy is applied.

@@ -298,14 +298,18 @@ async fn until_ready_is(app: &TestApp, expected: StatusCode, within: Duration) -
 
 const CATALOGUE: &str = "{ courses(first: 5) { edges { node { id title } } } }";
 
+/// The service on the database at `url` (a throw-away cluster, or a forwarder to one).
+async fn app_on(url: String) -> TestApp {
+    spawn_app_with(|config| {
+        config.database_url = secrecy::SecretString::from(url);
+    })
+    .await
+}
+
 #[tokio::test]
 async fn while_the_database_is_away_answers_are_unavailable_and_it_recovers_without_a_restart() {
     let cluster = Cluster::new();
-    let url = cluster.url();
-    let app = spawn_app_with(|config| {
-        config.database_url = secrecy::SecretString::from(url);
-    })
-    .await;
+    let app = app_on(cluster.url()).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     app.ok(CATALOGUE, json!({}), &learner).await;
     let trainer = app.login(TRAINER, PASSWORD).await;
@@ -498,11 +502,7 @@ async fn fill_the_pool(app: &TestApp, token: &str) -> usize {
 #[tokio::test]
 async fn after_a_restart_the_first_query_is_served_on_a_fresh_connection() {
     let cluster = Cluster::new();
-    let url = cluster.url();
-    let app = spawn_app_with(|config| {
-        config.database_url = secrecy::SecretString::from(url);
-    })
-    .await;
+    let app = app_on(cluster.url()).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     for mode in ["fast", "immediate"] {
         let idle = fill_the_pool(&app, &learner).await;
@@ -524,11 +524,7 @@ async fn after_a_restart_the_first_query_is_served_on_a_fresh_connection() {
 #[tokio::test]
 async fn a_query_caught_in_a_restart_is_run_again_on_a_fresh_connection_and_answered() {
     let cluster = Cluster::new();
-    let url = cluster.url();
-    let app = spawn_app_with(|config| {
-        config.database_url = secrecy::SecretString::from(url);
-    })
-    .await;
+    let app = app_on(cluster.url()).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     app.ok(CATALOGUE, json!({}), &learner).await;
     for mode in ["fast", "immediate"] {
@@ -563,11 +559,7 @@ async fn a_query_caught_in_a_restart_is_run_again_on_a_fresh_connection_and_answ
 #[tokio::test]
 async fn a_mutation_caught_in_a_restart_is_unavailable_stores_nothing_and_is_not_run_again() {
     let cluster = Cluster::new();
-    let url = cluster.url();
-    let app = spawn_app_with(|config| {
-        config.database_url = secrecy::SecretString::from(url);
-    })
-    .await;
+    let app = app_on(cluster.url()).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     let trainer = app.login(TRAINER, PASSWORD).await;
     let enroll = "mutation($id: ID!) { enroll(courseId: $id) { id } }";
@@ -663,11 +655,7 @@ impl Drop for Forwarder {
 async fn a_standby_is_refused_until_it_is_promoted_then_served_without_a_restart() {
     let primary = Cluster::new();
     let address = Forwarder::to(primary.port).await;
-    let url = address.url();
-    let app = spawn_app_with(|config| {
-        config.database_url = secrecy::SecretString::from(url);
-    })
-    .await;
+    let app = app_on(address.url()).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     let trainer = app.login(TRAINER, PASSWORD).await;
     let (course, _) = published_course(&app, &trainer, "Failing over", 1).await;
@@ -799,11 +787,7 @@ async fn every_email_once(app: &TestApp, smtp: &SmtpServer, expected: usize, mod
 #[tokio::test]
 async fn background_work_pauses_while_the_database_is_away_and_every_job_is_done_once() {
     let cluster = Cluster::new();
-    let url = cluster.url();
-    let app = spawn_app_with(|config| {
-        config.database_url = secrecy::SecretString::from(url);
-    })
-    .await;
+    let app = app_on(cluster.url()).await;
     app.load_full_demo().await;
     let smtp = SmtpServer::start_slow();
 
@@ -957,11 +941,7 @@ const SELF_ASSESS: &str =
 async fn under_load_every_answer_in_an_outage_is_a_success_or_unavailable_and_nothing_is_half_stored()
  {
     let cluster = Cluster::new();
-    let url = cluster.url();
-    let app = spawn_app_with(|config| {
-        config.database_url = secrecy::SecretString::from(url);
-    })
-    .await;
+    let app = app_on(cluster.url()).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     let trainer = app.login(TRAINER, PASSWORD).await;
     published_course(&app, &trainer, "Working under load", 2).await;
