@@ -974,7 +974,11 @@ async fn under_load_every_answer_in_an_outage_is_a_success_or_unavailable_and_no
             tokio::time::sleep(Duration::from_millis(500)).await;
             cluster.stop_meanwhile(mode).await;
             until_ready_is(app, StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(5)).await;
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            // Down for longer than a request waits for a connection (the pool's acquire
+            // timeout, 5 s): requests that arrive meanwhile are answered UNAVAILABLE rather
+            // than all waiting for the database to come back (which made the outage unfelt
+            // when no write happened to be in flight at the stop).
+            tokio::time::sleep(Duration::from_secs(6)).await;
             cluster.start_meanwhile().await;
             until_ready_is(app, StatusCode::OK, Duration::from_secs(15)).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
