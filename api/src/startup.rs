@@ -160,7 +160,7 @@ impl Application {
             .then(|| worker(config, services.db.clone(), &public_url, Arc::clone(&clock)))
             .transpose()?;
         let state = AppState {
-            schema: graphql::schema(services.clone(), config.is_production()),
+            api: Arc::new(graphql::schema(services.clone(), config.is_production())),
             services,
             production: config.is_production(),
             cors_origins: Arc::new(config.cors_origins.clone()),
@@ -260,9 +260,14 @@ pub fn worker(
 ///
 /// Through a restart or a failover of PostgreSQL the pool keeps itself usable:
 ///
-/// - it pings an idle connection before handing it out (`test_before_acquire`, SeaORM's default,
-///   set here so that nothing relies on a default) and opens a fresh one in place of one that
-///   died, so the first request after a restart is served, not refused;
+/// - it pings a connection that has been idle for [`PING_AFTER_IDLE`] or longer before handing
+///   it out, and opens a fresh one in place of one that died, so the first request after a
+///   restart (which takes far longer than that) is served, not refused. Under load a connection
+///   comes back to the pool and goes out again within milliseconds, and then goes unpinged: a
+///   ping for every statement cost a round trip each (about a tenth of the server's CPU on the
+///   catalogue page, docs/PERFORMANCE.md). One that dies in those milliseconds fails its
+///   statement with `ConnectionLost`, and a query is then run again
+///   ([`crate::graphql::execute`]);
 /// - while no connection can be opened it tries again with a backoff (doubling from 10 ms, at most
 ///   a fifth of the acquire timeout) until the acquire timeout, then the request is
 ///   `UNAVAILABLE`;
@@ -278,12 +283,15 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnect
         .max_connections(config.database_max_connections)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        .test_before_acquire(true)
+        .test_before_acquire(false)
         .sqlx_logging(false)
         // sqlx's own `after_connect`, run on every new connection (SeaORM's `after_connect`
         // runs once, after the pool is made). It replaces the one SeaORM installs only for
         // `set_schema_search_path`, which we do not use.
-        .map_sqlx_postgres_pool_opts(|pool| pool.after_connect(refuse_standby));
+        .map_sqlx_postgres_pool_opts(|pool| {
+            pool.after_connect(refuse_standby)
+                .before_acquire(ping_if_idle)
+        });
     let db = Database::connect(options)
         .await
         .context("failed to connect to the database (GOVSKILLS_DATABASE_URL)")?;
@@ -293,6 +301,24 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnect
             .context("failed to switch SQLite to write-ahead logging")?;
     }
     Ok(db)
+}
+
+/// How long a pooled connection may have been idle before it is pinged on its way out: far
+/// shorter than any restart of PostgreSQL, far longer than a connection rests under load.
+const PING_AFTER_IDLE: Duration = Duration::from_millis(50);
+
+/// Pings a connection that has been idle for [`PING_AFTER_IDLE`]; `Ok(false)` (a dead one)
+/// makes the pool close it and hand out another.
+fn ping_if_idle(
+    connection: &mut sea_orm::sqlx::PgConnection,
+    meta: sea_orm::sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'_, Result<bool, sea_orm::sqlx::Error>> {
+    Box::pin(async move {
+        if meta.idle_for < PING_AFTER_IDLE {
+            return Ok(true);
+        }
+        Ok(sea_orm::sqlx::Connection::ping(connection).await.is_ok())
+    })
 }
 
 /// Fails for a connection to a PostgreSQL server in recovery (a standby), so that the pool

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::{context::Services, graphql::AppSchema};
+use crate::{context::Services, graphql::Api};
 
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
-    /// Built once at start-up; cloning is cheap (an `Arc`).
-    pub schema: AppSchema,
+    /// The schema, built once at start-up.
+    pub api: Arc<Api>,
     pub production: bool,
     pub cors_origins: Arc<Vec<String>>,
     /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).

@@ -1,5 +1,5 @@
 //! What async-graphql's executor leaves to the server to meet the GraphQL specification, made
-//! good around it in one extension ([`Conformance`]):
+//! good around each execution ([`prepare`] before it, [`finish`] after):
 //!
 //! - **Field order.** The specification serializes every object with its fields in the order
 //!   the operation selected them ("serialized map ordering", after CollectFields()): fragments
@@ -17,24 +17,20 @@
 //! - **Request error or execution result.** The transport answers a request error (nothing
 //!   ran: parse, validation, variable coercion, an operation that cannot be chosen) without a
 //!   `data` entry, and as `application/graphql-response+json` with a 4xx status; an execution
-//!   result keeps `data` and 200. async-graphql answers both with `data: null`; the transport
-//!   tells them apart by the [`ExecutionStarted`] it puts in the request's data, which this
-//!   extension sets when execution begins.
+//!   result keeps `data` and 200. async-graphql answers both with `data: null`; [`finish`]
+//!   tells them apart (see [`executed`]).
 //!
-//! It reads the schema through `ExtensionContext::schema_env.registry`, which async-graphql
-//! exposes (hidden from its docs) for extensions such as this one.
+//! None of this is an async-graphql extension on purpose: with any extension registered,
+//! async-graphql runs every field and every list item through the extension chain (a boxed
+//! future and two registry look-ups each), which cost about a tenth of the server's CPU on the
+//! catalogue page. The schema's types ([`SchemaEnv`]), which async-graphql shows only to
+//! extensions, are taken once at start-up from a throw-away schema built the same way
+//! ([`crate::graphql::Api`]).
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::{
-        Arc, Mutex, PoisonError,
-        atomic::{AtomicBool, Ordering},
-    },
-};
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::{
-    Name, Positioned, Response, ServerError, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery},
+    Name, Positioned, Request, Response, SchemaEnv, ServerError, Value, Variables,
     indexmap::IndexMap,
     parser::types::{
         Directive, ExecutableDocument, Field, FragmentDefinition, OperationDefinition,
@@ -43,95 +39,73 @@ use async_graphql::{
     registry::{MetaTypeName, Registry},
 };
 
-/// The extension, registered once with the schema.
-pub struct Conformance;
+use super::input_guard;
 
-impl ExtensionFactory for Conformance {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ConformanceExtension::default())
+/// Parses the request (once: async-graphql runs the document kept in it) and makes the checks
+/// that come before validation: the input guard's ([`input_guard`]) and required variables.
+/// Returns the document for [`finish`], or the request errors.
+pub fn prepare(
+    request: &mut Request,
+    introspection: bool,
+) -> Result<ExecutableDocument, Vec<ServerError>> {
+    let document = request.parsed_query().map_err(|error| vec![error])?.clone();
+    if let Some(error) = input_guard::check(&document, &request.variables, introspection) {
+        return Err(vec![error]);
     }
+    if let Some(operation) = selected_operation(&document, request.operation_name.as_deref()) {
+        let missing = missing_variables(&operation.node, &request.variables);
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+    }
+    Ok(document)
 }
 
-/// Whether execution of a request began. The transport puts one in the request's data and
-/// reads it afterwards: still unset, the response is a request error.
-#[derive(Clone, Debug, Default)]
-pub struct ExecutionStarted(Arc<AtomicBool>);
-
-impl ExecutionStarted {
-    pub fn get(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+/// After execution: puts `data` in selection order and says whether the response is an
+/// execution result (`true`) or a request error that validation raised (`false`).
+pub fn finish(
+    env: &SchemaEnv,
+    document: &ExecutableDocument,
+    variables: &Variables,
+    operation_name: Option<&str>,
+    response: &mut Response,
+) -> bool {
+    if !executed(response) {
+        return false;
     }
-
-    fn set(&self) {
-        self.0.store(true, Ordering::Release);
+    if let Some(operation) = selected_operation(document, operation_name) {
+        let registry = &env.registry;
+        let root = match operation.node.ty {
+            OperationType::Query => Some(registry.query_type.as_str()),
+            OperationType::Mutation => registry.mutation_type.as_deref(),
+            OperationType::Subscription => registry.subscription_type.as_deref(),
+        };
+        let order = Order {
+            registry,
+            fragments: &document.fragments,
+            variables,
+        };
+        order.value(
+            &mut response.data,
+            root,
+            &[&operation.node.selection_set.node],
+        );
     }
+    true
 }
 
-#[derive(Default)]
-struct ConformanceExtension {
-    /// The parsed document and the variables, kept from parsing for execution.
-    request: Mutex<Option<(ExecutableDocument, Variables)>>,
+/// Whether async-graphql executed the operation. A request error (validation, an operation
+/// that cannot be chosen, the depth and cost limits) has no `data` and no error with a path;
+/// an execution result has `data`, or, where a non-null field failed up to the root, an error
+/// with that field's path.
+fn executed(response: &Response) -> bool {
+    response.data != Value::Null || response.errors.iter().any(|error| !error.path.is_empty())
 }
 
-#[async_trait::async_trait]
-impl Extension for ConformanceExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        *self.request.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((document.clone(), variables.clone()));
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let request = self
-            .request
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let operation = request
-            .as_ref()
-            .and_then(|(document, _)| selected_operation(document, operation_name));
-        if let (Some((_, variables)), Some(operation)) = (&request, operation) {
-            let missing = missing_variables(&operation.node, variables);
-            if !missing.is_empty() {
-                return Response::from_errors(missing);
-            }
-        }
-        if let Some(started) = ctx.data_opt::<ExecutionStarted>() {
-            started.set();
-        }
-        let mut response = next.run(ctx, operation_name).await;
-        if let (Some((document, variables)), Some(operation)) = (&request, operation) {
-            let registry = &ctx.schema_env.registry;
-            let root = match operation.node.ty {
-                OperationType::Query => Some(registry.query_type.as_str()),
-                OperationType::Mutation => registry.mutation_type.as_deref(),
-                OperationType::Subscription => registry.subscription_type.as_deref(),
-            };
-            let order = Order {
-                registry,
-                fragments: &document.fragments,
-                variables,
-            };
-            order.value(
-                &mut response.data,
-                root,
-                &[&operation.node.selection_set.node],
-            );
-        }
-        response
-    }
+/// Whether the operation `name` selects in `document` is a query.
+pub fn is_query(document: &ExecutableDocument, name: Option<&str>) -> bool {
+    selected_operation(document, name)
+        .is_some_and(|operation| operation.node.ty == OperationType::Query)
 }
 
 /// The operation async-graphql runs: the one named, or the document's only one.
@@ -180,6 +154,13 @@ fn missing_variables(operation: &OperationDefinition, variables: &Variables) -> 
 /// The fields of a selection, by response key in the order CollectFields() gives them.
 type Grouped<'a> = IndexMap<&'a str, Vec<&'a Field>>;
 
+/// One response key of an object, in order: the selection sets under it and their named type.
+struct Step<'a> {
+    key: &'a str,
+    ty: Option<&'a str>,
+    sets: Vec<&'a SelectionSet>,
+}
+
 /// Puts the objects of a result in the order of the operation's selection sets.
 struct Order<'a> {
     registry: &'a Registry,
@@ -192,47 +173,74 @@ impl<'a> Order<'a> {
     /// field's named type; `None` where unknown, when every fragment is taken to apply).
     fn value(&self, value: &mut Value, ty: Option<&'a str>, sets: &[&'a SelectionSet]) {
         match value {
-            Value::Object(map) => self.object(map, ty, sets),
+            Value::Object(map) => {
+                let concrete = self.concrete_type(map, ty, sets);
+                self.object(map, &self.plan(sets, concrete));
+            }
             Value::List(items) => {
+                // The items of a list of one object type share their plan: worked out once,
+                // not once per item (a catalogue page has hundreds of lessons).
+                let shared = ty
+                    .and_then(|ty| self.registry.types.get(ty))
+                    .filter(|meta| meta.possible_types().is_none())
+                    .map(|meta| self.plan(sets, Some(meta.name())));
                 for item in items {
-                    self.value(item, ty, sets);
+                    match (item, &shared) {
+                        (Value::Object(map), Some(plan)) => self.object(map, plan),
+                        (item, _) => self.value(item, ty, sets),
+                    }
                 }
             }
             _ => {}
         }
     }
 
-    fn object(
-        &self,
-        map: &mut IndexMap<Name, Value>,
-        ty: Option<&'a str>,
-        sets: &[&'a SelectionSet],
-    ) {
-        let concrete = self.concrete_type(map, ty, sets);
-        let grouped = self.collect(sets, concrete);
-        let mut rest = std::mem::take(map);
-        map.reserve(rest.len());
-        for (key, fields) in &grouped {
-            let Some((name, mut value)) = rest.swap_remove_entry(*key) else {
-                continue;
-            };
-            let subselections: Vec<&'a SelectionSet> = fields
-                .iter()
-                .map(|field| &field.selection_set.node)
-                .filter(|set| !set.items.is_empty())
-                .collect();
-            if !subselections.is_empty() {
-                let field_type = concrete.and_then(|parent| {
-                    fields
-                        .first()
-                        .and_then(|field| self.field_type(parent, field.name.node.as_str()))
-                });
-                self.value(&mut value, field_type, &subselections);
+    /// The response keys of an object of type `concrete` in order, each with what it selects
+    /// further and its named type.
+    fn plan(&self, sets: &[&'a SelectionSet], concrete: Option<&'a str>) -> Vec<Step<'a>> {
+        self.collect(sets, concrete)
+            .into_iter()
+            .map(|(key, fields)| {
+                let sets: Vec<&'a SelectionSet> = fields
+                    .iter()
+                    .map(|field| &field.selection_set.node)
+                    .filter(|set| !set.items.is_empty())
+                    .collect();
+                let ty = match (concrete, fields.first()) {
+                    (Some(parent), Some(field)) if !sets.is_empty() => {
+                        self.field_type(parent, field.name.node.as_str())
+                    }
+                    _ => None,
+                };
+                Step { key, ty, sets }
+            })
+            .collect()
+    }
+
+    /// Puts `map` in the order of `plan`, and what each key holds in its own.
+    fn object(&self, map: &mut IndexMap<Name, Value>, plan: &[Step<'a>]) {
+        let in_order = map.len() == plan.len()
+            && map
+                .keys()
+                .zip(plan)
+                .all(|(key, step)| key.as_str() == step.key);
+        if !in_order {
+            let mut rest = std::mem::take(map);
+            map.reserve(rest.len());
+            for step in plan {
+                if let Some((name, value)) = rest.swap_remove_entry(step.key) {
+                    map.insert(name, value);
+                }
             }
-            map.insert(name, value);
+            // Nothing else should be there; if something is, it comes last rather than getting
+            // lost.
+            map.extend(rest);
         }
-        // Nothing else should be there; if something is, it comes last rather than getting lost.
-        map.extend(rest);
+        for step in plan.iter().filter(|step| !step.sets.is_empty()) {
+            if let Some(value) = map.get_mut(step.key) {
+                self.value(value, step.ty, &step.sets);
+            }
+        }
     }
 
     /// The object type of a value whose field has the named type `ty`: that type itself, or

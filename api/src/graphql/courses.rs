@@ -1,5 +1,7 @@
 //! Courses and the catalogue: `courses`, `course`, and the authoring mutations.
 
+use std::collections::HashMap;
+
 use async_graphql::{
     Context, Enum, ID, InputObject, Object, SimpleObject,
     connection::{Connection, Edge},
@@ -24,9 +26,9 @@ use super::{
     learning::{Enrollment, EnrollmentStatus},
     list_cost,
     loaders::{
-        CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader, CourseLessonsOf,
-        LessonLoader, LessonsOf, LoadRequired, ModuleLoader, ModulesOf, OrgUnitLoader,
-        TargetLoader, TargetsOf, UserLoader,
+        AreaLoader, CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader,
+        CourseLessonsOf, LessonBodyLoader, LessonLoader, LessonsOf, LoadRequired, ModuleLoader,
+        ModulesOf, OrgUnitLoader, TargetLoader, TargetsOf, UserLoader,
     },
     org_units::OrgUnit,
     page_size, paged_cost, parse_after, parse_id,
@@ -354,7 +356,19 @@ impl Module {
     }
 }
 
+/// A lesson. Lists of lessons are read without their Markdown (`body` is `None`), which
+/// [`Lesson::body`] reads where it is asked for.
 pub struct Lesson(pub lesson::Model);
+
+impl Lesson {
+    /// A text lesson's Markdown: the row's, or where it was read without, its own read.
+    async fn body(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        if self.0.body.is_some() || self.0.kind != DbLessonKind::Text {
+            return Ok(self.0.body.clone());
+        }
+        loader::<LessonBodyLoader>(ctx)?.load_one(self.0.id).await
+    }
+}
 
 /// A step of a module.
 #[Object]
@@ -385,14 +399,14 @@ impl Lesson {
     }
 
     /// A text lesson's Markdown as the author wrote it (for editing; never render it yourself).
-    async fn markdown(&self) -> Option<&str> {
-        self.0.body.as_deref()
+    async fn markdown(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        self.body(ctx).await
     }
 
     /// A text lesson rendered to sanitised HTML: no scripts, event handlers or `javascript:`
     /// links.
-    async fn html(&self) -> Option<String> {
-        self.0.body.as_deref().map(markdown::render)
+    async fn html(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(self.body(ctx).await?.as_deref().map(markdown::render))
     }
 
     /// A video or link lesson's http(s) URL.
@@ -511,6 +525,75 @@ fn ids(input: &[ID], field: &'static str) -> ApiResult<Vec<Uuid>> {
     input.iter().map(|id| parse_id(id, field)).collect()
 }
 
+/// Reads what the query selects of each course of a catalogue page at once
+/// ([`courses::read_ahead`]) and hands it to the loaders, so that the fields below find it
+/// loaded instead of each level waiting for its loader's window in turn.
+async fn read_ahead(ctx: &Context<'_>, page: &[course::Model]) -> ApiResult<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    if page.is_empty() || !node.exists() {
+        return Ok(());
+    }
+    let (targets, modules) = (node.field("competenceTargets"), node.field("modules"));
+    let competence = targets.field("competence");
+    let wanted = courses::Wanted {
+        owners: node.field("owner").exists(),
+        targets: targets.exists(),
+        competences: competence.exists(),
+        areas: competence.field("area").exists(),
+        modules: modules.exists(),
+        lessons: modules.field("lessons").exists(),
+    };
+    let ahead = courses::read_ahead(&services(ctx)?.db, page, wanted).await?;
+    let course_ids = || page.iter().map(|course| course.id);
+    if wanted.owners {
+        let owners = ahead.owners.into_iter().map(|user| (user.id, user));
+        loader::<UserLoader>(ctx)?.feed_many(owners).await;
+    }
+    if wanted.targets {
+        let targets = grouped(course_ids(), ahead.targets, |target| target.course_id);
+        let targets = targets.into_iter().map(|(id, rows)| (TargetsOf(id), rows));
+        loader::<TargetLoader>(ctx)?.feed_many(targets).await;
+    }
+    if wanted.competences {
+        let competences = ahead.competences.into_iter().map(|row| (row.id, row));
+        loader::<CompetenceLoader>(ctx)?
+            .feed_many(competences)
+            .await;
+    }
+    if wanted.areas {
+        let areas = ahead.areas.into_iter().map(|row| (row.id, row));
+        loader::<AreaLoader>(ctx)?.feed_many(areas).await;
+    }
+    if wanted.lessons {
+        let module_ids: Vec<Uuid> = ahead.modules.iter().map(|module| module.id).collect();
+        let lessons = grouped(module_ids.into_iter(), ahead.lessons, |lesson| {
+            lesson.module_id
+        });
+        let lessons = lessons.into_iter().map(|(id, rows)| (LessonsOf(id), rows));
+        loader::<LessonLoader>(ctx)?.feed_many(lessons).await;
+    }
+    if wanted.modules {
+        let modules = grouped(course_ids(), ahead.modules, |module| module.course_id);
+        let modules = modules.into_iter().map(|(id, rows)| (ModulesOf(id), rows));
+        loader::<ModuleLoader>(ctx)?.feed_many(modules).await;
+    }
+    Ok(())
+}
+
+/// `rows` grouped by `parent`, in their order, with an empty group for each of `parents`
+/// without any (so that a loader knows those have none).
+fn grouped<T>(
+    parents: impl Iterator<Item = Uuid>,
+    rows: Vec<T>,
+    parent: impl Fn(&T) -> Uuid,
+) -> HashMap<Uuid, Vec<T>> {
+    let mut groups: HashMap<Uuid, Vec<T>> = parents.map(|id| (id, Vec::new())).collect();
+    for row in rows {
+        groups.entry(parent(&row)).or_default().push(row);
+    }
+    groups
+}
+
 #[derive(Default)]
 pub struct CourseQuery;
 
@@ -561,6 +644,7 @@ impl CourseQuery {
             u64::try_from(first).unwrap_or(u64::MAX),
         )
         .await?;
+        read_ahead(ctx, &page.courses).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
         connection.edges.extend(
             page.courses

@@ -9,65 +9,38 @@
 //!   refused with `INTROSPECTION_DISABLED`, instead of the `null` async-graphql answers, so a
 //!   client developer knows why and where to look (the published `schema.graphql`).
 
-use std::{collections::HashMap, convert::Infallible, sync::Arc};
+use std::{collections::HashMap, convert::Infallible};
 
 use async_graphql::{
-    ErrorExtensionValues, Name, Pos, Positioned, ServerError, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    ErrorExtensionValues, Name, Pos, Positioned, ServerError, Value, Variables,
     parser::types::{ExecutableDocument, Field, Selection, SelectionSet},
 };
 
 use crate::error::Code;
 
-/// The extension, built once with the schema.
-pub struct InputGuard {
-    /// Whether the schema answers introspection; when it does not, asking is refused.
-    pub introspection: bool,
-}
-
-impl ExtensionFactory for InputGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(InputGuardExtension {
-            introspection: self.introspection,
-        })
-    }
-}
-
-struct InputGuardExtension {
+/// The first rule `document` (with `variables`) breaks, as the request error to answer;
+/// `introspection` says whether the schema answers introspection.
+pub fn check(
+    document: &ExecutableDocument,
+    variables: &Variables,
     introspection: bool,
-}
-
-#[async_trait::async_trait]
-impl Extension for InputGuardExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        if !self.introspection
-            && let Some(pos) = introspection_field(&document)
-        {
-            return Err(error(
-                "introspection is disabled on this server; the schema is published as \
-                 schema.graphql with the service's source",
-                pos,
-                Code::IntrospectionDisabled,
-                None,
-            ));
-        }
-        if let Some((field, pos)) = nul_input(&document, variables) {
-            return Err(error(
-                &format!("{field} must not contain NUL characters (U+0000)"),
-                pos,
-                Code::BadUserInput,
-                Some(&field),
-            ));
-        }
-        Ok(document)
+) -> Option<ServerError> {
+    if !introspection && let Some(pos) = introspection_field(document) {
+        return Some(error(
+            "introspection is disabled on this server; the schema is published as \
+             schema.graphql with the service's source",
+            pos,
+            Code::IntrospectionDisabled,
+            None,
+        ));
     }
+    let (field, pos) = nul_input(document, variables)?;
+    Some(error(
+        &format!("{field} must not contain NUL characters (U+0000)"),
+        pos,
+        Code::BadUserInput,
+        Some(&field),
+    ))
 }
 
 fn error(message: &str, pos: Pos, code: Code, field: Option<&str>) -> ServerError {

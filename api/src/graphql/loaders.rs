@@ -148,7 +148,7 @@ children!(
     ModuleLoader, ModulesOf, course_module::Model, courses::modules_of, course_id
 );
 children!(
-    /// Lessons by module, in order.
+    /// Lessons by module, in order (without their Markdown: see `LessonBodyLoader`).
     LessonLoader, LessonsOf, lesson::Model, courses::lessons_of_modules, module_id
 );
 children!(
@@ -240,6 +240,21 @@ children!(
     rollout_id
 );
 
+/// A text lesson's Markdown, by the lesson's id: lists of lessons are read without it.
+pub struct LessonBodyLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for LessonBodyLoader {
+    type Value = String;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, String>, ApiError> {
+        Ok(courses::lesson_bodies(&self.0, keys)
+            .await?
+            .into_iter()
+            .collect())
+    }
+}
+
 /// The rollout that assigned an enrolment, by the enrolment's id.
 pub struct EnrollmentRolloutLoader(pub DatabaseConnection);
 
@@ -288,6 +303,7 @@ pub fn attach(
         .data(loader(UserLoader(db()), window))
         .data(loader(ModuleLoader(db()), window))
         .data(loader(LessonLoader(db()), window))
+        .data(loader(LessonBodyLoader(db()), window))
         .data(loader(CourseLessonLoader(db()), window))
         .data(loader(TargetLoader(db()), window))
         .data(loader(CoAuthorLoader(db()), window))

@@ -42,7 +42,8 @@ pub mod reports;
 pub mod rollouts;
 
 use async_graphql::{
-    EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, registry::SDLExportOptions,
+    EmptySubscription, ID, MergedObject, Schema, SchemaBuilder, SchemaEnv,
+    parser::types::ExecutableDocument, registry::SDLExportOptions,
 };
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
@@ -153,11 +154,7 @@ fn builder(production: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
-        .limit_directives(20)
-        .extension(input_guard::InputGuard {
-            introspection: !production,
-        })
-        .extension(conformance::Conformance);
+        .limit_directives(20);
     let builder = descriptions::describe_generated_types(builder);
     if production {
         builder.disable_introspection().disable_suggestions()
@@ -166,9 +163,63 @@ fn builder(production: bool) -> SchemaBuilder<Query, Mutation, EmptySubscription
     }
 }
 
+/// The schema, and what running a request needs of it besides (see [`conformance`]).
+pub struct Api {
+    schema: AppSchema,
+    /// The schema's types.
+    env: SchemaEnv,
+    /// Whether the schema answers introspection (development only).
+    introspection: bool,
+}
+
 /// The schema with its shared services, built once at start-up.
-pub fn schema(services: Services, production: bool) -> AppSchema {
-    builder(production).data(services).finish()
+pub fn schema(services: Services, production: bool) -> Api {
+    Api {
+        schema: builder(production).data(services).finish(),
+        env: schema_env(production),
+        introspection: !production,
+    }
+}
+
+/// The types of the schema [`builder`] builds, which async-graphql shows to extensions only:
+/// taken from a throw-away copy of the schema with an extension that keeps them, run once (on
+/// `{ __typename }`, which completes at its first poll: nothing waits).
+fn schema_env(production: bool) -> SchemaEnv {
+    use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
+    use futures_util::FutureExt as _;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    #[derive(Clone, Default)]
+    struct Keep(Arc<Mutex<Option<SchemaEnv>>>);
+
+    impl ExtensionFactory for Keep {
+        fn create(&self) -> Arc<dyn Extension> {
+            Arc::new(self.clone())
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Extension for Keep {
+        async fn execute(
+            &self,
+            ctx: &ExtensionContext<'_>,
+            operation_name: Option<&str>,
+            next: NextExecute<'_>,
+        ) -> async_graphql::Response {
+            *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(ctx.schema_env.clone());
+            next.run(ctx, operation_name).await
+        }
+    }
+
+    let keep = Keep::default();
+    let ran = builder(production)
+        .extension(keep.clone())
+        .finish()
+        .execute("{ __typename }")
+        .now_or_never();
+    assert!(ran.is_some(), "`{{ __typename }}` waits for nothing");
+    let env = keep.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+    env.expect("a query without fields executes")
 }
 
 /// The SDL committed as `schema.graphql` (sorted, so diffs are stable).
@@ -184,47 +235,89 @@ pub fn sdl() -> String {
 /// The message async-graphql (7.2) gives a query over [`MAX_COMPLEXITY`].
 const TOO_COMPLEX: &str = "Query is too complex.";
 
+/// What running a request gave.
+pub struct Executed {
+    pub response: async_graphql::Response,
+    /// Whether the operation was executed: `false` for a request error (nothing ran), which
+    /// the transport answers without `data`.
+    pub executed: bool,
+}
+
 /// Runs one request with this request's context and per-request DataLoaders, records what it
 /// read of other people's learning data (see [`data_access`]), then gives every error a stable
-/// code and every internal error the request id.
+/// code and every internal error the request id. [`conformance`] checks the request before and
+/// orders the result after.
 ///
 /// A query whose database connection died under it (a restart, a failover: see
 /// [`ConnectionLost`]) is run once more, on a fresh connection, before anything is answered, so
 /// the requests caught in a short restart are answered rather than refused. A mutation never is:
 /// its transaction may or may not have committed, and only the client knows whether repeating
-/// it is safe (the mutations that are say so in their descriptions). Idle connections that died
-/// need no second run: the pool pings each one before handing it out (`test_before_acquire`,
-/// see `startup::connect_database`).
+/// it is safe (the mutations that are say so in their descriptions). Connections that died
+/// while idle for a moment need no second run: the pool pings those before handing them out
+/// (see `startup::connect_database`).
 pub async fn execute(
-    schema: &AppSchema,
+    api: &Api,
+    services: &Services,
+    mut request: async_graphql::Request,
+    context: RequestContext,
+) -> Executed {
+    let request_id = context.request_id.clone();
+    let (response, executed) = match conformance::prepare(&mut request, api.introspection) {
+        Err(errors) => (async_graphql::Response::from_errors(errors), false),
+        Ok(document) => {
+            let variables = request.variables.clone();
+            let operation = request.operation_name.clone();
+            let mut response = run(api, services, request, &document, context).await;
+            let executed = conformance::finish(
+                &api.env,
+                &document,
+                &variables,
+                operation.as_deref(),
+                &mut response,
+            );
+            (response, executed)
+        }
+    };
+    Executed {
+        response: coded(response, &request_id),
+        executed,
+    }
+}
+
+/// Executes a prepared request (`document` is its parsed query), once more for a query that
+/// lost its connection, and records its reads of personal data.
+async fn run(
+    api: &Api,
     services: &Services,
     request: async_graphql::Request,
+    document: &ExecutableDocument,
     context: RequestContext,
 ) -> async_graphql::Response {
-    let request_id = context.request_id.clone();
     let reader = context.actor.as_ref().map(|actor| actor.id());
     let operation = request.operation_name.clone();
     let reads = std::sync::Arc::new(data_access::PersonalDataReads::default());
-    // Copied before the run consumes it (cheap: strings and variables); parsed to see whether
-    // it is a query only in the rare case that needs a second run.
-    let again = copy_request(&request);
-    let run = |request| {
-        schema.execute(
+    let is_query = conformance::is_query(document, operation.as_deref());
+    // Copied before the run consumes it (cheap: strings and variables).
+    let again = is_query.then(|| copy_request(&request));
+    let once = |request| {
+        api.schema.execute(
             loaders::attach(request, &services.db, services.batch_window)
                 .data(context.clone())
                 .data(reads.clone()),
         )
     };
-    let mut response = run(request).await;
-    if response
-        .errors
-        .iter()
-        .any(|error| error.source::<ConnectionLost>().is_some())
-        && is_query(&again)
+    let mut response = once(request).await;
+    if let Some(again) = again
+        && response
+            .errors
+            .iter()
+            .any(|error| error.source::<ConnectionLost>().is_some())
     {
         if answers_again(&services.db).await {
             tracing::info!("a query lost its database connection; running it again on a fresh one");
-            response = run(again).await;
+            let mut again = again;
+            again.set_parsed_query(document.clone());
+            response = once(again).await;
         } else {
             tracing::info!(
                 "a query lost its database connection, and the database did not come back \
@@ -243,10 +336,15 @@ pub async fn execute(
         error.locations.clear();
         response = async_graphql::Response::from_errors(vec![error]);
     }
+    response
+}
+
+/// Gives every error a stable code (async-graphql's own, from parsing, validation, limits and
+/// input coercion, are `BAD_USER_INPUT`) and the request id.
+fn coded(mut response: async_graphql::Response, request_id: &str) -> async_graphql::Response {
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
-            // Errors async-graphql raises itself: parsing, validation, limits, input coercion.
             extensions.set("code", Code::BadUserInput.as_str());
             // async-graphql's own words ("Query is too complex.") say neither the limit nor
             // how the cost is counted, which a client needs to shrink the query.
@@ -259,7 +357,7 @@ pub async fn execute(
                 );
             }
         }
-        extensions.set("requestId", request_id.as_str());
+        extensions.set("requestId", request_id);
     }
     response
 }
@@ -287,43 +385,14 @@ async fn answers_again(db: &sea_orm::DatabaseConnection) -> bool {
     .is_ok()
 }
 
-/// Whether the operation a request runs is a query: the one its `operationName` names, else its
-/// only operation. A document that does not parse runs nothing, and is not.
-fn is_query(request: &async_graphql::Request) -> bool {
-    use async_graphql::parser::{parse_query, types::OperationType};
-    let Ok(document) = parse_query(&request.query) else {
-        return false;
-    };
-    let wanted = request.operation_name.as_deref();
-    let mut selected = document
-        .operations
-        .iter()
-        .filter(|(name, _)| match (wanted, name) {
-            (Some(wanted), Some(name)) => wanted == name.as_str(),
-            (Some(_), None) => false,
-            (None, _) => true,
-        });
-    match (selected.next(), selected.next()) {
-        (Some((_, operation)), None) => operation.node.ty == OperationType::Query,
-        _ => false,
-    }
-}
-
-/// The same request again, to run a second time: the document, operation, variables and
-/// extensions, and the transport's [`conformance::ExecutionStarted`] marker.
+/// The same request again, to run a second time: its query, operation, variables and
+/// extensions.
 fn copy_request(request: &async_graphql::Request) -> async_graphql::Request {
     let mut copy =
         async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
     copy.operation_name.clone_from(&request.operation_name);
     copy.extensions = request.extensions.clone();
     copy.introspection_mode = request.introspection_mode;
-    if let Some(started) = request
-        .data
-        .get(&std::any::TypeId::of::<conformance::ExecutionStarted>())
-        .and_then(|data| data.downcast_ref::<conformance::ExecutionStarted>())
-    {
-        copy = copy.data(started.clone());
-    }
     copy
 }
 

@@ -31,11 +31,7 @@ use poem::{
 use serde_json::{Map, Value, json};
 
 use super::{MAX_BODY_BYTES, OperationSlot, auth::authenticate, request_id};
-use crate::{
-    error::Code,
-    graphql::{self, conformance::ExecutionStarted},
-    state::AppState,
-};
+use crate::{error::Code, graphql, state::AppState};
 
 pub struct GraphQLEndpoint {
     state: AppState,
@@ -456,10 +452,9 @@ impl Endpoint for GraphQLEndpoint {
         };
 
         let services = &self.state.services;
-        let started = ExecutionStarted::default();
-        let gql_request = gql_request.data(started.clone());
-        let response = graphql::execute(&self.state.schema, services, gql_request, context).await;
-        let (status, body) = if started.get() {
+        let graphql::Executed { response, executed } =
+            graphql::execute(&self.state.api, services, gql_request, context).await;
+        let (status, body) = if executed {
             // An execution result: `data` (null too, where a non-null field failed) and any
             // field errors.
             (StatusCode::OK, serde_json::to_vec(&response))

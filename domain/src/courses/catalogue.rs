@@ -210,14 +210,63 @@ batch!(
     /// Modules of many courses, in order.
     modules_of, course_module, CourseId, Position
 );
-batch!(
-    /// Lessons of many modules, in order.
-    lessons_of_modules, lesson, ModuleId, Position
-);
-batch!(
-    /// Lessons of many courses.
-    lessons_of_courses, lesson, CourseId, Position
-);
+/// Lessons of many modules, in order, without their Markdown (`body` is `None`; see
+/// [`lesson_bodies`]).
+pub async fn lessons_of_modules(
+    db: &impl ConnectionTrait,
+    module_ids: &[Uuid],
+) -> Result<Vec<lesson::Model>> {
+    lessons_without_body(db, lesson::Column::ModuleId, module_ids).await
+}
+
+/// Lessons of many courses, in order within each module, without their Markdown (`body` is
+/// `None`; see [`lesson_bodies`]).
+pub async fn lessons_of_courses(
+    db: &impl ConnectionTrait,
+    course_ids: &[Uuid],
+) -> Result<Vec<lesson::Model>> {
+    lessons_without_body(db, lesson::Column::CourseId, course_ids).await
+}
+
+/// The lessons whose `parent` column is one of `ids`, every column but the Markdown, which a
+/// list of lessons rarely shows and which is most of a lesson's size: the catalogue page read
+/// about 230 KB of it from the database for every request before.
+async fn lessons_without_body(
+    db: &impl ConnectionTrait,
+    parent: lesson::Column,
+    ids: &[Uuid],
+) -> Result<Vec<lesson::Model>> {
+    use sea_orm::{Iterable as _, sea_query::Value};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = lesson::Entity::find().select_only();
+    for column in lesson::Column::iter().filter(|column| !matches!(column, lesson::Column::Body)) {
+        query = query.column(column);
+    }
+    Ok(query
+        .column_as(Expr::val(Value::String(None)), "body")
+        .filter(parent.is_in(ids.iter().copied()))
+        .order_by_asc(lesson::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// The Markdown of the text lessons among `ids`, by lesson id (lessons without any are left
+/// out).
+pub async fn lesson_bodies(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(lesson::Entity::find()
+        .select_only()
+        .columns([lesson::Column::Id, lesson::Column::Body])
+        .filter(lesson::Column::Id.is_in(ids.iter().copied()))
+        .filter(lesson::Column::Body.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?)
+}
 batch!(
     /// Competence targets of many courses.
     targets_of, course_competence, CourseId
@@ -234,3 +283,94 @@ batch!(
     /// Courses by id (for enrolments; access was decided when the enrolment was made).
     courses_by_ids, course, Id
 );
+
+/// What a page of courses shows besides the courses, where it is asked for: [`read_ahead`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wanted {
+    pub owners: bool,
+    pub targets: bool,
+    /// The targets' competences (implies `targets`).
+    pub competences: bool,
+    /// The competences' areas (implies `competences`).
+    pub areas: bool,
+    pub modules: bool,
+    /// The modules' lessons, without their Markdown (implies `modules`).
+    pub lessons: bool,
+}
+
+/// The rows [`read_ahead`] read; a part not wanted is empty.
+#[derive(Debug, Default)]
+pub struct AheadOfPage {
+    pub owners: Vec<user::Model>,
+    pub targets: Vec<course_competence::Model>,
+    pub competences: Vec<competence::Model>,
+    pub areas: Vec<crate::entities::competence_area::Model>,
+    pub modules: Vec<course_module::Model>,
+    pub lessons: Vec<lesson::Model>,
+}
+
+/// Reads what a page of `courses` shows of them, at once: a statement for each wanted part
+/// (owners, targets, their competences, their areas, modules, lessons), the independent ones
+/// side by side, the same statements the per-field loaders would run, without their waiting
+/// for each other level by level.
+pub async fn read_ahead(
+    db: &impl ConnectionTrait,
+    courses: &[course::Model],
+    wanted: Wanted,
+) -> Result<AheadOfPage> {
+    let ids: Vec<Uuid> = courses.iter().map(|course| course.id).collect();
+    let owners = async {
+        if !wanted.owners {
+            return Ok(Vec::new());
+        }
+        let mut owner_ids: Vec<Uuid> = courses.iter().map(|course| course.owner_id).collect();
+        owner_ids.sort_unstable();
+        owner_ids.dedup();
+        users_by_ids(db, &owner_ids).await
+    };
+    let targets = async {
+        if !(wanted.targets || wanted.competences || wanted.areas) {
+            return Ok((Vec::new(), Vec::new(), Vec::new()));
+        }
+        let targets = targets_of(db, &ids).await?;
+        if !(wanted.competences || wanted.areas) {
+            return Ok((targets, Vec::new(), Vec::new()));
+        }
+        let mut competence_ids: Vec<Uuid> = targets.iter().map(|t| t.competence_id).collect();
+        competence_ids.sort_unstable();
+        competence_ids.dedup();
+        let competences = crate::competences::competences_by_ids(db, &competence_ids).await?;
+        if !wanted.areas {
+            return Ok((targets, competences, Vec::new()));
+        }
+        let mut area_ids: Vec<Uuid> = competences.iter().map(|c| c.area_id).collect();
+        area_ids.sort_unstable();
+        area_ids.dedup();
+        let areas = crate::competences::areas_by_ids(db, &area_ids).await?;
+        Ok((targets, competences, areas))
+    };
+    let modules = async {
+        if wanted.modules || wanted.lessons {
+            modules_of(db, &ids).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let lessons = async {
+        if wanted.lessons {
+            lessons_of_courses(db, &ids).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let (owners, (targets, competences, areas), modules, lessons) =
+        tokio::try_join!(owners, targets, modules, lessons)?;
+    Ok(AheadOfPage {
+        owners,
+        targets,
+        competences,
+        areas,
+        modules,
+        lessons,
+    })
+}

@@ -495,10 +495,10 @@ async fn fill_the_pool(app: &TestApp, token: &str) -> usize {
     app.db.get_postgres_connection_pool().num_idle()
 }
 
-/// The first request after a restart meets only dead idle connections in the pool. sqlx pings an
-/// idle connection before handing it out (`test_before_acquire`, which `connect_database` sets)
-/// and opens a fresh one in place of a dead one, so that request is served, not refused. With
-/// `test_before_acquire(false)` this test fails: the first query is `UNAVAILABLE`.
+/// The first request after a restart meets only dead idle connections in the pool. The pool
+/// pings a connection that has been idle for a moment before handing it out
+/// (`startup::PING_AFTER_IDLE`) and opens a fresh one in place of a dead one, so that request
+/// is served, not refused. Without the ping this test fails: the first query is `UNAVAILABLE`.
 #[tokio::test]
 async fn after_a_restart_the_first_query_is_served_on_a_fresh_connection() {
     let cluster = Cluster::new();
