@@ -44,6 +44,21 @@ pub struct Config {
     )]
     pub database_url: SecretString,
 
+    /// Optional read replica (a PostgreSQL standby of the primary), e.g.
+    /// `postgres://USER:PASSWORD@replica/DB`: the catalogue and the HR reports read there, and
+    /// nothing that must read its own writes does (sign-in, sessions, every mutation, a
+    /// learner's own pages). The replica may lag the primary by a few seconds: a course
+    /// published a moment ago can be missing from the catalogue, and a result from the report
+    /// for that long (see deploy/README.md). Unset: everything reads from the primary.
+    #[arg(
+        long,
+        env = "GOVSKILLS_DATABASE_READ_URL",
+        value_parser = secret,
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_read_url: Option<SecretString>,
+
     /// Most database connections in the pool.
     #[arg(
         long,
@@ -442,6 +457,17 @@ impl Config {
                 "GOVSKILLS_ENV=production needs PostgreSQL: set GOVSKILLS_DATABASE_URL to a postgres:// URL"
             );
         }
+        if let Some(read) = &self.database_read_url {
+            let read = read.expose_secret();
+            if !self.uses_postgres()
+                || !(read.starts_with("postgres://") || read.starts_with("postgresql://"))
+            {
+                bail!(
+                    "GOVSKILLS_DATABASE_READ_URL is a PostgreSQL replica of a PostgreSQL primary: \
+                     both it and GOVSKILLS_DATABASE_URL must be postgres:// URLs"
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -496,6 +522,19 @@ mod tests {
         config
             .validate_serve()
             .expect("complete production settings are valid");
+    }
+
+    #[test]
+    fn a_read_replica_is_a_postgres_replica_of_a_postgres_primary() {
+        let mut config = Config::defaults();
+        config.database_read_url = Some(SecretString::from("postgres://replica/x".to_owned()));
+        let err = config.validate().expect_err("SQLite primary").to_string();
+        assert!(err.contains("GOVSKILLS_DATABASE_READ_URL"), "{err}");
+        config.database_url = SecretString::from("postgres://primary/x".to_owned());
+        config.validate().expect("both PostgreSQL");
+        config.database_read_url = Some(SecretString::from("sqlite://r.db".to_owned()));
+        let err = config.validate().expect_err("SQLite replica").to_string();
+        assert!(err.contains("postgres://"), "{err}");
     }
 
     #[test]

@@ -14,7 +14,11 @@ use crate::{
 /// Shared by all requests; attached to the schema once at start-up.
 #[derive(Clone)]
 pub struct Services {
+    /// The primary: every write, and every read that must see the writes before it.
     pub db: DatabaseConnection,
+    /// Where the catalogue and the reports read: the read replica
+    /// (`GOVSKILLS_DATABASE_READ_URL`), which may lag the primary by seconds, else the primary.
+    pub read_db: DatabaseConnection,
     pub sessions: Arc<dyn SessionStore>,
     /// Mark cookies `Secure` (production).
     pub secure_cookies: bool,

@@ -69,11 +69,15 @@ impl Application {
         }
         // Counted from here on: the statements that serve requests, not the migrations.
         let sql_statements = Arc::new(AtomicU64::new(0));
-        let counter = Arc::clone(&sql_statements);
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::Relaxed);
-            crate::metrics::record_statement();
-        });
+        let mut read_db = connect_read_replica(config).await?;
+        for pool in std::iter::once(&mut db).chain(read_db.as_mut()) {
+            let counter = Arc::clone(&sql_statements);
+            pool.set_metric_callback(move |_| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                crate::metrics::record_statement();
+            });
+        }
+        let read_db = read_db.unwrap_or_else(|| db.clone());
 
         let acceptor = TcpListener::bind(config.listen.as_str())
             .into_acceptor()
@@ -141,6 +145,7 @@ impl Application {
         ));
         let services = Services {
             db,
+            read_db,
             sessions,
             secure_cookies: config.is_production(),
             session_lifetime: config.session_lifetime(),
@@ -278,20 +283,14 @@ pub fn worker(
 ///   promotion, so checking when a connection opens is enough. sqlx reads neither
 ///   `target_session_attrs` nor several hosts in one URL (see deploy/README.md).
 pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(config.database_url.expose_secret().to_owned());
-    options
-        .max_connections(config.database_max_connections)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
-        .test_before_acquire(false)
-        .sqlx_logging(false)
-        // sqlx's own `after_connect`, run on every new connection (SeaORM's `after_connect`
-        // runs once, after the pool is made). It replaces the one SeaORM installs only for
-        // `set_schema_search_path`, which we do not use.
-        .map_sqlx_postgres_pool_opts(|pool| {
-            pool.after_connect(refuse_standby)
-                .before_acquire(ping_if_idle)
-        });
+    let mut options = pool_options(config, config.database_url.expose_secret());
+    // sqlx's own `after_connect`, run on every new connection (SeaORM's `after_connect` runs
+    // once, after the pool is made). It replaces the one SeaORM installs only for
+    // `set_schema_search_path`, which we do not use.
+    options.map_sqlx_postgres_pool_opts(|pool| {
+        pool.after_connect(refuse_standby)
+            .before_acquire(ping_if_idle)
+    });
     let db = Database::connect(options)
         .await
         .context("failed to connect to the database (GOVSKILLS_DATABASE_URL)")?;
@@ -301,6 +300,34 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnect
             .context("failed to switch SQLite to write-ahead logging")?;
     }
     Ok(db)
+}
+
+/// The pool for reads that may lag (`GOVSKILLS_DATABASE_READ_URL`, a standby of the primary),
+/// or `None` without one. It behaves like the primary's pool through restarts, except that a
+/// server in recovery is what it is meant to reach.
+pub async fn connect_read_replica(config: &Config) -> anyhow::Result<Option<DatabaseConnection>> {
+    let Some(url) = &config.database_read_url else {
+        return Ok(None);
+    };
+    let mut options = pool_options(config, url.expose_secret());
+    options.map_sqlx_postgres_pool_opts(|pool| pool.before_acquire(ping_if_idle));
+    let db = Database::connect(options)
+        .await
+        .context("failed to connect to the read replica (GOVSKILLS_DATABASE_READ_URL)")?;
+    Ok(Some(db))
+}
+
+/// What both pools share: size, timeouts, no statement logging, no ping for a connection in
+/// use moments ago.
+fn pool_options(config: &Config, url: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(config.database_max_connections)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(false)
+        .sqlx_logging(false);
+    options
 }
 
 /// How long a pooled connection may have been idle before it is pinged on its way out: far

@@ -16,6 +16,7 @@ use govskills_domain::{
     },
     learning, markdown, people,
 };
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
@@ -528,7 +529,11 @@ fn ids(input: &[ID], field: &'static str) -> ApiResult<Vec<Uuid>> {
 /// Reads what the query selects of each course of a catalogue page at once
 /// ([`courses::read_ahead`]) and hands it to the loaders, so that the fields below find it
 /// loaded instead of each level waiting for its loader's window in turn.
-async fn read_ahead(ctx: &Context<'_>, page: &[course::Model]) -> ApiResult<()> {
+async fn read_ahead(
+    ctx: &Context<'_>,
+    db: &DatabaseConnection,
+    page: &[course::Model],
+) -> ApiResult<()> {
     let node = ctx.look_ahead().field("edges").field("node");
     if page.is_empty() || !node.exists() {
         return Ok(());
@@ -543,7 +548,7 @@ async fn read_ahead(ctx: &Context<'_>, page: &[course::Model]) -> ApiResult<()> 
         modules: modules.exists(),
         lessons: modules.field("lessons").exists(),
     };
-    let ahead = courses::read_ahead(&services(ctx)?.db, page, wanted).await?;
+    let ahead = courses::read_ahead(db, page, wanted).await?;
     let course_ids = || page.iter().map(|course| course.id);
     if wanted.owners {
         let owners = ahead.owners.into_iter().map(|user| (user.id, user));
@@ -636,15 +641,22 @@ impl CourseQuery {
             search: filter.search,
             status: filter.status.map(Into::into),
         };
+        // The published catalogue may come from the read replica; the drafts and archived
+        // courses an editor lists must show their own changes at once.
+        let services = services(ctx)?;
+        let db = match filter.status {
+            None | Some(DbStatus::Published) => &services.read_db,
+            Some(DbStatus::Draft | DbStatus::Archived) => &services.db,
+        };
         let page = courses::page(
-            &services(ctx)?.db,
+            db,
             actor,
             &filter,
             after,
             u64::try_from(first).unwrap_or(u64::MAX),
         )
         .await?;
-        read_ahead(ctx, &page.courses).await?;
+        read_ahead(ctx, db, &page.courses).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
         connection.edges.extend(
             page.courses

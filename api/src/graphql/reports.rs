@@ -45,7 +45,7 @@ impl SkillGapReport {
         Ok(self
             .aggregates
             .get_or_try_init(|| async {
-                let db = &services(ctx)?.db;
+                let db = &services(ctx)?.read_db;
                 Ok::<_, crate::error::ApiError>(skill_gaps::aggregates(db, &self.report).await?)
             })
             .await?
@@ -606,7 +606,7 @@ impl ReportQuery {
             .transpose()?;
         let services = services(ctx)?;
         let scope = Scope::load(
-            &services.db,
+            &services.read_db,
             actor,
             unit_id,
             include_subunits.unwrap_or(true),
@@ -614,7 +614,7 @@ impl ReportQuery {
         )
         .await?;
         Ok(SkillGapReport {
-            report: skill_gaps::SkillGapReport::new(&services.db, scope, framework_id).await?,
+            report: skill_gaps::SkillGapReport::new(&services.read_db, scope, framework_id).await?,
             aggregates: tokio::sync::OnceCell::new(),
         })
     }
@@ -634,14 +634,14 @@ impl ReportQuery {
         let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
         let services = services(ctx)?;
         let scope = Scope::load(
-            &services.db,
+            &services.read_db,
             actor,
             unit_id,
             true,
             services.report_min_group_size,
         )
         .await?;
-        let report = ai_literacy::report(&services.db, scope, Utc::now()).await?;
+        let report = ai_literacy::report(&services.read_db, scope, Utc::now()).await?;
         Ok(AiLiteracyReport(report))
     }
 
@@ -665,7 +665,7 @@ impl ReportQuery {
         let unit_id = parse_id(&org_unit_id, "orgUnitId")?;
         let services = services(ctx)?;
         let scope = Scope::load(
-            &services.db,
+            &services.read_db,
             actor,
             unit_id,
             include_subunits.unwrap_or(true),
@@ -673,7 +673,7 @@ impl ReportQuery {
         )
         .await?;
         Ok(CompletionReport(
-            completion::report(&services.db, scope, Utc::now()).await?,
+            completion::report(&services.read_db, scope, Utc::now()).await?,
         ))
     }
 }

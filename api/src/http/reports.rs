@@ -243,7 +243,7 @@ async fn authorise(
     let actor = context.actor.ok_or_else(ApiError::unauthenticated)?;
     let unit_id = params.org_unit_id()?;
     let scope = Scope::load(
-        &state.services.db,
+        &state.services.read_db,
         &actor,
         unit_id,
         include_subunits,
@@ -266,7 +266,7 @@ pub async fn skill_gaps_csv(
         let framework_id = parse_uuid(params.framework_id.as_deref(), "frameworkId")?;
         let subunits = params.include_subunits()?;
         let (actor, scope) = authorise(state, req, &params, subunits).await?;
-        let report = SkillGapReport::new(&state.services.db, scope, framework_id).await?;
+        let report = SkillGapReport::new(&state.services.read_db, scope, framework_id).await?;
         Ok::<_, ApiError>((actor, report))
     }
     .await;
@@ -472,7 +472,7 @@ pub async fn completion_csv(
         Ok((_, scope)) => scope,
         Err(err) => return error_response(&err, &request_id),
     };
-    let report = match completion::report(&state.services.db, scope, Utc::now()).await {
+    let report = match completion::report(&state.services.read_db, scope, Utc::now()).await {
         Ok(report) => report,
         Err(err) => return error_response(&err.into(), &request_id),
     };

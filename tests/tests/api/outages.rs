@@ -1067,3 +1067,113 @@ async fn under_load_while_redis_is_away_no_signed_in_request_is_answered_as_anon
     assert!(tally.ok > 0);
     eprintln!("redis: {} ok / {} unavailable", tally.ok, tally.unavailable);
 }
+
+/// With a read replica (`GOVSKILLS_DATABASE_READ_URL`, here a real streaming standby), the
+/// published catalogue and the reports' figures are read there, and what must see its own
+/// writes reads the primary. With the standby's replay paused (a replica lagging behind), a
+/// course published on the primary is missing from the catalogue until replay resumes, while
+/// the course itself and the trainer's own list of drafts show the trainer's changes at once;
+/// the reports answer from the standby, which takes no writes.
+#[tokio::test]
+async fn with_a_read_replica_the_catalogue_and_reports_read_there_and_writers_see_their_writes() {
+    let primary = Cluster::new();
+    let standby = Cluster::standby_of(&primary);
+    let app = spawn_app_with(|config| {
+        config.database_url = secrecy::SecretString::from(primary.url());
+        config.database_read_url = Some(secrecy::SecretString::from(standby.url()));
+    })
+    .await;
+    let (learner, trainer) = (
+        app.login(LEARNER1, PASSWORD).await,
+        app.login(TRAINER, PASSWORD).await,
+    );
+    let hr = app.login(crate::helpers::HR, PASSWORD).await;
+    let ministry = app
+        .org_unit_id(&hr, "Ministry of Digital Affairs (demo)")
+        .await;
+    let catalogue = async |token: &str| -> Vec<String> {
+        app.ok(CATALOGUE, json!({}), token).await["courses"]["edges"]
+            .as_array()
+            .expect("a page")
+            .iter()
+            .map(|edge| edge["node"]["title"].as_str().expect("a title").to_owned())
+            .collect()
+    };
+    // A course published before the pause reaches the standby.
+    published_course(&app, &trainer, "Published earlier", 1).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while catalogue(&learner).await.is_empty() {
+        assert!(Instant::now() < deadline, "the standby never caught up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let replica = standby.connect().await;
+    replica
+        .execute_unprepared("SELECT pg_wal_replay_pause()")
+        .await
+        .expect("replay pauses");
+    let (course, _) = published_course(&app, &trainer, "Published on the primary", 1).await;
+    let draft = app
+        .ok(
+            "mutation($c: ID!) { createCourseVersion(courseId: $c) { id status } }",
+            json!({ "c": course }),
+            &trainer,
+        )
+        .await;
+    let draft_id = draft["createCourseVersion"]["id"].as_str().expect("an id");
+
+    // The catalogue lags with the replica ...
+    let titles = catalogue(&learner).await;
+    assert_eq!(titles, ["Published earlier"]);
+    // ... what the writer reads back does not.
+    let found = app
+        .ok(
+            "query($c: ID!) { course(id: $c) { title status } }",
+            json!({ "c": course }),
+            &learner,
+        )
+        .await;
+    assert_eq!(found["course"]["status"], "PUBLISHED", "{found}");
+    let drafts = app
+        .ok(
+            "{ courses(filter: { status: DRAFT }) { edges { node { id } } } }",
+            json!({}),
+            &trainer,
+        )
+        .await;
+    assert!(
+        drafts["courses"]["edges"]
+            .as_array()
+            .expect("a page")
+            .iter()
+            .any(|edge| edge["node"]["id"] == draft_id),
+        "{drafts}"
+    );
+    // The reports read the standby (which refuses writes) and their audited staff lists the
+    // primary.
+    let reports = app
+        .ok(
+            "query($unit: ID!) {
+                skillGapReport(orgUnitId: $unit) { suppressed staff(first: 5) { nodes { totalGap } } }
+                aiLiteracyReport(orgUnitId: $unit) { totals { staffUsingAiSystems } }
+                completionReport(orgUnitId: $unit) { courses { enrolled } }
+            }",
+            json!({ "unit": ministry }),
+            &hr,
+        )
+        .await;
+    assert_eq!(reports["skillGapReport"]["suppressed"], false, "{reports}");
+
+    replica
+        .execute_unprepared("SELECT pg_wal_replay_resume()")
+        .await
+        .expect("replay resumes");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !catalogue(&learner)
+        .await
+        .contains(&"Published on the primary".to_owned())
+    {
+        assert!(Instant::now() < deadline, "the replica never caught up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
