@@ -19,10 +19,7 @@
 //! - `data` holds the fields in the order the operation asked for them (see
 //!   [`crate::graphql::conformance`]), and every error keeps its `extensions.code`.
 
-use async_graphql::{
-    http::GraphiQLSource,
-    parser::{parse_query, types::OperationType},
-};
+use async_graphql::{http::GraphiQLSource, parser::types::OperationType};
 use poem::{
     Endpoint, IntoResponse, Request, Response, handler,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -307,12 +304,13 @@ fn graphql_request(mut parameters: Map<String, Value>) -> Result<async_graphql::
 
 /// Whether the operation this request would run is anything but a query. A document that does
 /// not parse is left for execution to report.
-fn runs_non_query(request: &async_graphql::Request) -> bool {
-    let Ok(document) = parse_query(&request.query) else {
+fn runs_non_query(request: &mut async_graphql::Request) -> bool {
+    let wanted = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
     document.operations.iter().any(|(name, operation)| {
-        let selected = match (&request.operation_name, name) {
+        let selected = match (&wanted, name) {
             (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
             (Some(_), None) => false,
             (None, _) => true,
@@ -323,11 +321,13 @@ fn runs_non_query(request: &async_graphql::Request) -> bool {
 
 /// The name of the operation a request runs, for logs and metrics: `operationName` when given,
 /// else the name the document gives its only operation (many clients leave `operationName` out).
-fn operation_name(request: &async_graphql::Request) -> Option<String> {
+///
+/// The document is parsed here once and kept in the request, which execution then runs.
+fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
     if let Some(name) = &request.operation_name {
         return Some(name.clone());
     }
-    let document = parse_query(&request.query).ok()?;
+    let document = request.parsed_query().ok()?;
     let mut operations = document.operations.iter();
     let (name, _) = operations.next()?;
     if operations.next().is_some() {
@@ -413,11 +413,11 @@ impl Endpoint for GraphQLEndpoint {
                 }
             }
         };
-        let gql_request = match graphql_request(parameters) {
+        let mut gql_request = match graphql_request(parameters) {
             Ok(request) => request,
             Err(message) => return Ok(reject(StatusCode::BAD_REQUEST, &message)),
         };
-        if is_get && runs_non_query(&gql_request) {
+        if is_get && runs_non_query(&mut gql_request) {
             return Ok(reject(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "mutations must be sent with POST",
@@ -425,7 +425,7 @@ impl Endpoint for GraphQLEndpoint {
             .with_header(header::ALLOW, "POST")
             .into_response());
         }
-        let operation = operation_name(&gql_request);
+        let operation = operation_name(&mut gql_request);
         tracing::Span::current().record("operation", operation.as_deref().unwrap_or("-"));
         if let Some(slot) = req.extensions().get::<OperationSlot>() {
             slot.set(operation.as_deref());

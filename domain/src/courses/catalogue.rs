@@ -236,20 +236,70 @@ async fn lessons_without_body(
     parent: lesson::Column,
     ids: &[Uuid],
 ) -> Result<Vec<lesson::Model>> {
-    use sea_orm::{Iterable as _, sea_query::Value};
+    use lesson::Column as C;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = lesson::Entity::find().select_only();
-    for column in lesson::Column::iter().filter(|column| !matches!(column, lesson::Column::Body)) {
-        query = query.column(column);
-    }
-    Ok(query
-        .column_as(Expr::val(Value::String(None)), "body")
+    // Read as tuples, by position: a page of lessons is hundreds of rows, and a model's
+    // columns are looked up by name, row by row.
+    type Row = (
+        Uuid,
+        Uuid,
+        Uuid,
+        String,
+        lesson::LessonKind,
+        Option<String>,
+        Option<Uuid>,
+        i32,
+        i32,
+    );
+    let rows: Vec<Row> = lesson::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::ModuleId,
+            C::CourseId,
+            C::Title,
+            C::Kind,
+            C::Url,
+            C::AssessmentId,
+            C::EstimatedMinutes,
+            C::Position,
+        ])
         .filter(parent.is_in(ids.iter().copied()))
-        .order_by_asc(lesson::Column::Position)
+        .order_by_asc(C::Position)
+        .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                module_id,
+                course_id,
+                title,
+                kind,
+                url,
+                assessment_id,
+                estimated_minutes,
+                position,
+            )| {
+                lesson::Model {
+                    id,
+                    module_id,
+                    course_id,
+                    title,
+                    kind,
+                    body: None,
+                    url,
+                    assessment_id,
+                    estimated_minutes,
+                    position,
+                }
+            },
+        )
+        .collect())
 }
 
 /// The Markdown of the text lessons among `ids`, by lesson id (lessons without any are left
