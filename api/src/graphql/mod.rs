@@ -262,12 +262,14 @@ pub async fn execute(
     context: RequestContext,
 ) -> Executed {
     let request_id = context.request_id.clone();
+    let reader = context.actor.as_ref().map(|actor| actor.id());
     let (response, executed) = match conformance::prepare(&mut request, api.introspection) {
         Err(errors) => (async_graphql::Response::from_errors(errors), false),
         Ok(document) => {
             let variables = request.variables.clone();
             let operation = request.operation_name.clone();
-            let mut response = run(api, services, request, &document, context).await;
+            let reads = std::sync::Arc::new(data_access::PersonalDataReads::default());
+            let mut response = run(api, services, request, &document, context, &reads).await;
             let executed = conformance::finish(
                 &api.env,
                 &document,
@@ -275,6 +277,17 @@ pub async fn execute(
                 operation.as_deref(),
                 &mut response,
             );
+            if let Some(reader) = reader
+                && let Err(err) = reads
+                    .flush(&services.db, reader, operation.as_deref())
+                    .await
+            {
+                // Nobody reads what the audit trail does not show.
+                let mut error = async_graphql::Error::from(ApiError::from(err))
+                    .into_server_error(async_graphql::Pos::default());
+                error.locations.clear();
+                response = async_graphql::Response::from_errors(vec![error]);
+            }
             (response, executed)
         }
     };
@@ -285,18 +298,16 @@ pub async fn execute(
 }
 
 /// Executes a prepared request (`document` is its parsed query), once more for a query that
-/// lost its connection, and records its reads of personal data.
+/// lost its connection; what it reads of personal data is noted in `reads`.
 async fn run(
     api: &Api,
     services: &Services,
     request: async_graphql::Request,
     document: &ExecutableDocument,
     context: RequestContext,
+    reads: &std::sync::Arc<data_access::PersonalDataReads>,
 ) -> async_graphql::Response {
-    let reader = context.actor.as_ref().map(|actor| actor.id());
-    let operation = request.operation_name.clone();
-    let reads = std::sync::Arc::new(data_access::PersonalDataReads::default());
-    let is_query = conformance::is_query(document, operation.as_deref());
+    let is_query = conformance::is_query(document, request.operation_name.as_deref());
     // Copied before the run consumes it (cheap: strings and variables).
     let again = is_query.then(|| copy_request(&request));
     let once = |request| {
@@ -307,7 +318,7 @@ async fn run(
         )
     };
     let mut response = once(request).await;
-    if let Some(again) = again
+    if let Some(mut again) = again
         && response
             .errors
             .iter()
@@ -315,7 +326,6 @@ async fn run(
     {
         if answers_again(&services.db).await {
             tracing::info!("a query lost its database connection; running it again on a fresh one");
-            let mut again = again;
             again.set_parsed_query(document.clone());
             response = once(again).await;
         } else {
@@ -324,17 +334,6 @@ async fn run(
                  within {RERUN_PATIENCE:?}"
             );
         }
-    }
-    if let Some(reader) = reader
-        && let Err(err) = reads
-            .flush(&services.db, reader, operation.as_deref())
-            .await
-    {
-        // Nobody reads what the audit trail does not show.
-        let mut error = async_graphql::Error::from(ApiError::from(err))
-            .into_server_error(async_graphql::Pos::default());
-        error.locations.clear();
-        response = async_graphql::Response::from_errors(vec![error]);
     }
     response
 }
