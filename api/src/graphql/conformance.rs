@@ -27,7 +27,11 @@
 //! extensions, are taken once at start-up from a throw-away schema built the same way
 //! ([`crate::graphql::Api`]).
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    cell::RefCell,
+    collections::{HashMap, HashSet},
+    rc::Rc,
+};
 
 use async_graphql::{
     Name, Positioned, Request, Response, SchemaEnv, ServerError, Value, Variables,
@@ -84,6 +88,7 @@ pub fn finish(
             registry,
             fragments: &document.fragments,
             variables,
+            plans: RefCell::default(),
         };
         order.value(
             &mut response.data,
@@ -166,6 +171,9 @@ struct Order<'a> {
     registry: &'a Registry,
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     variables: &'a Variables,
+    /// Plans already made, by the selection sets (their addresses) and the concrete type: a
+    /// catalogue page has a list of lessons in each of its sixty modules, all alike.
+    plans: RefCell<HashMap<(Vec<usize>, &'a str), Rc<[Step<'a>]>>>,
 }
 
 impl<'a> Order<'a> {
@@ -197,7 +205,25 @@ impl<'a> Order<'a> {
 
     /// The response keys of an object of type `concrete` in order, each with what it selects
     /// further and its named type.
-    fn plan(&self, sets: &[&'a SelectionSet], concrete: Option<&'a str>) -> Vec<Step<'a>> {
+    fn plan(&self, sets: &[&'a SelectionSet], concrete: Option<&'a str>) -> Rc<[Step<'a>]> {
+        let Some(ty) = concrete else {
+            return self.make_plan(sets, None);
+        };
+        let key = (
+            sets.iter()
+                .map(|set| std::ptr::from_ref(*set) as usize)
+                .collect(),
+            ty,
+        );
+        if let Some(plan) = self.plans.borrow().get(&key) {
+            return Rc::clone(plan);
+        }
+        let plan = self.make_plan(sets, concrete);
+        self.plans.borrow_mut().insert(key, Rc::clone(&plan));
+        plan
+    }
+
+    fn make_plan(&self, sets: &[&'a SelectionSet], concrete: Option<&'a str>) -> Rc<[Step<'a>]> {
         self.collect(sets, concrete)
             .into_iter()
             .map(|(key, fields)| {
