@@ -166,6 +166,9 @@ struct Step<'a> {
     sets: Vec<&'a SelectionSet>,
 }
 
+/// What a plan is made for: the selection sets (their addresses) and the concrete type.
+type PlanKey<'a> = (Vec<usize>, &'a str);
+
 /// Puts the objects of a result in the order of the operation's selection sets.
 struct Order<'a> {
     registry: &'a Registry,
@@ -173,7 +176,7 @@ struct Order<'a> {
     variables: &'a Variables,
     /// Plans already made, by the selection sets (their addresses) and the concrete type: a
     /// catalogue page has a list of lessons in each of its sixty modules, all alike.
-    plans: RefCell<HashMap<(Vec<usize>, &'a str), Rc<[Step<'a>]>>>,
+    plans: RefCell<HashMap<PlanKey<'a>, Rc<[Step<'a>]>>>,
 }
 
 impl<'a> Order<'a> {
