@@ -1,7 +1,5 @@
 //! Courses and the catalogue: `courses`, `course`, and the authoring mutations.
 
-use std::collections::HashMap;
-
 use async_graphql::{
     Context, Enum, ID, InputObject, Object, SimpleObject,
     connection::{Connection, Edge},
@@ -29,7 +27,7 @@ use super::{
     loaders::{
         AreaLoader, CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader,
         CourseLessonsOf, LessonBodyLoader, LessonLoader, LessonsOf, LoadRequired, ModuleLoader,
-        ModulesOf, OrgUnitLoader, TargetLoader, TargetsOf, UserLoader,
+        ModulesOf, OrgUnitLoader, TargetLoader, TargetsOf, UserLoader, grouped,
     },
     org_units::OrgUnit,
     page_size, paged_cost, parse_after, parse_id,
@@ -549,14 +547,13 @@ async fn read_ahead(
         lessons: modules.field("lessons").exists(),
     };
     let ahead = courses::read_ahead(db, page, wanted).await?;
-    let course_ids = || page.iter().map(|course| course.id);
     if wanted.owners {
         let owners = ahead.owners.into_iter().map(|user| (user.id, user));
         loader::<UserLoader>(ctx)?.feed_many(owners).await;
     }
     if wanted.targets {
-        let targets = grouped(course_ids(), ahead.targets, |target| target.course_id);
-        let targets = targets.into_iter().map(|(id, rows)| (TargetsOf(id), rows));
+        let courses = page.iter().map(|course| TargetsOf(course.id));
+        let targets = grouped(courses, ahead.targets, |row| TargetsOf(row.course_id));
         loader::<TargetLoader>(ctx)?.feed_many(targets).await;
     }
     if wanted.competences {
@@ -570,33 +567,16 @@ async fn read_ahead(
         loader::<AreaLoader>(ctx)?.feed_many(areas).await;
     }
     if wanted.lessons {
-        let module_ids: Vec<Uuid> = ahead.modules.iter().map(|module| module.id).collect();
-        let lessons = grouped(module_ids.into_iter(), ahead.lessons, |lesson| {
-            lesson.module_id
-        });
-        let lessons = lessons.into_iter().map(|(id, rows)| (LessonsOf(id), rows));
+        let modules = ahead.modules.iter().map(|module| LessonsOf(module.id));
+        let lessons = grouped(modules, ahead.lessons, |row| LessonsOf(row.module_id));
         loader::<LessonLoader>(ctx)?.feed_many(lessons).await;
     }
     if wanted.modules {
-        let modules = grouped(course_ids(), ahead.modules, |module| module.course_id);
-        let modules = modules.into_iter().map(|(id, rows)| (ModulesOf(id), rows));
+        let courses = page.iter().map(|course| ModulesOf(course.id));
+        let modules = grouped(courses, ahead.modules, |row| ModulesOf(row.course_id));
         loader::<ModuleLoader>(ctx)?.feed_many(modules).await;
     }
     Ok(())
-}
-
-/// `rows` grouped by `parent`, in their order, with an empty group for each of `parents`
-/// without any (so that a loader knows those have none).
-fn grouped<T>(
-    parents: impl Iterator<Item = Uuid>,
-    rows: Vec<T>,
-    parent: impl Fn(&T) -> Uuid,
-) -> HashMap<Uuid, Vec<T>> {
-    let mut groups: HashMap<Uuid, Vec<T>> = parents.map(|id| (id, Vec::new())).collect();
-    for row in rows {
-        groups.entry(parent(&row)).or_default().push(row);
-    }
-    groups
 }
 
 #[derive(Default)]

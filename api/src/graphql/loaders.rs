@@ -82,15 +82,25 @@ macro_rules! children {
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Vec<$model>>, ApiError> {
                 let ids: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
-                let mut grouped: HashMap<$key, Vec<$model>> =
-                    keys.iter().map(|key| (*key, Vec::new())).collect();
-                for row in $fetch(&self.0, &ids).await? {
-                    grouped.entry($key(row.$parent)).or_default().push(row);
-                }
-                Ok(grouped)
+                let rows = $fetch(&self.0, &ids).await?;
+                Ok(grouped(keys.iter().copied(), rows, |row| $key(row.$parent)))
             }
         }
     };
+}
+
+/// `rows` grouped by their `parent`, in their order, with an empty group for each of `parents`
+/// without any (so that a loader knows those have none).
+pub fn grouped<K: std::hash::Hash + Eq, T>(
+    parents: impl IntoIterator<Item = K>,
+    rows: Vec<T>,
+    parent: impl Fn(&T) -> K,
+) -> HashMap<K, Vec<T>> {
+    let mut groups: HashMap<K, Vec<T>> = parents.into_iter().map(|key| (key, Vec::new())).collect();
+    for row in rows {
+        groups.entry(parent(&row)).or_default().push(row);
+    }
+    groups
 }
 
 by_id!(

@@ -373,10 +373,7 @@ pub async fn read_ahead(
         if !wanted.owners {
             return Ok(Vec::new());
         }
-        let mut owner_ids: Vec<Uuid> = courses.iter().map(|course| course.owner_id).collect();
-        owner_ids.sort_unstable();
-        owner_ids.dedup();
-        users_by_ids(db, &owner_ids).await
+        users_by_ids(db, &distinct(courses.iter().map(|course| course.owner_id))).await
     };
     let targets = async {
         if !(wanted.targets || wanted.competences || wanted.areas) {
@@ -386,16 +383,12 @@ pub async fn read_ahead(
         if !(wanted.competences || wanted.areas) {
             return Ok((targets, Vec::new(), Vec::new()));
         }
-        let mut competence_ids: Vec<Uuid> = targets.iter().map(|t| t.competence_id).collect();
-        competence_ids.sort_unstable();
-        competence_ids.dedup();
+        let competence_ids = distinct(targets.iter().map(|t| t.competence_id));
         let competences = crate::competences::competences_by_ids(db, &competence_ids).await?;
         if !wanted.areas {
             return Ok((targets, competences, Vec::new()));
         }
-        let mut area_ids: Vec<Uuid> = competences.iter().map(|c| c.area_id).collect();
-        area_ids.sort_unstable();
-        area_ids.dedup();
+        let area_ids = distinct(competences.iter().map(|c| c.area_id));
         let areas = crate::competences::areas_by_ids(db, &area_ids).await?;
         Ok((targets, competences, areas))
     };
@@ -423,4 +416,12 @@ pub async fn read_ahead(
         modules,
         lessons,
     })
+}
+
+/// Each id once.
+fn distinct(ids: impl Iterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }

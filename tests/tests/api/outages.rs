@@ -306,6 +306,15 @@ async fn app_on(url: String) -> TestApp {
     .await
 }
 
+/// The service with its sessions in `redis`.
+async fn app_with_sessions_on(redis: &PrivateRedis) -> TestApp {
+    let url = format!("redis://127.0.0.1:{}", redis.port);
+    spawn_app_with(|config| {
+        config.redis_url = Some(secrecy::SecretString::from(url));
+    })
+    .await
+}
+
 #[tokio::test]
 async fn while_the_database_is_away_answers_are_unavailable_and_it_recovers_without_a_restart() {
     let cluster = Cluster::new();
@@ -450,11 +459,7 @@ impl Drop for PrivateRedis {
 #[tokio::test]
 async fn while_redis_is_away_signed_in_requests_are_unavailable_never_anonymous() {
     let redis = PrivateRedis::start();
-    let url = format!("redis://127.0.0.1:{}", redis.port);
-    let app = spawn_app_with(|config| {
-        config.redis_url = Some(secrecy::SecretString::from(url));
-    })
-    .await;
+    let app = app_with_sessions_on(&redis).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     let me = "{ me { email } }";
     assert_eq!(
@@ -1028,11 +1033,7 @@ async fn under_load_every_answer_in_an_outage_is_a_success_or_unavailable_and_no
 #[tokio::test]
 async fn under_load_while_redis_is_away_no_signed_in_request_is_answered_as_anonymous() {
     let redis = PrivateRedis::start();
-    let url = format!("redis://127.0.0.1:{}", redis.port);
-    let app = spawn_app_with(|config| {
-        config.redis_url = Some(secrecy::SecretString::from(url));
-    })
-    .await;
+    let app = app_with_sessions_on(&redis).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     let stop = std::sync::atomic::AtomicBool::new(false);
     let (app_ref, token) = (&app, learner.as_str());
@@ -1099,13 +1100,24 @@ async fn with_a_read_replica_the_catalogue_and_reports_read_there_and_writers_se
             .map(|edge| edge["node"]["title"].as_str().expect("a title").to_owned())
             .collect()
     };
+    // Waits until the standby has replayed far enough for the catalogue to list `title`.
+    let until_listed = async |title: &str| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !catalogue(&learner)
+            .await
+            .iter()
+            .any(|listed| listed == title)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the standby never listed {title}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
     // A course published before the pause reaches the standby.
     published_course(&app, &trainer, "Published earlier", 1).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while catalogue(&learner).await.is_empty() {
-        assert!(Instant::now() < deadline, "the standby never caught up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_listed("Published earlier").await;
 
     let replica = standby.connect().await;
     replica
@@ -1168,12 +1180,5 @@ async fn with_a_read_replica_the_catalogue_and_reports_read_there_and_writers_se
         .execute_unprepared("SELECT pg_wal_replay_resume()")
         .await
         .expect("replay resumes");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !catalogue(&learner)
-        .await
-        .contains(&"Published on the primary".to_owned())
-    {
-        assert!(Instant::now() < deadline, "the replica never caught up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_listed("Published on the primary").await;
 }
