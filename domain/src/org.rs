@@ -9,7 +9,7 @@ use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder, Set,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{BinOper, Expr, ExprTrait, Func},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -376,12 +376,13 @@ pub async fn move_unit(
     org_unit::Entity::update_many()
         .col_expr(
             org_unit::Column::Path,
-            Expr::cust_with_values(
-                "CAST($1 AS TEXT) || SUBSTR(path, CAST($2 AS INTEGER))",
-                [
-                    sea_orm::Value::from(new_path),
-                    sea_orm::Value::from(old_len + 1),
-                ],
+            // Built, not written as custom SQL: a custom `$1` is no placeholder for SQLite's
+            // query builder, which bound the wrong values and left every moved path broken.
+            Expr::val(new_path).binary(
+                BinOper::Custom("||"),
+                Func::cust("SUBSTR")
+                    .arg(Expr::col(org_unit::Column::Path))
+                    .arg(old_len + 1),
             ),
         )
         .col_expr(

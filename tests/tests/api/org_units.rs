@@ -188,6 +188,19 @@ async fn moving_a_unit_carries_its_subtree_and_stays_inside_the_admins_scope() {
     let dept_admin = app
         .login("data-admin@agency.example", "a long enough password")
         .await;
+    // The moved subtree's paths are rewritten, so it lies under Data and AI for everything
+    // that reads the tree by path (here the department administrator's own units).
+    let own = app.ok("{ orgUnits { id } }", json!({}), &dept_admin).await;
+    let own: Vec<&str> = own["orgUnits"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter_map(|unit| unit["id"].as_str())
+        .collect();
+    assert!(
+        own.contains(&team.as_str()) && own.contains(&desk.as_str()),
+        "the moved units lie under their new parent: {own:?}"
+    );
     assert_error(
         &move_unit(team.clone(), citizen.clone(), dept_admin).await,
         "FORBIDDEN",
