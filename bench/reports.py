@@ -5,22 +5,26 @@
     govskills seed-scale --staff 100000          # prints the authority id and the HR login
     govskills serve --listen 127.0.0.1:18090 &
     python3 bench/reports.py http://127.0.0.1:18090 AUTHORITY_ID HR_EMAIL 10
+    READERS=4 python3 bench/reports.py ...       # also the skill-gap figures by 4 readers at once
 
 For each report it runs one warm-up request, then N timed ones, and prints p50/p95/max in
 milliseconds; the CSV export is timed to its last byte and its size is shown.
 """
 import json
+import os
 import statistics
 import sys
 import time
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 if len(sys.argv) < 4:
     sys.exit(__doc__)
 BASE, UNIT, HR_EMAIL = sys.argv[1], sys.argv[2], sys.argv[3]
 COUNT = int(sys.argv[4]) if len(sys.argv) > 4 else 10
 PASSWORD = sys.argv[5] if len(sys.argv) > 5 else "scale-password-2026"
+READERS = int(os.environ.get("READERS", "1"))
 if urllib.parse.urlparse(BASE).hostname not in ("127.0.0.1", "localhost", "::1"):
     sys.exit("only loopback targets are allowed")
 
@@ -84,6 +88,12 @@ COMPLETION = """query($unit: ID!) { completionReport(orgUnitId: $unit) {
 staff = post("query($unit: ID!) { skillGapReport(orgUnitId: $unit) { staffCount } }", unit, token)[1]
 print(f"staff in scope: {staff['skillGapReport']['staffCount']}")
 timed("skillGapReport (aggregates)", lambda: post(GAPS, unit, token)[0])
+if READERS > 1:
+    # The same query from READERS clients at once, each COUNT times after a warm-up.
+    with ThreadPoolExecutor(READERS) as pool:
+        rounds = list(pool.map(lambda _: [post(GAPS, unit, token)[0] for _ in range(COUNT + 1)][1:],
+                               range(READERS)))
+    report(f"skillGapReport (aggregates) x{READERS}", [t for r in rounds for t in r])
 timed("skillGapReport staff(first: 20)", lambda: post(STAFF, unit, token)[0])
 timed("aiLiteracyReport (+ first 20)", lambda: post(AI, unit, token)[0])
 timed("aiActReport (+ gaps first 20)", lambda: post(AI_ACT, unit, token)[0])

@@ -19,7 +19,9 @@
 
 use std::{future::Future, sync::Arc, time::Duration};
 
-use govskills_domain::{certificates, clock::Clock, jobs, notifications, privacy, rollouts};
+use govskills_domain::{
+    certificates, clock::Clock, jobs, notifications, privacy, reports, rollouts,
+};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 use uuid::Uuid;
@@ -119,6 +121,7 @@ impl Worker {
             rollouts::snapshot_due(&self.db, now).await?;
             certificates::queue_recertifications(&self.db, now).await?;
             jobs::enqueue(&self.db, vec![privacy::purge::daily_job(now)], now).await?;
+            reports::skill_gaps::fold_counts(&self.db).await?;
             let new = notifications::scan(&self.db, now).await?;
             if new > 0 {
                 tracing::info!(new, "notifications due");

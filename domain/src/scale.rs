@@ -489,6 +489,9 @@ pub async fn generate(
     .exec_without_returning(&txn)
     .await?;
     txn.commit().await?;
+    // The triggers wrote the skill-gap counters as one row per change; a worker would fold
+    // them later, the report is measured on folded ones.
+    crate::reports::skill_gaps::fold_counts(db).await?;
     // Fresh statistics, so the planner does not take the new tables for empty ones until
     // autovacuum gets to them (it chose nested loops over 300,000 rows without them).
     if db.get_database_backend() == DbBackend::Postgres {

@@ -26,6 +26,7 @@ mod m20261206_000019_certificate_ai_systems;
 mod m20261206_000020_rollouts;
 mod m20261206_000021_notifications;
 mod m20261206_000022_privacy_policies;
+mod m20261206_000023_skill_gap_counts;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_rollouts::Migration),
             Box::new(m20261206_000021_notifications::Migration),
             Box::new(m20261206_000022_privacy_policies::Migration),
+            Box::new(m20261206_000023_skill_gap_counts::Migration),
         ]
     }
 }

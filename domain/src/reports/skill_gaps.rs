@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement, Value};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -181,7 +181,10 @@ fn gaps_cte(
 }
 
 /// The figures of the skill-gap report (three statements, whatever the staff count; none for
-/// a withheld scope). Suppressed sub-units show none.
+/// a withheld scope), summed from `skill_gap_counts`, which the database keeps per unit,
+/// competence and current level as the data changes (migration 000023), so that a ministry's
+/// figures cost about a hundred counters per unit instead of a join of every person with every
+/// requirement and level. Suppressed sub-units show none.
 pub async fn aggregates(
     db: &impl ConnectionTrait,
     report: &SkillGapReport,
@@ -191,16 +194,37 @@ pub async fn aggregates(
         return Ok(Group::Suppressed);
     }
     let suppressed = scope.suppressed_subunits();
-    let (cte, mut values) = gaps_cte(scope, report.framework_id(), false);
-    let prefix = format!("${}", values.len() + 1);
-    values.push(scope.subunit_prefix_len().into());
+    let (lower, upper) = scope.path_range();
+    let mut values: Vec<Value> = vec![lower.into(), upper.into(), scope.unit.id.into()];
+    let framework = match report.framework_id() {
+        Some(id) => {
+            values.push(id.into());
+            "AND c.framework_id = $4"
+        }
+        None => "",
+    };
+    let hidden = super::hidden_filter(&scope.hidden);
+    // Each unit's counters go to the direct sub-unit it lies under, or to the unit's own
+    // members (`[path, path + "0")` is the unit alone). Grouping by those few cells (rather
+    // than by a prefix of every unit's path) lets PostgreSQL see how few groups there are and
+    // sum them in a hash table instead of sorting all the counters on disk.
+    let subunits = if scope.include_subunits {
+        "SELECT path, rtrim(path, '/') || '0' AS upper FROM org_units WHERE parent_id = $3 \
+         UNION ALL "
+    } else {
+        ""
+    };
     let sql = format!(
-        "{cte} SELECT substr(path, 1, {prefix}) AS unit_path, competence_id, \
-           current_level, COUNT(*) AS staff, \
-           SUM(CASE WHEN gap > 0 THEN 1 ELSE 0 END) AS below, \
-           SUM(gap) AS shortfall, \
-           SUM(CASE WHEN verified = 0 THEN 1 ELSE 0 END) AS unverified \
-         FROM gaps GROUP BY 1, 2, 3"
+        "SELECT s.path AS unit_path, k.competence_id, k.current_level, \
+           CAST(SUM(k.staff) AS BIGINT) AS staff, CAST(SUM(k.below) AS BIGINT) AS below, \
+           CAST(SUM(k.shortfall) AS BIGINT) AS shortfall, \
+           CAST(SUM(k.unverified) AS BIGINT) AS unverified \
+         FROM ({subunits}SELECT path, path || '0' AS upper FROM org_units WHERE id = $3) s \
+         JOIN org_units o ON o.path >= s.path AND o.path < s.upper \
+         JOIN skill_gap_counts k ON k.org_unit_id = o.id \
+         JOIN competences c ON c.id = k.competence_id \
+         WHERE o.path >= $1 AND o.path < $2{hidden} AND c.archived_at IS NULL {framework} \
+         GROUP BY 1, 2, 3 HAVING SUM(k.staff) <> 0"
     );
     let rows = Row::find_by_statement(statement(db, sql, values))
         .all(db)
@@ -340,4 +364,57 @@ pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
             .stream(db)
             .await?,
     )
+}
+
+/// Folds the rows of each key of `skill_gap_counts` into one (the triggers only ever insert
+/// differences, see migration 000023) and drops keys whose figures are all zero. Sums are
+/// unchanged, so readers see the same figures before, during and after; folding at the same
+/// time on several replicas is safe (on PostgreSQL each row is deleted, and summed, by one of
+/// them). Run by the worker's scan.
+pub async fn fold_counts(db: &DatabaseConnection) -> Result<()> {
+    const KEY: &str = "org_unit_id, competence_id, current_level";
+    const COLUMNS: &str =
+        "org_unit_id, competence_id, current_level, staff, below, shortfall, unverified";
+    const SUMS: &str = "SUM(staff), SUM(below), SUM(shortfall), SUM(unverified)";
+    const NOT_ZERO: &str =
+        "SUM(staff) <> 0 OR SUM(below) <> 0 OR SUM(shortfall) <> 0 OR SUM(unverified) <> 0";
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(&format!(
+            "WITH gone AS ( \
+               DELETE FROM skill_gap_counts WHERE ({KEY}) IN ( \
+                 SELECT {KEY} FROM skill_gap_counts GROUP BY {KEY} HAVING COUNT(*) > 1) \
+               RETURNING * \
+             ) \
+             INSERT INTO skill_gap_counts ({COLUMNS}) \
+             SELECT {KEY}, {SUMS} FROM gone GROUP BY {KEY} HAVING {NOT_ZERO}"
+        ))
+        .await?;
+        return Ok(());
+    }
+    // SQLite has one writer at a time: the rows there before are summed into new rows (with
+    // higher row ids), then removed.
+    let txn = crate::db::begin(db).await?;
+    let last = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT COALESCE(MAX(rowid), 0) AS last FROM skill_gap_counts",
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "last"))
+        .transpose()?
+        .unwrap_or(0);
+    let folded = format!(
+        "rowid <= {last} AND ({KEY}) IN (SELECT {KEY} FROM skill_gap_counts \
+         WHERE rowid <= {last} GROUP BY {KEY} HAVING COUNT(*) > 1)"
+    );
+    txn.execute_unprepared(&format!(
+        "INSERT INTO skill_gap_counts ({COLUMNS}) \
+         SELECT {KEY}, {SUMS} FROM skill_gap_counts WHERE {folded} \
+         GROUP BY {KEY} HAVING {NOT_ZERO}"
+    ))
+    .await?;
+    txn.execute_unprepared(&format!("DELETE FROM skill_gap_counts WHERE {folded}"))
+        .await?;
+    txn.commit().await?;
+    Ok(())
 }

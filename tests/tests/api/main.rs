@@ -40,6 +40,7 @@ mod schema;
 mod scim;
 mod sessions;
 mod sign_in;
+mod skill_gap_counts;
 mod smtp_server;
 mod transport;
 mod verify_page;
