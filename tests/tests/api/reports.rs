@@ -42,7 +42,12 @@ struct Agency {
     c21: String,
 }
 
-async fn create_unit(app: &TestApp, token: &str, name: &str, parent: Option<&str>) -> String {
+pub(crate) async fn create_unit(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    parent: Option<&str>,
+) -> String {
     let response = app
         .gql(
             "mutation($input: CreateOrgUnitInput!) { createOrgUnit(input: $input) { id } }",
@@ -53,7 +58,7 @@ async fn create_unit(app: &TestApp, token: &str, name: &str, parent: Option<&str
     id_of(&response, "createOrgUnit")
 }
 
-async fn person(app: &TestApp, admin: &str, name: &str, unit: &str) -> String {
+pub(crate) async fn person(app: &TestApp, admin: &str, name: &str, unit: &str) -> String {
     let local: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
     let email = format!("{}@agency.test", local.to_lowercase());
     let response = app
@@ -67,7 +72,7 @@ async fn person(app: &TestApp, admin: &str, name: &str, unit: &str) -> String {
     id_of(&response, "createUser")
 }
 
-async fn job_role(
+pub(crate) async fn job_role(
     app: &TestApp,
     admin: &str,
     name: &str,
@@ -97,7 +102,7 @@ async fn give_job_role(app: &TestApp, admin: &str, user: &str, role: &str) {
 /// A result as the assessments feature or HR would record it, written through the domain's
 /// one writer of results so that these tests pin the report's arithmetic independently of how
 /// results come about.
-async fn result(
+pub(crate) async fn result(
     app: &TestApp,
     user: &str,
     competence: &str,
@@ -184,7 +189,7 @@ fragment gap on CompetenceGap {
 
 /// The figures of one competence, as `[staff, below, average shortfall, unverified,
 /// [[level, staff]...]]`, for compact comparisons.
-fn figures(gaps: &Value, competence: &str) -> Value {
+pub(crate) fn figures(gaps: &Value, competence: &str) -> Value {
     let gap = gaps
         .as_array()
         .expect("competences")

@@ -12,9 +12,9 @@ use crate::helpers::{
 
 const MINISTRY: &str = "Ministry of Digital Affairs (demo)";
 const DATA_AND_AI: &str = "Department of Data and AI";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub(crate) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 const CREATE_TOKEN: &str = "mutation($unit: ID!, $description: String!) {
     createProvisioningToken(orgUnitId: $unit, description: $description) {
@@ -33,7 +33,7 @@ async fn ministry_token(app: &TestApp) -> String {
     token_for(app, &admin, &ministry).await
 }
 
-async fn token_for(app: &TestApp, admin: &str, unit: &str) -> String {
+pub(crate) async fn token_for(app: &TestApp, admin: &str, unit: &str) -> String {
     app.ok(
         CREATE_TOKEN,
         json!({ "unit": unit, "description": "HR system" }),
@@ -46,7 +46,7 @@ async fn token_for(app: &TestApp, admin: &str, unit: &str) -> String {
 }
 
 /// One SCIM request: the status and the JSON answer (`Null` for none).
-async fn scim(
+pub(crate) async fn scim(
     app: &TestApp,
     method: Method,
     path: &str,

@@ -11,14 +11,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::Utc;
-use govskills_domain::{entities::competence_result::ResultSource, learning};
+use govskills_domain::entities::competence_result::ResultSource;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::{
     assessments::{attempt_id, create_assessment, question_bank, save, start, submit},
     helpers::{ADMIN, PASSWORD, TRAINER, TestApp, digcomp, get_csv, parse_csv, spawn_app_with},
+    reports::{create_unit, figures, job_role, person, result},
+    scim::{ENTERPRISE, PATCH_OP, USER_SCHEMA, scim, token_for},
 };
 
 const REPORT: &str = "query($unit: ID!, $subunits: Boolean) {
@@ -28,7 +29,7 @@ const REPORT: &str = "query($unit: ID!, $subunits: Boolean) {
     }
 }
 fragment gap on CompetenceGap {
-    competence { code }
+    competence { id code }
     staffWithRequirement belowRequired averageShortfall withoutVerifiedResult
     levelDistribution { level staff }
 }";
@@ -425,52 +426,9 @@ impl Office {
     }
 }
 
+/// The email `person` gives each of them.
 fn email(name: &str) -> String {
-    format!("{}@counting.test", name.to_lowercase())
-}
-
-async fn create_unit(app: &TestApp, admin: &str, name: &str, parent: Option<&str>) -> String {
-    app.ok(
-        "mutation($input: CreateOrgUnitInput!) { createOrgUnit(input: $input) { id } }",
-        json!({ "input": { "name": name, "parentId": parent } }),
-        admin,
-    )
-    .await["createOrgUnit"]["id"]
-        .as_str()
-        .expect("a unit id")
-        .to_owned()
-}
-
-async fn create_person(app: &TestApp, admin: &str, name: &str, unit: &str) -> String {
-    app.ok(
-        "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
-        json!({ "input": { "email": email(name), "displayName": name, "password": PASSWORD,
-            "orgUnitId": unit } }),
-        admin,
-    )
-    .await["createUser"]["id"]
-        .as_str()
-        .expect("a user id")
-        .to_owned()
-}
-
-async fn create_job_role(
-    app: &TestApp,
-    admin: &str,
-    unit: &str,
-    name: &str,
-    requirements: Value,
-) -> String {
-    app.ok(
-        "mutation($input: CreateJobRoleInput!) { createJobRole(input: $input) { id } }",
-        json!({ "input": { "name": name, "usesAiSystems": false, "orgUnitId": unit,
-            "requirements": requirements } }),
-        admin,
-    )
-    .await["createJobRole"]["id"]
-        .as_str()
-        .expect("a job role id")
-        .to_owned()
+    format!("{}@agency.test", name.to_lowercase())
 }
 
 /// `[{ competenceId, level }]` for DigComp codes and levels.
@@ -523,21 +481,6 @@ async fn update_user(app: &TestApp, admin: &str, user: &str, input: Value) {
     .await;
 }
 
-/// A verified result recorded by HR. No API records one by hand, so this goes through the
-/// domain's one writer of results, as HR's would.
-async fn manual_result(app: &TestApp, user: &str, competence: &str, level: i32) {
-    learning::record_results(
-        &app.db,
-        user.parse().expect("user id"),
-        &[(competence.parse().expect("competence id"), level)],
-        ResultSource::Manual,
-        None,
-        Utc::now(),
-    )
-    .await
-    .expect("result recorded");
-}
-
 async fn self_assess(app: &TestApp, token: &str, ratings: Value) {
     app.ok(
         "mutation($ratings: [SelfRatingInput!]!) { submitSelfAssessment(ratings: $ratings) { totalGap } }",
@@ -557,19 +500,19 @@ async fn build_office(app: &TestApp) -> Office {
     for code in ["1.1", "1.2", "2.1", "3.1", "5.1"] {
         competences.insert(code, digcomp(app, code).await);
     }
-    let analyst = create_job_role(
+    let analyst = job_role(
         app,
         &admin,
-        &office,
         "Analyst",
+        &office,
         requirements(&competences, &[("1.1", 4), ("1.2", 2), ("2.1", 3)]),
     )
     .await;
-    let clerk = create_job_role(
+    let clerk = job_role(
         app,
         &admin,
-        &office,
         "Clerk",
+        &office,
         requirements(&competences, &[("1.1", 2), ("3.1", 1)]),
     )
     .await;
@@ -586,7 +529,7 @@ async fn build_office(app: &TestApp) -> Office {
         ("Finn", &south, Some(&clerk)),
         ("Gus", &south, None),
     ] {
-        let id = create_person(app, &admin, name, unit).await;
+        let id = person(app, &admin, name, unit).await;
         if let Some(role) = role {
             set_job_role(app, &admin, &id, Some(role)).await;
         }
@@ -620,30 +563,10 @@ async fn spawn_unsuppressed_app() -> TestApp {
     spawn_app_with(|config| config.report_min_group_size = Some(0)).await
 }
 
-/// One competence's figures in the report of a unit: `[staff, below, average shortfall,
-/// unverified, [[level, staff]...]]`.
-async fn figures_of(app: &TestApp, hr: &str, unit: &str, code: &str) -> Value {
-    let report = app.ok(REPORT, json!({ "unit": unit }), hr).await["skillGapReport"].clone();
-    let gap = report["competences"]
-        .as_array()
-        .expect("competences")
-        .iter()
-        .find(|gap| gap["competence"]["code"] == code)
-        .unwrap_or_else(|| panic!("{code} in {report}"))
-        .clone();
-    let levels: Vec<Value> = gap["levelDistribution"]
-        .as_array()
-        .expect("levels")
-        .iter()
-        .map(|l| json!([l["level"], l["staff"]]))
-        .collect();
-    json!([
-        gap["staffWithRequirement"],
-        gap["belowRequired"],
-        gap["averageShortfall"],
-        gap["withoutVerifiedResult"],
-        levels
-    ])
+/// One competence's figures in the report of a unit, as `reports::figures` gives them.
+async fn figures_of(app: &TestApp, hr: &str, unit: &str, competence: &str) -> Value {
+    let report = app.ok(REPORT, json!({ "unit": unit }), hr).await;
+    figures(&report["skillGapReport"]["competences"], competence)
 }
 
 #[tokio::test]
@@ -656,17 +579,17 @@ async fn the_skill_gap_counts_follow_results_job_roles_and_requirements() {
     // 1.1: the three Analysts (4 short each) and the four Clerks (2 short each), nobody with a
     // result: 7 below, 20 levels short in all.
     assert_eq!(
-        figures_of(&app, &o.hr, &o.office, "1.1").await,
+        figures_of(&app, &o.hr, &o.office, &c11).await,
         json!([7, 7, 20.0 / 7.0, 7, [[0, 7]]])
     );
     let report = app.ok(REPORT, json!({ "unit": o.office }), &o.hr).await;
     assert_eq!(report["skillGapReport"]["staffCount"], 9);
 
     // 1. Results.
-    manual_result(&app, o.person("Ada"), &c11, 5).await;
+    result(&app, o.person("Ada"), &c11, 5, ResultSource::Manual, 0).await;
     o.check(&app, "a manual result raising Ada's 1.1 to 5")
         .await;
-    manual_result(&app, o.person("Ada"), &c11, 2).await;
+    result(&app, o.person("Ada"), &c11, 2, ResultSource::Manual, 0).await;
     o.check(&app, "a manual result lowering Ada's 1.1 to 2")
         .await;
 
@@ -725,13 +648,13 @@ async fn the_skill_gap_counts_follow_results_job_roles_and_requirements() {
     let eva = app.login(&email("Eva"), PASSWORD).await;
     self_assess(&app, &eva, requirements(&o.competences, &[("1.1", 1)])).await;
     o.check(&app, "Eva's self-assessment").await;
-    manual_result(&app, o.person("Eva"), &c11, 2).await;
+    result(&app, o.person("Eva"), &c11, 2, ResultSource::Manual, 0).await;
     o.check(&app, "a manual result replacing Eva's self-assessment")
         .await;
     // 1.1 now: Ada 2 (verified, 2 short), Ben 1 (verified, 3 short), Dan 0 (4 short), Cleo 3
     // (self-assessed), Eva 2 (verified), Finn and Ida 0 (2 short each).
     assert_eq!(
-        figures_of(&app, &o.hr, &o.office, "1.1").await,
+        figures_of(&app, &o.hr, &o.office, &c11).await,
         json!([7, 5, 13.0 / 5.0, 4, [[0, 3], [1, 1], [2, 2], [3, 1]]])
     );
 
@@ -805,38 +728,6 @@ async fn the_skill_gap_counts_follow_results_job_roles_and_requirements() {
     );
 }
 
-/// One SCIM request with the provisioning token: the status and the JSON answer (`Null` for
-/// none).
-async fn scim(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = app
-        .client
-        .request(method, app.url(&format!("/scim/v2{path}")))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/scim+json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("the SCIM request is sent");
-    let status = response.status();
-    let text = response.text().await.expect("a body");
-    let json = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).expect("a JSON answer")
-    };
-    (status, json)
-}
-
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
 #[tokio::test]
 async fn the_skill_gap_counts_follow_people_units_archiving_and_provisioning() {
     let app = spawn_unsuppressed_app().await;
@@ -853,16 +744,7 @@ async fn the_skill_gap_counts_follow_people_units_archiving_and_provisioning() {
         ("Eva", "3.1", 2, ResultSource::SelfAssessed),
         ("Ida", "3.1", 1, ResultSource::SelfAssessed),
     ] {
-        learning::record_results(
-            &app.db,
-            o.person(name).parse().expect("user id"),
-            &[(o.competence(code).parse().expect("competence id"), level)],
-            source,
-            None,
-            Utc::now(),
-        )
-        .await
-        .expect("result recorded");
+        result(&app, o.person(name), o.competence(code), level, source, 0).await;
     }
     o.check_with_south(&app, "building the organisation with results")
         .await;
@@ -987,19 +869,9 @@ async fn the_skill_gap_counts_follow_people_units_archiving_and_provisioning() {
         )
         .await;
     }
-    let token = app
-        .ok(
-            "mutation($unit: ID!) {
-                createProvisioningToken(orgUnitId: $unit, description: \"HR system\") { token } }",
-            json!({ "unit": o.office }),
-            &o.admin,
-        )
-        .await["createProvisioningToken"]["token"]
-        .as_str()
-        .expect("a secret")
-        .to_owned();
+    let token = token_for(&app, &o.admin, &o.office).await;
     let mut jo = json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+        "schemas": [USER_SCHEMA, ENTERPRISE],
         "userName": "jo@counting.test",
         "externalId": "hr-jo",
         "name": { "givenName": "Jo", "familyName": "Provisioned" },
@@ -1085,7 +957,15 @@ async fn concurrent_changes_leave_the_counts_equal_to_the_live_rows() {
             let learner = turn % 2;
             if turn % 7 == 6 {
                 let level = (turn % 4 + 1) as i32;
-                manual_result(app, o.person(learners[learner]), o.competence("1.1"), level).await;
+                result(
+                    app,
+                    o.person(learners[learner]),
+                    o.competence("1.1"),
+                    level,
+                    ResultSource::Manual,
+                    0,
+                )
+                .await;
                 continue;
             }
             let mut ratings: Vec<(&str, i32)> = (0..3)
