@@ -26,8 +26,8 @@ use super::{
     list_cost,
     loaders::{
         AreaLoader, CoAuthorLoader, CoAuthorsOf, CompetenceLoader, CourseLessonLoader,
-        CourseLessonsOf, LessonBodyLoader, LessonLoader, LessonsOf, LoadRequired, ModuleLoader,
-        ModulesOf, OrgUnitLoader, TargetLoader, TargetsOf, UserLoader, grouped,
+        CourseLessonsOf, FrameworkLoader, LessonBodyLoader, LessonLoader, LessonsOf, LoadRequired,
+        ModuleLoader, ModulesOf, OrgUnitLoader, TargetLoader, TargetsOf, UserLoader, grouped,
     },
     org_units::OrgUnit,
     page_size, paged_cost, parse_after, parse_id,
@@ -526,7 +526,8 @@ fn ids(input: &[ID], field: &'static str) -> ApiResult<Vec<Uuid>> {
 
 /// Reads what the query selects of each course of a catalogue page at once
 /// ([`courses::read_ahead`]) and hands it to the loaders, so that the fields below find it
-/// loaded instead of each level waiting for its loader's window in turn.
+/// loaded instead of each level waiting for its loader's window in turn: a page costs the same
+/// statements however long it is and however busy the machine.
 async fn read_ahead(
     ctx: &Context<'_>,
     db: &DatabaseConnection,
@@ -538,35 +539,57 @@ async fn read_ahead(
     }
     let (targets, modules) = (node.field("competenceTargets"), node.field("modules"));
     let competence = targets.field("competence");
+    let lessons = modules.field("lessons");
+    let total_minutes = node.field("totalMinutes").exists();
+    // `canEdit` decides from the co-authors and the unit.
+    let can_edit = node.field("canEdit").exists();
     let wanted = courses::Wanted {
         owners: node.field("owner").exists(),
+        co_authors: can_edit || node.field("coAuthors").exists(),
+        co_author_users: node.field("coAuthors").exists(),
+        org_units: can_edit || node.field("orgUnit").exists(),
         targets: targets.exists(),
         competences: competence.exists(),
         areas: competence.field("area").exists(),
+        frameworks: competence.field("framework").exists(),
         modules: modules.exists(),
-        lessons: modules.field("lessons").exists(),
+        lessons: lessons.exists() || total_minutes,
+        bodies: lessons.field("markdown").exists() || lessons.field("html").exists(),
     };
     let ahead = courses::read_ahead(db, page, wanted).await?;
-    if wanted.owners {
-        let owners = ahead.owners.into_iter().map(|user| (user.id, user));
-        loader::<UserLoader>(ctx)?.feed_many(owners).await;
+    let users = ahead.users.into_iter().map(|user| (user.id, user));
+    loader::<UserLoader>(ctx)?.feed_many(users).await;
+    if wanted.co_authors {
+        let courses = page.iter().map(|course| CoAuthorsOf(course.id));
+        let authors = grouped(courses, ahead.co_authors, |row| CoAuthorsOf(row.course_id));
+        loader::<CoAuthorLoader>(ctx)?.feed_many(authors).await;
     }
+    let units = ahead.org_units.into_iter().map(|unit| (unit.id, unit));
+    loader::<OrgUnitLoader>(ctx)?.feed_many(units).await;
     if wanted.targets {
         let courses = page.iter().map(|course| TargetsOf(course.id));
         let targets = grouped(courses, ahead.targets, |row| TargetsOf(row.course_id));
         loader::<TargetLoader>(ctx)?.feed_many(targets).await;
     }
-    if wanted.competences {
-        let competences = ahead.competences.into_iter().map(|row| (row.id, row));
-        loader::<CompetenceLoader>(ctx)?
-            .feed_many(competences)
-            .await;
+    let competences = ahead.competences.into_iter().map(|row| (row.id, row));
+    loader::<CompetenceLoader>(ctx)?
+        .feed_many(competences)
+        .await;
+    let areas = ahead.areas.into_iter().map(|row| (row.id, row));
+    loader::<AreaLoader>(ctx)?.feed_many(areas).await;
+    let frameworks = ahead.frameworks.into_iter().map(|row| (row.id, row));
+    loader::<FrameworkLoader>(ctx)?.feed_many(frameworks).await;
+    loader::<LessonBodyLoader>(ctx)?
+        .feed_many(ahead.bodies)
+        .await;
+    if total_minutes {
+        let courses = page.iter().map(|course| CourseLessonsOf(course.id));
+        let lessons = grouped(courses, ahead.lessons.clone(), |row| {
+            CourseLessonsOf(row.course_id)
+        });
+        loader::<CourseLessonLoader>(ctx)?.feed_many(lessons).await;
     }
-    if wanted.areas {
-        let areas = ahead.areas.into_iter().map(|row| (row.id, row));
-        loader::<AreaLoader>(ctx)?.feed_many(areas).await;
-    }
-    if wanted.lessons {
+    if lessons.exists() {
         let modules = ahead.modules.iter().map(|module| LessonsOf(module.id));
         let lessons = grouped(modules, ahead.lessons, |row| LessonsOf(row.module_id));
         loader::<LessonLoader>(ctx)?.feed_many(lessons).await;

@@ -338,83 +338,147 @@ batch!(
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Wanted {
     pub owners: bool,
+    /// The co-author rows (for the list, or to decide who may edit).
+    pub co_authors: bool,
+    /// The co-authors' users (implies `co_authors`).
+    pub co_author_users: bool,
+    pub org_units: bool,
     pub targets: bool,
     /// The targets' competences (implies `targets`).
     pub competences: bool,
     /// The competences' areas (implies `competences`).
     pub areas: bool,
+    /// The competences' frameworks (implies `competences`).
+    pub frameworks: bool,
     pub modules: bool,
-    /// The modules' lessons, without their Markdown (implies `modules`).
+    /// The courses' lessons, without their Markdown (for the modules' lists or the courses'
+    /// totals).
     pub lessons: bool,
+    /// The text lessons' Markdown (implies `lessons`).
+    pub bodies: bool,
 }
 
 /// The rows [`read_ahead`] read; a part not wanted is empty.
 #[derive(Debug, Default)]
 pub struct AheadOfPage {
-    pub owners: Vec<user::Model>,
+    /// The owners and the co-authors, each once.
+    pub users: Vec<user::Model>,
+    pub co_authors: Vec<course_author::Model>,
+    pub org_units: Vec<org_unit::Model>,
     pub targets: Vec<course_competence::Model>,
     pub competences: Vec<competence::Model>,
     pub areas: Vec<crate::entities::competence_area::Model>,
+    pub frameworks: Vec<crate::entities::competence_framework::Model>,
     pub modules: Vec<course_module::Model>,
     pub lessons: Vec<lesson::Model>,
+    /// The Markdown of the text lessons among `lessons`, by lesson id.
+    pub bodies: Vec<(Uuid, String)>,
 }
 
-/// Reads what a page of `courses` shows of them, at once: a statement for each wanted part
-/// (owners, targets, their competences, their areas, modules, lessons), the independent ones
-/// side by side, the same statements the per-field loaders would run, without their waiting
-/// for each other level by level.
+/// Reads what a page of courses shows, for all its courses at once: a fixed handful of
+/// statements however long the page, each chain of them (co-authors then users; targets then
+/// competences then areas and frameworks; lessons then their Markdown) running beside the
+/// others.
 pub async fn read_ahead(
     db: &impl ConnectionTrait,
     courses: &[course::Model],
     wanted: Wanted,
 ) -> Result<AheadOfPage> {
     let ids: Vec<Uuid> = courses.iter().map(|course| course.id).collect();
-    let owners = async {
-        if !wanted.owners {
-            return Ok(Vec::new());
+    let people = async {
+        let co_authors = if wanted.co_authors || wanted.co_author_users {
+            co_authors_of(db, &ids).await?
+        } else {
+            Vec::new()
+        };
+        let owners = courses
+            .iter()
+            .filter(|_| wanted.owners)
+            .map(|course| course.owner_id);
+        let authors = co_authors
+            .iter()
+            .filter(|_| wanted.co_author_users)
+            .map(|author| author.user_id);
+        let users = users_by_ids(db, &distinct(owners.chain(authors))).await?;
+        Ok((co_authors, users))
+    };
+    let org_units = async {
+        if wanted.org_units {
+            org::find_many(db, &distinct(courses.iter().map(|c| c.org_unit_id))).await
+        } else {
+            Ok(Vec::new())
         }
-        users_by_ids(db, &distinct(courses.iter().map(|course| course.owner_id))).await
     };
     let targets = async {
-        if !(wanted.targets || wanted.competences || wanted.areas) {
-            return Ok((Vec::new(), Vec::new(), Vec::new()));
+        if !(wanted.targets || wanted.competences || wanted.areas || wanted.frameworks) {
+            return Ok(Default::default());
         }
         let targets = targets_of(db, &ids).await?;
-        if !(wanted.competences || wanted.areas) {
-            return Ok((targets, Vec::new(), Vec::new()));
+        if !(wanted.competences || wanted.areas || wanted.frameworks) {
+            return Ok((targets, Vec::new(), Vec::new(), Vec::new()));
         }
         let competence_ids = distinct(targets.iter().map(|t| t.competence_id));
         let competences = crate::competences::competences_by_ids(db, &competence_ids).await?;
-        if !wanted.areas {
-            return Ok((targets, competences, Vec::new()));
-        }
-        let area_ids = distinct(competences.iter().map(|c| c.area_id));
-        let areas = crate::competences::areas_by_ids(db, &area_ids).await?;
-        Ok((targets, competences, areas))
+        let areas = async {
+            if wanted.areas {
+                let ids = distinct(competences.iter().map(|c| c.area_id));
+                crate::competences::areas_by_ids(db, &ids).await
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        let frameworks = async {
+            if wanted.frameworks {
+                let ids = distinct(competences.iter().map(|c| c.framework_id));
+                crate::competences::frameworks_by_ids(db, &ids).await
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        let (areas, frameworks) = tokio::try_join!(areas, frameworks)?;
+        Ok((targets, competences, areas, frameworks))
     };
     let modules = async {
-        if wanted.modules || wanted.lessons {
+        if wanted.modules {
             modules_of(db, &ids).await
         } else {
             Ok(Vec::new())
         }
     };
     let lessons = async {
-        if wanted.lessons {
-            lessons_of_courses(db, &ids).await
-        } else {
-            Ok(Vec::new())
+        if !(wanted.lessons || wanted.bodies) {
+            return Ok((Vec::new(), Vec::new()));
         }
+        let lessons = lessons_of_courses(db, &ids).await?;
+        if !wanted.bodies {
+            return Ok((lessons, Vec::new()));
+        }
+        let texts: Vec<Uuid> = lessons
+            .iter()
+            .filter(|lesson| lesson.kind == lesson::LessonKind::Text)
+            .map(|lesson| lesson.id)
+            .collect();
+        let bodies = lesson_bodies(db, &texts).await?;
+        Ok((lessons, bodies))
     };
-    let (owners, (targets, competences, areas), modules, lessons) =
-        tokio::try_join!(owners, targets, modules, lessons)?;
+    let (
+        (co_authors, users),
+        org_units,
+        (targets, competences, areas, frameworks),
+        modules,
+        (lessons, bodies),
+    ) = tokio::try_join!(people, org_units, targets, modules, lessons)?;
     Ok(AheadOfPage {
-        owners,
+        users,
+        co_authors,
+        org_units,
         targets,
         competences,
         areas,
+        frameworks,
         modules,
         lessons,
+        bodies,
     })
 }
 

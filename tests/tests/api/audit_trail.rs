@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{
         ADMIN, HR, LEARNER1, PASSWORD, TestApp, assert_error, get_csv, parse_csv, spawn_app,
-        spawn_app_with,
+        spawn_app_with, wide_batch_window,
     },
     learning::user_id,
 };
@@ -223,8 +223,7 @@ async fn the_trail_is_for_administrators_of_the_units_it_concerns() {
 
 #[tokio::test]
 async fn a_page_of_the_trail_costs_the_same_statements_for_5_and_for_50_events() {
-    // See the catalogue's statement-count test for why the batch window is wide.
-    let app = spawn_app_with(|config| config.dataloader_window_ms = 20).await;
+    let app = spawn_app_with(wide_batch_window).await;
     let admin = app.login(ADMIN, PASSWORD).await;
     let unit = app.org_unit_id(&admin, "Department of Data and AI").await;
     for i in 0..50 {

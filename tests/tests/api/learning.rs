@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp, spawn_app,
-    spawn_app_with,
+    spawn_app_with, wide_batch_window,
 };
 
 const ENROLLMENT_FIELDS: &str = "id status source dueAt overdue completedAt
@@ -309,8 +309,7 @@ async fn a_learner_withdraws_from_a_course_they_chose_and_it_is_audited() {
 
 #[tokio::test]
 async fn my_enrollments_costs_the_same_statements_for_3_and_for_12_enrolments() {
-    // See the catalogue's statement-count test for why the batch window is wide.
-    let app = spawn_app_with(|config| config.dataloader_window_ms = 20).await;
+    let app = spawn_app_with(wide_batch_window).await;
     let trainer = app.login(TRAINER, PASSWORD).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
     for i in 0..12 {

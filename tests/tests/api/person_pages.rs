@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     helpers::{
         ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, spawn_app,
-        spawn_app_with,
+        spawn_app_with, wide_batch_window,
     },
     learning::{assign, enroll, published_course, user_id},
 };
@@ -328,8 +328,7 @@ async fn a_roster_shows_editors_everyone_hr_their_people_and_a_learner_themselve
 
 #[tokio::test]
 async fn rosters_and_person_pages_cost_the_same_statements_for_few_rows_and_many() {
-    // See the catalogue's statement-count test for why the batch window is wide.
-    let app = spawn_app_with(|config| config.dataloader_window_ms = 20).await;
+    let app = spawn_app_with(wide_batch_window).await;
     let admin = app.login(ADMIN, PASSWORD).await;
     let trainer = app.login(TRAINER, PASSWORD).await;
     let hr = app.login(HR, PASSWORD).await;

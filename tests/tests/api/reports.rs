@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     helpers::{
         ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp, get_csv,
-        parse_csv, spawn_app, spawn_app_with,
+        parse_csv, spawn_app, spawn_app_with, wide_batch_window,
     },
     learning::{assign, complete, days_from_now, enroll, id_of, published_course, user_id},
 };
@@ -1093,7 +1093,7 @@ async fn each_report_costs_the_same_statements_for_100_and_for_1000_staff() {
     // With a minimum group size, its statements run (1: and suppress nothing, so that both
     // organisations show alike); they read no unit one by one.
     let app = spawn_app_with(|config| {
-        config.dataloader_window_ms = 20;
+        wide_batch_window(config);
         config.report_min_group_size = Some(1);
     })
     .await;

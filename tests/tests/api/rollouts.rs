@@ -23,7 +23,7 @@ use crate::{
     assessments::{create_assessment, split_options, start, submit},
     helpers::{
         ADMIN, HR, LEARNER1, LEARNER2, PASSWORD, TRAINER, TestApp, assert_error, digcomp, get_csv,
-        parse_csv, spawn_app, spawn_app_with,
+        parse_csv, spawn_app, spawn_app_with, wide_batch_window,
     },
     learning::{complete, id_of, user_id},
 };
@@ -1554,7 +1554,7 @@ async fn readiness_costs_the_same_statements_for_100_and_for_1000_affected_peopl
     // With a minimum group size, its statements run (1: and suppress nothing, so that both
     // organisations show alike); they read no unit one by one.
     let app = spawn_app_with(|config| {
-        config.dataloader_window_ms = 20;
+        wide_batch_window(config);
         config.report_min_group_size = Some(1);
     })
     .await;
