@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Query,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -49,6 +49,50 @@ pub async fn default_framework(
         .filter(competence_framework::Column::Code.eq(code))
         .filter(competence_framework::Column::Version.eq(version))
         .one(db)
+        .await?)
+}
+
+/// The competences a competence profile shows: every competence of the default framework and
+/// of the frameworks of `competence_ids` (those the person's job role requires and those they
+/// have results for), archived ones included, areas in their order, competences in area order;
+/// one statement.
+pub async fn competences_in_use(
+    db: &impl ConnectionTrait,
+    competence_ids: &[Uuid],
+) -> Result<Vec<competence::Model>> {
+    use competence_framework::Column as F;
+    let (code, version) = DEFAULT_FRAMEWORK;
+    let default = Condition::all()
+        .add(F::Code.eq(code))
+        .add(F::Version.eq(version));
+    let mut frameworks = Condition::any().add(default);
+    if !competence_ids.is_empty() {
+        frameworks = frameworks.add(
+            F::Id.in_subquery(
+                Query::select()
+                    .column(competence::Column::FrameworkId)
+                    .from(competence::Entity)
+                    .and_where(competence::Column::Id.is_in(competence_ids.iter().copied()))
+                    .to_owned(),
+            ),
+        );
+    }
+    let in_use = Query::select()
+        .column(F::Id)
+        .from(competence_framework::Entity)
+        .cond_where(frameworks)
+        .to_owned();
+    let area = competence::Entity::belongs_to(competence_area::Entity)
+        .from(competence::Column::AreaId)
+        .to(competence_area::Column::Id)
+        .into();
+    Ok(competence::Entity::find()
+        .join(JoinType::InnerJoin, area)
+        .filter(competence_area::Column::FrameworkId.in_subquery(in_use))
+        .order_by_asc(competence_area::Column::Position)
+        .order_by_asc(competence_area::Column::FrameworkId)
+        .order_by_asc(competence::Column::Position)
+        .all(db)
         .await?)
 }
 

@@ -466,6 +466,25 @@ pub async fn job_roles_by_ids(
         .await?)
 }
 
+/// The required levels of the job role `user_id` holds (none without one), in no order.
+pub async fn requirements_of_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<job_role_requirement::Model>> {
+    Ok(job_role_requirement::Entity::find()
+        .filter(
+            job_role_requirement::Column::JobRoleId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(user_job_role::Column::JobRoleId)
+                    .from(user_job_role::Entity)
+                    .and_where(user_job_role::Column::UserId.eq(user_id))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?)
+}
+
 /// The required levels of many job roles, each job role's in its frameworks' competence order.
 pub async fn requirements_of(
     db: &impl ConnectionTrait,

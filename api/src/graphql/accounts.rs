@@ -129,9 +129,19 @@ impl User {
 
     /// Every role held anywhere, `LEARNER` included, each once.
     async fn roles(&self, ctx: &Context<'_>) -> ApiResult<Vec<Role>> {
-        let grants = load_grants(ctx, self.0.id).await?;
+        // One's own are the grants this request was authorised with, read with the session.
+        let held: Vec<DbRole> = match &request(ctx)?.actor {
+            Some(actor) if actor.id() == self.0.id => {
+                actor.grants.iter().map(|grant| grant.role).collect()
+            }
+            _ => load_grants(ctx, self.0.id)
+                .await?
+                .iter()
+                .map(|grant| grant.role)
+                .collect(),
+        };
         let roles: BTreeSet<Role> = std::iter::once(Role::Learner)
-            .chain(grants.iter().map(|grant| grant.role.into()))
+            .chain(held.into_iter().map(Role::from))
             .collect();
         Ok(roles.into_iter().collect())
     }

@@ -1,12 +1,13 @@
 //! What every resolver may read, taken from async-graphql's context: the shared services,
-//! this request's context and its DataLoaders.
+//! this request's context, its DataLoaders and its other per-request reads.
 
 use async_graphql::{
     Context,
     dataloader::{DataLoader, HashMapCache},
 };
-use govskills_domain::{auth::Actor, credentials::Issuer};
+use govskills_domain::{auth::Actor, credentials::Issuer, learning};
 
+use super::loaders::OwnProfile;
 use crate::{
     context::{RequestContext, Services},
     error::{ApiError, ApiResult},
@@ -43,4 +44,18 @@ pub fn actor<'a>(ctx: &Context<'a>) -> ApiResult<&'a Actor> {
         .actor
         .as_ref()
         .ok_or_else(ApiError::unauthenticated)
+}
+
+/// The actor's own competence profile ([`learning::profile`]), read at most once per request.
+pub async fn own_profile<'a>(ctx: &Context<'a>) -> ApiResult<&'a [learning::ProfileEntry]> {
+    let actor = actor(ctx)?;
+    let db = &services(ctx)?.db;
+    let cell = ctx.data::<OwnProfile>().map_err(|err| {
+        ApiError::internal(&anyhow::anyhow!("own profile missing: {}", err.message))
+    })?;
+    let entries = cell
+        .0
+        .get_or_try_init(|| async { Ok::<_, ApiError>(learning::profile(db, actor.id()).await?) })
+        .await?;
+    Ok(entries)
 }

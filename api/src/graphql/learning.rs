@@ -18,7 +18,7 @@ use govskills_domain::{
 
 use super::id;
 use super::{
-    context::{actor, loader, services},
+    context::{actor, loader, own_profile, services},
     courses::Course,
     cursor,
     frameworks::Competence,
@@ -411,10 +411,7 @@ impl LearningQuery {
 
     /// Your competence profile.
     async fn my_competence_profile(&self, ctx: &Context<'_>) -> ApiResult<CompetenceProfile> {
-        let actor = actor(ctx)?;
-        Ok(CompetenceProfile::own(
-            learning::profile(&services(ctx)?.db, actor.id()).await?,
-        ))
+        Ok(CompetenceProfile::own(own_profile(ctx).await?.to_vec()))
     }
 
     /// Published courses you can take that close your biggest gaps first, without those you
@@ -431,11 +428,14 @@ impl LearningQuery {
     ) -> ApiResult<Vec<Course>> {
         let actor = actor(ctx)?;
         let first = page_size(first)?;
-        Ok(learning::recommendations(&services(ctx)?.db, actor, first)
-            .await?
-            .into_iter()
-            .map(Course)
-            .collect())
+        let profile = own_profile(ctx).await?;
+        Ok(
+            learning::recommendations(&services(ctx)?.db, actor, profile, first)
+                .await?
+                .into_iter()
+                .map(Course)
+                .collect(),
+        )
     }
 
     /// One of your enrolments; null if it does not exist or is not yours.

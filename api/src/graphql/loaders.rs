@@ -280,9 +280,15 @@ impl Loader<Uuid> for EnrollmentRolloutLoader {
     }
 }
 
-/// Attaches a fresh set of loaders to one request. Each caches what it loaded for the rest of
-/// the request, so a row that two fields need (a course's unit for `orgUnit` and for `canEdit`)
-/// is read once.
+/// The signed-in person's own competence profile, read at most once per request
+/// (`context::own_profile`): the dashboard asks for `myCompetenceProfile` and
+/// `myRecommendations` together, and both start from it.
+#[derive(Default)]
+pub struct OwnProfile(pub tokio::sync::OnceCell<Vec<learning::ProfileEntry>>);
+
+/// Attaches a fresh set of loaders (and an empty [`OwnProfile`]) to one request. Each caches
+/// what it loaded for the rest of the request, so a row that two fields need (a course's unit
+/// for `orgUnit` and for `canEdit`) is read once.
 ///
 /// `window` is how long a loader collects keys before it queries; see
 /// `Config::dataloader_window_ms`.
@@ -299,6 +305,7 @@ pub fn attach(
     }
     let db = || db.clone();
     request
+        .data(OwnProfile::default())
         .data(loader(OrgUnitLoader(db()), window))
         .data(loader(GrantLoader(db()), window))
         .data(loader(FrameworkLoader(db()), window))

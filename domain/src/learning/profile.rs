@@ -50,23 +50,24 @@ impl ProfileEntry {
 /// they have results for), with the current level, the required level and the gap, in
 /// framework order. Who may read whose profile is the caller's decision.
 pub async fn profile(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<ProfileEntry>> {
-    let job_roles = job_roles::job_roles_of_users(db, &[user_id]).await?;
-    let role_ids: Vec<Uuid> = job_roles.iter().map(|role| role.job_role_id).collect();
-    let requirements = job_roles::requirements_of(db, &role_ids).await?;
+    let requirements = job_roles::requirements_of_user(db, user_id);
     // The current result of each competence, as `competence_levels` holds it (see
     // `record_results`), rather than the whole history ranked again here.
-    let results = competence_result::Entity::find()
-        .filter(
-            competence_result::Column::Id.in_subquery(
-                Query::select()
-                    .column(competence_level::Column::ResultId)
-                    .from(competence_level::Entity)
-                    .and_where(competence_level::Column::UserId.eq(user_id))
-                    .to_owned(),
-            ),
-        )
-        .all(db)
-        .await?;
+    let results = async {
+        Ok(competence_result::Entity::find()
+            .filter(
+                competence_result::Column::Id.in_subquery(
+                    Query::select()
+                        .column(competence_level::Column::ResultId)
+                        .from(competence_level::Entity)
+                        .and_where(competence_level::Column::UserId.eq(user_id))
+                        .to_owned(),
+                ),
+            )
+            .all(db)
+            .await?)
+    };
+    let (requirements, results) = tokio::try_join!(requirements, results)?;
     let mut used: Vec<Uuid> = requirements
         .iter()
         .map(|r| r.competence_id)
@@ -74,19 +75,8 @@ pub async fn profile(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Pro
         .collect();
     used.sort();
     used.dedup();
-    let used = competences::competences_by_ids(db, &used).await?;
-    let area_ids: Vec<Uuid> = used.iter().map(|c| c.area_id).collect();
-    let areas = competences::areas_by_ids(db, &area_ids).await?;
-    let mut framework_ids: Vec<Uuid> = areas.iter().map(|a| a.framework_id).collect();
-    if let Some(default) = competences::default_framework(db).await? {
-        framework_ids.push(default.id);
-    }
-    framework_ids.sort();
-    framework_ids.dedup();
-    let all_areas = competences::areas_of(db, &framework_ids).await?;
-    let all_area_ids: Vec<Uuid> = all_areas.iter().map(|a| a.id).collect();
-    let all = competences::competences_of(db, &all_area_ids).await?;
-    let mut entries: Vec<ProfileEntry> = all
+    let entries = competences::competences_in_use(db, &used)
+        .await?
         .into_iter()
         .map(|competence| {
             let current = results
@@ -105,13 +95,6 @@ pub async fn profile(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Pro
             }
         })
         .collect();
-    // Areas in framework order, competences in area order.
-    entries.sort_by_key(|entry| {
-        all_areas
-            .iter()
-            .position(|area| area.id == entry.competence.area_id)
-            .unwrap_or(usize::MAX)
-    });
     Ok(entries)
 }
 

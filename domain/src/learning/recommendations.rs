@@ -1,9 +1,9 @@
 //! Recommendations: courses that close the learner's biggest gaps first.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Query};
 use uuid::Uuid;
 
-use super::{ProfileEntry, profile};
+use super::ProfileEntry;
 use crate::{
     Result,
     auth::Actor,
@@ -15,20 +15,29 @@ use crate::{
 };
 
 /// Published courses the actor may take that close their biggest gaps first (a target above
-/// the current level on a competence with a gap), skipping courses they completed.
+/// the current level on a competence with a gap), skipping courses they completed; `profile`
+/// is the actor's own ([`super::profile`]).
 pub async fn recommendations(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    profile: &[ProfileEntry],
     first: usize,
 ) -> Result<Vec<course::Model>> {
-    let entries = profile(db, actor.id()).await?;
-    let gaps: Vec<&ProfileEntry> = entries.iter().filter(|e| e.gap() > 0).collect();
+    let gaps: Vec<&ProfileEntry> = profile.iter().filter(|e| e.gap() > 0).collect();
     if gaps.is_empty() || first == 0 {
         return Ok(Vec::new());
     }
     let gap_ids: Vec<Uuid> = gaps.iter().map(|e| e.competence.id).collect();
+    // The courses' targets on those competences, leaving out courses the actor completed.
+    let completed = Query::select()
+        .column(enrollment::Column::CourseId)
+        .from(enrollment::Entity)
+        .and_where(enrollment::Column::UserId.eq(actor.id()))
+        .and_where(enrollment::Column::Status.eq(EnrollmentStatus::Completed))
+        .to_owned();
     let targets = course_competence::Entity::find()
         .filter(course_competence::Column::CompetenceId.is_in(gap_ids))
+        .filter(course_competence::Column::CourseId.not_in_subquery(completed))
         .all(db)
         .await?;
     // The biggest gap each course closes, and the sum of the gaps it closes.
@@ -46,19 +55,7 @@ pub async fn recommendations(
             score.1 += entry.gap();
         }
     }
-    let completed: Vec<Uuid> = enrollment::Entity::find()
-        .filter(enrollment::Column::UserId.eq(actor.id()))
-        .filter(enrollment::Column::Status.eq(EnrollmentStatus::Completed))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.course_id)
-        .collect();
-    let candidates: Vec<Uuid> = scores
-        .keys()
-        .copied()
-        .filter(|id| !completed.contains(id))
-        .collect();
+    let candidates: Vec<Uuid> = scores.keys().copied().collect();
     let mut courses = courses::takeable_among(db, actor, &candidates).await?;
     courses.sort_by_key(|course| {
         let (biggest, total) = scores.get(&course.id).copied().unwrap_or_default();

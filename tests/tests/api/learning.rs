@@ -703,6 +703,26 @@ async fn recommendations_follow_the_gaps_and_change_after_a_self_assessment() {
         ["Evaluating information", "Protecting data"]
     );
 
+    // The dashboard asks for both at once: they share one read of the profile, so the profile
+    // costs no statement beside the recommendations, and both answer as they do alone.
+    let recommendations_query = "{ myRecommendations(first: 5) { title } }";
+    let both_query = "{ myCompetenceProfile { totalGap competences { competence { id }
+        currentLevel source selfAssessed requiredLevel gap } } myRecommendations(first: 5) { title } }";
+    let both = app.ok(both_query, json!({}), &learner).await;
+    assert_eq!(both["myCompetenceProfile"], profile["myCompetenceProfile"]);
+    assert_eq!(
+        both["myRecommendations"],
+        json!([{ "title": "Evaluating information" }, { "title": "Protecting data" }])
+    );
+    let alone = app
+        .statements_for(recommendations_query, json!({}), &learner)
+        .await;
+    let together = app.statements_for(both_query, json!({}), &learner).await;
+    assert_eq!(
+        together, alone,
+        "recommendations alone cost {alone} statements, with the profile {together}"
+    );
+
     let assessed = app
         .ok(
             "mutation($ratings: [SelfRatingInput!]!) { submitSelfAssessment(ratings: $ratings) { totalGap
