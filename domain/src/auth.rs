@@ -145,22 +145,104 @@ pub fn role_name(role: Role) -> &'static str {
     }
 }
 
-/// Loads the actor for a session's user: `None` when the account is gone or disabled.
+/// Loads the actor for a session's user: `None` when the account is gone or disabled. One
+/// statement, since every signed-in request starts with it: the user with their unit's path,
+/// and their grants with their units' paths, one row per grant (one row without any).
 pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Actor>> {
-    let Some((user, Some(unit))) = user::Entity::find_by_id(user_id)
-        .find_also_related(org_unit::Entity)
-        .one(db)
-        .await?
-    else {
+    use sea_orm::{
+        FromQueryResult, Iterable as _,
+        sea_query::{Alias, Expr, ExprTrait as _, JoinType, Query},
+    };
+    let (unit, grant, grant_unit) = (
+        Alias::new("unit"),
+        Alias::new("held"),
+        Alias::new("held_unit"),
+    );
+    let mut query = Query::select();
+    for column in user::Column::iter() {
+        query.expr_as(
+            Expr::col((user::Entity, column)),
+            Alias::new(format!("u_{}", column.as_str())),
+        );
+    }
+    query
+        .expr_as(
+            Expr::col((unit.clone(), org_unit::Column::Path)),
+            Alias::new("unit_path"),
+        )
+        .expr_as(
+            Expr::col((grant.clone(), role_grant::Column::Id)),
+            Alias::new("grant_id"),
+        )
+        .expr_as(
+            Expr::col((grant.clone(), role_grant::Column::Role)),
+            Alias::new("grant_role"),
+        )
+        .expr_as(
+            Expr::col((grant.clone(), role_grant::Column::OrgUnitId)),
+            Alias::new("grant_unit_id"),
+        )
+        .expr_as(
+            Expr::col((grant_unit.clone(), org_unit::Column::Path)),
+            Alias::new("grant_path"),
+        )
+        .from(user::Entity)
+        .join_as(
+            JoinType::InnerJoin,
+            org_unit::Entity,
+            unit.clone(),
+            Expr::col((unit, org_unit::Column::Id)).equals((user::Entity, user::Column::OrgUnitId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            role_grant::Entity,
+            grant.clone(),
+            Expr::col((grant.clone(), role_grant::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            org_unit::Entity,
+            grant_unit.clone(),
+            Expr::col((grant_unit, org_unit::Column::Id))
+                .equals((grant, role_grant::Column::OrgUnitId)),
+        )
+        .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id));
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&query))
+        .await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
+    let user = user::Model::from_query_result(first, "u_")?;
     if user.status != user::UserStatus::Active {
         return Ok(None);
     }
-    let grants = load_grants(db, user.id).await?;
+    let org_path: String = first.try_get("", "unit_path")?;
+    let mut grants = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Some(id) = row.try_get::<Option<Uuid>>("", "grant_id")? else {
+            continue;
+        };
+        let unit: Option<Uuid> = row.try_get("", "grant_unit_id")?;
+        let path: Option<String> = row.try_get("", "grant_path")?;
+        let scope = match (unit, path) {
+            (None, _) => Scope::Platform,
+            (Some(id), Some(path)) => Scope::Unit { id, path },
+            (Some(unit), None) => {
+                return Err(Error::Internal(anyhow::anyhow!(
+                    "role grant {id} refers to missing org unit {unit}"
+                )));
+            }
+        };
+        grants.push(Grant {
+            role: row.try_get("", "grant_role")?,
+            scope,
+        });
+    }
     Ok(Some(Actor {
         user,
-        org_path: unit.path,
+        org_path,
         grants,
     }))
 }
