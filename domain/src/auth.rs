@@ -153,7 +153,7 @@ pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Opti
         FromQueryResult, Iterable as _,
         sea_query::{Alias, Expr, ExprTrait as _, JoinType, Query},
     };
-    let (unit, grant, grant_unit) = (
+    let (unit, held, held_unit) = (
         Alias::new("unit"),
         Alias::new("held"),
         Alias::new("held_unit"),
@@ -171,19 +171,19 @@ pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Opti
             Alias::new("unit_path"),
         )
         .expr_as(
-            Expr::col((grant.clone(), role_grant::Column::Id)),
+            Expr::col((held.clone(), role_grant::Column::Id)),
             Alias::new("grant_id"),
         )
         .expr_as(
-            Expr::col((grant.clone(), role_grant::Column::Role)),
+            Expr::col((held.clone(), role_grant::Column::Role)),
             Alias::new("grant_role"),
         )
         .expr_as(
-            Expr::col((grant.clone(), role_grant::Column::OrgUnitId)),
+            Expr::col((held.clone(), role_grant::Column::OrgUnitId)),
             Alias::new("grant_unit_id"),
         )
         .expr_as(
-            Expr::col((grant_unit.clone(), org_unit::Column::Path)),
+            Expr::col((held_unit.clone(), org_unit::Column::Path)),
             Alias::new("grant_path"),
         )
         .from(user::Entity)
@@ -196,16 +196,16 @@ pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Opti
         .join_as(
             JoinType::LeftJoin,
             role_grant::Entity,
-            grant.clone(),
-            Expr::col((grant.clone(), role_grant::Column::UserId))
+            held.clone(),
+            Expr::col((held.clone(), role_grant::Column::UserId))
                 .equals((user::Entity, user::Column::Id)),
         )
         .join_as(
             JoinType::LeftJoin,
             org_unit::Entity,
-            grant_unit.clone(),
-            Expr::col((grant_unit, org_unit::Column::Id))
-                .equals((grant, role_grant::Column::OrgUnitId)),
+            held_unit.clone(),
+            Expr::col((held_unit, org_unit::Column::Id))
+                .equals((held, role_grant::Column::OrgUnitId)),
         )
         .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id));
     let rows = db
@@ -224,21 +224,12 @@ pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Opti
         let Some(id) = row.try_get::<Option<Uuid>>("", "grant_id")? else {
             continue;
         };
-        let unit: Option<Uuid> = row.try_get("", "grant_unit_id")?;
-        let path: Option<String> = row.try_get("", "grant_path")?;
-        let scope = match (unit, path) {
-            (None, _) => Scope::Platform,
-            (Some(id), Some(path)) => Scope::Unit { id, path },
-            (Some(unit), None) => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "role grant {id} refers to missing org unit {unit}"
-                )));
-            }
-        };
-        grants.push(Grant {
-            role: row.try_get("", "grant_role")?,
-            scope,
-        });
+        grants.push(grant(
+            id,
+            row.try_get("", "grant_role")?,
+            row.try_get("", "grant_unit_id")?,
+            row.try_get("", "grant_path")?,
+        )?);
     }
     Ok(Some(Actor {
         user,
@@ -255,26 +246,30 @@ pub async fn load_grants(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec
         .all(db)
         .await?;
     rows.into_iter()
-        .map(|(grant, unit)| {
-            let scope = match (grant.org_unit_id, unit) {
-                (None, _) => Scope::Platform,
-                (Some(id), Some(unit)) => Scope::Unit {
-                    id,
-                    path: unit.path,
-                },
-                (Some(id), None) => {
-                    return Err(Error::Internal(anyhow::anyhow!(
-                        "role grant {} refers to missing org unit {id}",
-                        grant.id
-                    )));
-                }
-            };
-            Ok(Grant {
-                role: grant.role,
-                scope,
-            })
+        .map(|(row, unit)| {
+            grant(
+                row.id,
+                row.role,
+                row.org_unit_id,
+                unit.map(|unit| unit.path),
+            )
         })
         .collect()
+}
+
+/// Grant `id` of `role`, held at the unit `unit_id` whose path is `path` (read by a join), or
+/// platform-wide without a unit. A unit id whose unit was not found is our fault: `Internal`.
+fn grant(id: Uuid, role: Role, unit_id: Option<Uuid>, path: Option<String>) -> Result<Grant> {
+    let scope = match (unit_id, path) {
+        (None, _) => Scope::Platform,
+        (Some(id), Some(path)) => Scope::Unit { id, path },
+        (Some(unit), None) => {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "role grant {id} refers to missing org unit {unit}"
+            )));
+        }
+    };
+    Ok(Grant { role, scope })
 }
 
 #[cfg(test)]

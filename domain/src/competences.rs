@@ -44,12 +44,18 @@ pub const DEFAULT_FRAMEWORK: (&str, &str) = ("DIGCOMP", "2.2");
 pub async fn default_framework(
     db: &impl ConnectionTrait,
 ) -> Result<Option<competence_framework::Model>> {
-    let (code, version) = DEFAULT_FRAMEWORK;
     Ok(competence_framework::Entity::find()
-        .filter(competence_framework::Column::Code.eq(code))
-        .filter(competence_framework::Column::Version.eq(version))
+        .filter(is_default_framework())
         .one(db)
         .await?)
+}
+
+/// The default framework's row, as a condition on `competence_frameworks`.
+fn is_default_framework() -> Condition {
+    let (code, version) = DEFAULT_FRAMEWORK;
+    Condition::all()
+        .add(competence_framework::Column::Code.eq(code))
+        .add(competence_framework::Column::Version.eq(version))
 }
 
 /// The competences a competence profile shows: every competence of the default framework and
@@ -60,15 +66,10 @@ pub async fn competences_in_use(
     db: &impl ConnectionTrait,
     competence_ids: &[Uuid],
 ) -> Result<Vec<competence::Model>> {
-    use competence_framework::Column as F;
-    let (code, version) = DEFAULT_FRAMEWORK;
-    let default = Condition::all()
-        .add(F::Code.eq(code))
-        .add(F::Version.eq(version));
-    let mut frameworks = Condition::any().add(default);
+    let mut frameworks = Condition::any().add(is_default_framework());
     if !competence_ids.is_empty() {
         frameworks = frameworks.add(
-            F::Id.in_subquery(
+            competence_framework::Column::Id.in_subquery(
                 Query::select()
                     .column(competence::Column::FrameworkId)
                     .from(competence::Entity)
@@ -78,7 +79,7 @@ pub async fn competences_in_use(
         );
     }
     let in_use = Query::select()
-        .column(F::Id)
+        .column(competence_framework::Column::Id)
         .from(competence_framework::Entity)
         .cond_where(frameworks)
         .to_owned();

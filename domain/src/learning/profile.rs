@@ -47,8 +47,9 @@ impl ProfileEntry {
 
 /// A person's competence profile: every competence of the frameworks in use (the platform's
 /// default framework, DigComp 2.2, for everyone; those the person's job role requires; those
-/// they have results for), with the current level, the required level and the gap, in
-/// framework order. Who may read whose profile is the caller's decision.
+/// they have results for), with the current level, the required level and the gap, areas in
+/// their order, competences in area order ([`competences::competences_in_use`]); three
+/// statements. Who may read whose profile is the caller's decision.
 pub async fn profile(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<ProfileEntry>> {
     let requirements = job_roles::requirements_of_user(db, user_id);
     // The current result of each competence, as `competence_levels` holds it (see
