@@ -27,6 +27,7 @@ mod m20261206_000020_rollouts;
 mod m20261206_000021_notifications;
 mod m20261206_000022_privacy_policies;
 mod m20261206_000023_skill_gap_counts;
+mod m20261206_000024_skill_gap_totals;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_notifications::Migration),
             Box::new(m20261206_000022_privacy_policies::Migration),
             Box::new(m20261206_000023_skill_gap_counts::Migration),
+            Box::new(m20261206_000024_skill_gap_totals::Migration),
         ]
     }
 }

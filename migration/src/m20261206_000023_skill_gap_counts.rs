@@ -30,7 +30,8 @@ pub struct Migration;
 
 /// Adds `sign` times what the rows of `rows` count for to the counters. `rows` selects, per
 /// person and required competence, the unit `a`, the competence `b`, the required level `c`,
-/// the current level `d` and whether it is verified, `e`.
+/// the current level `d`, whether it is verified, `e`, and the person `p` (which the
+/// per-person totals of migration 000024 need).
 fn add(rows: &str, sign: i32) -> String {
     format!(
         "INSERT INTO skill_gap_counts \
@@ -48,7 +49,7 @@ fn add(rows: &str, sign: i32) -> String {
 fn person(row: &str) -> String {
     format!(
         "SELECT {row}.org_unit_id AS a, r.competence_id AS b, r.level AS c, \
-           COALESCE(l.level, 0) AS d, COALESCE(l.verified, FALSE) AS e \
+           COALESCE(l.level, 0) AS d, COALESCE(l.verified, FALSE) AS e, uj.user_id AS p \
          FROM user_job_roles uj \
          JOIN job_role_requirements r ON r.job_role_id = uj.job_role_id \
          LEFT JOIN competence_levels l ON l.user_id = uj.user_id AND l.competence_id = r.competence_id \
@@ -60,7 +61,7 @@ fn person(row: &str) -> String {
 fn holding(row: &str) -> String {
     format!(
         "SELECT u.org_unit_id AS a, r.competence_id AS b, r.level AS c, \
-           COALESCE(l.level, 0) AS d, COALESCE(l.verified, FALSE) AS e \
+           COALESCE(l.level, 0) AS d, COALESCE(l.verified, FALSE) AS e, u.id AS p \
          FROM users u \
          JOIN job_role_requirements r ON r.job_role_id = {row}.job_role_id \
          LEFT JOIN competence_levels l ON l.user_id = u.id AND l.competence_id = r.competence_id \
@@ -72,7 +73,7 @@ fn holding(row: &str) -> String {
 fn requirement(row: &str) -> String {
     format!(
         "SELECT u.org_unit_id AS a, {row}.competence_id AS b, {row}.level AS c, \
-           COALESCE(l.level, 0) AS d, COALESCE(l.verified, FALSE) AS e \
+           COALESCE(l.level, 0) AS d, COALESCE(l.verified, FALSE) AS e, u.id AS p \
          FROM user_job_roles uj \
          JOIN users u ON u.id = uj.user_id \
          LEFT JOIN competence_levels l ON l.user_id = u.id AND l.competence_id = {row}.competence_id \
@@ -84,7 +85,7 @@ fn requirement(row: &str) -> String {
 fn level(row: &str, level: &str, verified: &str) -> String {
     format!(
         "SELECT u.org_unit_id AS a, r.competence_id AS b, r.level AS c, {level} AS d, \
-           {verified} AS e \
+           {verified} AS e, u.id AS p \
          FROM users u \
          JOIN user_job_roles uj ON uj.user_id = u.id \
          JOIN job_role_requirements r ON r.job_role_id = uj.job_role_id \
@@ -95,22 +96,24 @@ fn level(row: &str, level: &str, verified: &str) -> String {
 
 /// One trigger: its name, table, timing and event, the PostgreSQL lock it takes (a call
 /// with the row's values) and its statements.
-struct Trigger {
-    name: &'static str,
+pub(crate) struct Trigger {
+    name: String,
     table: &'static str,
     when: &'static str,
     lock: String,
     statements: Vec<String>,
 }
 
-fn triggers() -> Vec<Trigger> {
+/// The triggers that keep a table of differences: `{prefix}_level_inserted` and so on, each
+/// adding its rows' part with `add` (this migration's [`add`] for the counters).
+pub(crate) fn triggers(prefix: &str, add: fn(&str, i32) -> String) -> Vec<Trigger> {
     let person_lock = |row: &str, id: &str| format!("skill_gap_lock_person({row}.{id}, NULL)");
     let with_role =
         |row: &str| format!("skill_gap_lock_person({row}.user_id, ARRAY[{row}.job_role_id])");
     let role_lock = |row: &str| format!("skill_gap_lock_role({row}.job_role_id)");
     vec![
         Trigger {
-            name: "skill_gap_counts_level_inserted",
+            name: format!("{prefix}_level_inserted"),
             table: "competence_levels",
             when: "AFTER INSERT",
             lock: person_lock("NEW", "user_id"),
@@ -120,7 +123,7 @@ fn triggers() -> Vec<Trigger> {
             ],
         },
         Trigger {
-            name: "skill_gap_counts_level_updated",
+            name: format!("{prefix}_level_updated"),
             table: "competence_levels",
             when: "AFTER UPDATE",
             lock: person_lock("NEW", "user_id"),
@@ -130,7 +133,7 @@ fn triggers() -> Vec<Trigger> {
             ],
         },
         Trigger {
-            name: "skill_gap_counts_level_deleted",
+            name: format!("{prefix}_level_deleted"),
             table: "competence_levels",
             when: "AFTER DELETE",
             lock: person_lock("OLD", "user_id"),
@@ -140,7 +143,7 @@ fn triggers() -> Vec<Trigger> {
             ],
         },
         Trigger {
-            name: "skill_gap_counts_role_given",
+            name: format!("{prefix}_role_given"),
             table: "user_job_roles",
             when: "AFTER INSERT",
             lock: with_role("NEW"),
@@ -148,7 +151,7 @@ fn triggers() -> Vec<Trigger> {
         },
         // Assigning a job role to someone who holds one replaces it (an upsert).
         Trigger {
-            name: "skill_gap_counts_role_changed",
+            name: format!("{prefix}_role_changed"),
             table: "user_job_roles",
             when: "AFTER UPDATE",
             lock: "skill_gap_lock_person(NEW.user_id, ARRAY[OLD.job_role_id, NEW.job_role_id])"
@@ -156,35 +159,35 @@ fn triggers() -> Vec<Trigger> {
             statements: vec![add(&holding("OLD"), -1), add(&holding("NEW"), 1)],
         },
         Trigger {
-            name: "skill_gap_counts_role_taken",
+            name: format!("{prefix}_role_taken"),
             table: "user_job_roles",
             when: "AFTER DELETE",
             lock: with_role("OLD"),
             statements: vec![add(&holding("OLD"), -1)],
         },
         Trigger {
-            name: "skill_gap_counts_requirement_added",
+            name: format!("{prefix}_requirement_added"),
             table: "job_role_requirements",
             when: "AFTER INSERT",
             lock: role_lock("NEW"),
             statements: vec![add(&requirement("NEW"), 1)],
         },
         Trigger {
-            name: "skill_gap_counts_requirement_changed",
+            name: format!("{prefix}_requirement_changed"),
             table: "job_role_requirements",
             when: "AFTER UPDATE",
             lock: role_lock("NEW"),
             statements: vec![add(&requirement("OLD"), -1), add(&requirement("NEW"), 1)],
         },
         Trigger {
-            name: "skill_gap_counts_requirement_removed",
+            name: format!("{prefix}_requirement_removed"),
             table: "job_role_requirements",
             when: "AFTER DELETE",
             lock: role_lock("OLD"),
             statements: vec![add(&requirement("OLD"), -1)],
         },
         Trigger {
-            name: "skill_gap_counts_person_changed",
+            name: format!("{prefix}_person_changed"),
             table: "users",
             when: "AFTER UPDATE OF status, org_unit_id",
             lock: person_lock("NEW", "id"),
@@ -193,7 +196,7 @@ fn triggers() -> Vec<Trigger> {
         // Before, while the person's job roles and levels are still there: deleting a person
         // deletes those by cascade, and their triggers then find no person to count.
         Trigger {
-            name: "skill_gap_counts_person_deleted",
+            name: format!("{prefix}_person_deleted"),
             table: "users",
             when: "BEFORE DELETE",
             lock: person_lock("OLD", "id"),
@@ -221,13 +224,63 @@ BEGIN
   PERFORM 1 FROM job_roles WHERE id = role FOR NO KEY UPDATE;
 END $$;";
 
-const BACKFILL: &str = "SELECT u.org_unit_id AS a, r.competence_id AS b, r.level AS c, \
-       COALESCE(l.level, 0) AS d, COALESCE(l.verified, FALSE) AS e \
+pub(crate) const BACKFILL: &str = "SELECT u.org_unit_id AS a, r.competence_id AS b, r.level AS c, \
+       COALESCE(l.level, 0) AS d, COALESCE(l.verified, FALSE) AS e, u.id AS p \
      FROM users u \
      JOIN user_job_roles uj ON uj.user_id = u.id \
      JOIN job_role_requirements r ON r.job_role_id = uj.job_role_id \
      LEFT JOIN competence_levels l ON l.user_id = u.id AND l.competence_id = r.competence_id \
      WHERE u.status = 'active'";
+
+const PREFIX: &str = "skill_gap_counts";
+
+/// Creates `triggers` (on PostgreSQL each with its function, which first takes its lock).
+pub(crate) async fn create_triggers(
+    manager: &SchemaManager<'_>,
+    triggers: Vec<Trigger>,
+) -> Result<(), DbErr> {
+    let postgres = manager.get_database_backend() == DbBackend::Postgres;
+    for Trigger {
+        name,
+        table,
+        when,
+        lock,
+        statements,
+    } in triggers
+    {
+        let body: String = statements.iter().map(|s| format!("{s};\n")).collect();
+        let sql = if postgres {
+            format!(
+                "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+                 BEGIN\nPERFORM {lock};\n{body}\
+                 IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\nRETURN NEW;\nEND $$;\n\
+                 CREATE TRIGGER {name} {when} ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION {name}();"
+            )
+        } else {
+            format!("CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW BEGIN\n{body}END;")
+        };
+        manager.get_connection().execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
+/// Drops what [`create_triggers`] created.
+pub(crate) async fn drop_triggers(
+    manager: &SchemaManager<'_>,
+    triggers: Vec<Trigger>,
+) -> Result<(), DbErr> {
+    let postgres = manager.get_database_backend() == DbBackend::Postgres;
+    for Trigger { name, table, .. } in triggers {
+        let sql = if postgres {
+            format!("DROP TRIGGER {name} ON {table}; DROP FUNCTION {name}();")
+        } else {
+            format!("DROP TRIGGER {name};")
+        };
+        manager.get_connection().execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -265,28 +318,7 @@ impl MigrationTrait for Migration {
         if postgres {
             db.execute_unprepared(POSTGRES_LOCKS).await?;
         }
-        for Trigger {
-            name,
-            table,
-            when,
-            lock,
-            statements,
-        } in triggers()
-        {
-            let body: String = statements.iter().map(|s| format!("{s};\n")).collect();
-            let sql = if postgres {
-                format!(
-                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n\
-                     BEGIN\nPERFORM {lock};\n{body}\
-                     IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\nRETURN NEW;\nEND $$;\n\
-                     CREATE TRIGGER {name} {when} ON {table} \
-                     FOR EACH ROW EXECUTE FUNCTION {name}();"
-                )
-            } else {
-                format!("CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW BEGIN\n{body}END;")
-            };
-            db.execute_unprepared(&sql).await?;
-        }
+        create_triggers(manager, triggers(PREFIX, add)).await?;
         db.execute_unprepared(&add(BACKFILL, 1)).await?;
         if postgres {
             db.execute_unprepared("ANALYZE skill_gap_counts").await?;
@@ -296,19 +328,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let postgres = manager.get_database_backend() == DbBackend::Postgres;
-        for Trigger { name, table, .. } in triggers() {
-            if postgres {
-                db.execute_unprepared(&format!(
-                    "DROP TRIGGER {name} ON {table}; DROP FUNCTION {name}();"
-                ))
-                .await?;
-            } else {
-                db.execute_unprepared(&format!("DROP TRIGGER {name};"))
-                    .await?;
-            }
-        }
-        if postgres {
+        drop_triggers(manager, triggers(PREFIX, add)).await?;
+        if manager.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(
                 "DROP FUNCTION skill_gap_lock_person(uuid, uuid[]); \
                  DROP FUNCTION skill_gap_lock_role(uuid);",

@@ -145,11 +145,13 @@ struct Row {
 /// org_unit_id, path, competence_id, required, current_level, verified, gap)` with one row per
 /// person in scope and competence their job role requires. Parameters: `$1`, `$2` and, with a
 /// framework, `$3`. With `verified_only`, a self-assessed level counts as none (for rows that
-/// name people under the staff council's pass/fail setting).
+/// name people under the staff council's pass/fail setting). `competences` says which
+/// competences count: those in use (the report's) or the archived ones.
 fn gaps_cte(
     scope: &Scope,
     framework_id: Option<Uuid>,
     verified_only: bool,
+    competences: Competences,
 ) -> (String, Vec<Value>) {
     let (staff, mut values) = staff_cte(scope);
     let framework = match framework_id {
@@ -160,6 +162,10 @@ fn gaps_cte(
         None => "",
     };
     let verified = if verified_only { "AND l.verified" } else { "" };
+    let archived = match competences {
+        Competences::InUse => "IS NULL",
+        Competences::Archived => "IS NOT NULL",
+    };
     let sql = format!(
         "{staff}, \
          gaps AS ( \
@@ -174,10 +180,17 @@ fn gaps_cte(
            JOIN competences c ON c.id = r.competence_id \
            LEFT JOIN competence_levels l \
              ON l.user_id = s.user_id AND l.competence_id = r.competence_id {verified} \
-           WHERE c.archived_at IS NULL {framework} \
+           WHERE c.archived_at {archived} {framework} \
          )"
     );
     (sql, values)
+}
+
+/// Which competences [`gaps_cte`] lists.
+#[derive(Clone, Copy, Debug)]
+enum Competences {
+    InUse,
+    Archived,
 }
 
 /// The figures of the skill-gap report (three statements, whatever the staff count; none for
@@ -272,7 +285,9 @@ pub async fn aggregates(
 }
 
 /// The staff with the largest total gaps, largest first (ties by name), one page; members of
-/// suppressed sub-units are not listed, and a withheld scope lists nobody. This names people,
+/// suppressed sub-units are not listed, and a withheld scope lists nobody. The totals come
+/// from `skill_gap_totals`, which the database keeps per person as the data changes
+/// (migration 000024), so a ministry's page sums about one row per person. This names people,
 /// so the read is recorded as an audit event.
 pub async fn largest_gaps(
     db: &impl ConnectionTrait,
@@ -287,16 +302,34 @@ pub async fn largest_gaps(
     // Under the staff council's pass/fail setting a self-assessment neither ranks nor shows.
     let view = crate::privacy::person_view::of_report(db, &report.scope).await?;
     let verified_only = view == crate::privacy::policy::HrPersonView::PassFail;
-    let (cte, mut values) = gaps_cte(&report.naming_people(), framework_id, verified_only);
+    // The totals the database keeps per person count archived competences too; their live
+    // gaps (usually none) are taken away.
+    let scope = report.naming_people();
+    let (cte, mut values) = gaps_cte(&scope, framework_id, verified_only, Competences::Archived);
+    let (gap, below) = if verified_only {
+        ("verified_gap", "verified_below")
+    } else {
+        ("total_gap", "below")
+    };
+    let framework = if framework_id.is_some() {
+        " AND t.framework_id = $3"
+    } else {
+        ""
+    };
+    let hidden = super::hidden_filter(&scope.hidden);
     let limit = values.len() + 1;
     values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
     values.push(i64::try_from(page.offset).unwrap_or(i64::MAX).into());
     let sql = format!(
         "{cte}, \
          totals AS ( \
-           SELECT user_id, SUM(gap) AS total_gap, \
-             SUM(CASE WHEN gap > 0 THEN 1 ELSE 0 END) AS competences_below \
-           FROM gaps GROUP BY user_id HAVING SUM(gap) > 0 \
+           SELECT user_id, SUM(gap) AS total_gap, SUM(below) AS competences_below FROM ( \
+             SELECT t.user_id, t.{gap} AS gap, t.{below} AS below \
+             FROM skill_gap_totals t JOIN org_units o ON o.id = t.org_unit_id \
+             WHERE o.path >= $1 AND o.path < $2{hidden}{framework} \
+             UNION ALL \
+             SELECT user_id, -gap, CASE WHEN gap > 0 THEN -1 ELSE 0 END FROM gaps \
+           ) x GROUP BY user_id HAVING SUM(gap) > 0 \
          ) \
          SELECT t.user_id, u.display_name, u.org_unit_id, t.total_gap, t.competences_below \
          FROM totals t JOIN users u ON u.id = t.user_id \
@@ -336,7 +369,12 @@ pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
 {
     let (scope, framework_id) = (&report.scope, report.framework_id());
     scope.require_shown()?;
-    let (cte, values) = gaps_cte(&report.naming_people(), framework_id, false);
+    let (cte, values) = gaps_cte(
+        &report.naming_people(),
+        framework_id,
+        false,
+        Competences::InUse,
+    );
     let sql = format!(
         "{cte} SELECT u.display_name, o.name AS org_unit_name, c.code AS competence_code, \
            c.name AS competence_name, g.required, g.current_level, \
@@ -366,27 +404,59 @@ pub async fn detail_rows<'a, C: ConnectionTrait + sea_orm::StreamTrait>(
     )
 }
 
-/// Folds the rows of each key of `skill_gap_counts` into one (the triggers only ever insert
-/// differences, see migration 000023) and drops keys whose figures are all zero. Sums are
-/// unchanged, so readers see the same figures before, during and after; folding at the same
-/// time on several replicas is safe (on PostgreSQL each row is deleted, and summed, by one of
-/// them). Run by the worker's scan.
+/// A table that database triggers keep as rows of differences (migrations 000023 and 000024):
+/// its name, the columns of its key and its figures.
+struct Differences {
+    table: &'static str,
+    key: &'static [&'static str],
+    figures: &'static [&'static str],
+}
+
+const COUNTS: Differences = Differences {
+    table: "skill_gap_counts",
+    key: &["org_unit_id", "competence_id", "current_level"],
+    figures: &["staff", "below", "shortfall", "unverified"],
+};
+
+const TOTALS: Differences = Differences {
+    table: "skill_gap_totals",
+    key: &["user_id", "org_unit_id", "framework_id"],
+    figures: &["total_gap", "below", "verified_gap", "verified_below"],
+};
+
+/// Folds the rows of each key of `skill_gap_counts` and of `skill_gap_totals` into one (the
+/// triggers only ever insert differences, see migrations 000023 and 000024) and drops keys
+/// whose figures are all zero. Sums are unchanged, so readers see the same figures before,
+/// during and after; folding at the same time on several replicas is safe (on PostgreSQL each
+/// row is deleted, and summed, by one of them). Run by the worker's scan.
 pub async fn fold_counts(db: &DatabaseConnection) -> Result<()> {
-    const KEY: &str = "org_unit_id, competence_id, current_level";
-    const COLUMNS: &str =
-        "org_unit_id, competence_id, current_level, staff, below, shortfall, unverified";
-    const SUMS: &str = "SUM(staff), SUM(below), SUM(shortfall), SUM(unverified)";
-    const NOT_ZERO: &str =
-        "SUM(staff) <> 0 OR SUM(below) <> 0 OR SUM(shortfall) <> 0 OR SUM(unverified) <> 0";
+    fold(db, &COUNTS).await?;
+    fold(db, &TOTALS).await
+}
+
+async fn fold(db: &DatabaseConnection, differences: &Differences) -> Result<()> {
+    let table = differences.table;
+    let key = differences.key.join(", ");
+    let columns = format!("{key}, {}", differences.figures.join(", "));
+    let sum = |f: &dyn Fn(&str) -> String, separator: &str| {
+        differences
+            .figures
+            .iter()
+            .map(|figure| f(figure))
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
+    let sums = sum(&|figure| format!("SUM({figure})"), ", ");
+    let not_zero = sum(&|figure| format!("SUM({figure}) <> 0"), " OR ");
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared(&format!(
             "WITH gone AS ( \
-               DELETE FROM skill_gap_counts WHERE ({KEY}) IN ( \
-                 SELECT {KEY} FROM skill_gap_counts GROUP BY {KEY} HAVING COUNT(*) > 1) \
+               DELETE FROM {table} WHERE ({key}) IN ( \
+                 SELECT {key} FROM {table} GROUP BY {key} HAVING COUNT(*) > 1) \
                RETURNING * \
              ) \
-             INSERT INTO skill_gap_counts ({COLUMNS}) \
-             SELECT {KEY}, {SUMS} FROM gone GROUP BY {KEY} HAVING {NOT_ZERO}"
+             INSERT INTO {table} ({columns}) \
+             SELECT {key}, {sums} FROM gone GROUP BY {key} HAVING {not_zero}"
         ))
         .await?;
         return Ok(());
@@ -397,23 +467,23 @@ pub async fn fold_counts(db: &DatabaseConnection) -> Result<()> {
     let last = txn
         .query_one_raw(Statement::from_string(
             DbBackend::Sqlite,
-            "SELECT COALESCE(MAX(rowid), 0) AS last FROM skill_gap_counts",
+            format!("SELECT COALESCE(MAX(rowid), 0) AS last FROM {table}"),
         ))
         .await?
         .map(|row| row.try_get::<i64>("", "last"))
         .transpose()?
         .unwrap_or(0);
     let folded = format!(
-        "rowid <= {last} AND ({KEY}) IN (SELECT {KEY} FROM skill_gap_counts \
-         WHERE rowid <= {last} GROUP BY {KEY} HAVING COUNT(*) > 1)"
+        "rowid <= {last} AND ({key}) IN (SELECT {key} FROM {table} \
+         WHERE rowid <= {last} GROUP BY {key} HAVING COUNT(*) > 1)"
     );
     txn.execute_unprepared(&format!(
-        "INSERT INTO skill_gap_counts ({COLUMNS}) \
-         SELECT {KEY}, {SUMS} FROM skill_gap_counts WHERE {folded} \
-         GROUP BY {KEY} HAVING {NOT_ZERO}"
+        "INSERT INTO {table} ({columns}) \
+         SELECT {key}, {sums} FROM {table} WHERE {folded} \
+         GROUP BY {key} HAVING {not_zero}"
     ))
     .await?;
-    txn.execute_unprepared(&format!("DELETE FROM skill_gap_counts WHERE {folded}"))
+    txn.execute_unprepared(&format!("DELETE FROM {table} WHERE {folded}"))
         .await?;
     txn.commit().await?;
     Ok(())

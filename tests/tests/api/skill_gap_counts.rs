@@ -7,7 +7,8 @@
 //! The export lists one row per (person, required competence) straight from the live tables;
 //! the report's figures may come from counters maintained alongside them. Whatever changes, the
 //! two must agree: per competence, for the unit, each of its direct sub-units and the unit's own
-//! staff. Head counts are checked against the people directory, which reads the accounts.
+//! staff. Head counts are checked against the people directory, which reads the accounts; the
+//! staff page (per-person totals, also maintained) against each person's live rows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -32,6 +33,12 @@ fragment gap on CompetenceGap {
     competence { id code }
     staffWithRequirement belowRequired averageShortfall withoutVerifiedResult
     levelDistribution { level staff }
+}";
+
+const STAFF_PAGE: &str = "query($unit: ID!, $subunits: Boolean) {
+    skillGapReport(orgUnitId: $unit, includeSubunits: $subunits) {
+        staff(first: 100) { pageInfo { hasNextPage } nodes { displayName totalGap competencesBelow } }
+    }
 }";
 
 const ACTIVE_STAFF: &str = "query($unit: ID!, $subunits: Boolean) {
@@ -105,6 +112,7 @@ fn reported(gaps: &Value) -> BTreeMap<String, Figures> {
 /// One row of the export: a person's current level and gap in one required competence.
 #[derive(Debug)]
 struct LiveRow {
+    name: String,
     unit_name: String,
     code: String,
     current_level: i64,
@@ -170,6 +178,7 @@ async fn live_rows(app: &TestApp, token: &str, unit: &str, subunits: bool) -> Ve
         let (required, current_level, gap) = (number(4), number(5), number(7));
         assert_eq!(gap, (required - current_level).max(0), "{row:?}");
         LiveRow {
+            name: row[0].clone(),
             unit_name: row[1].clone(),
             code: row[2].clone(),
             current_level,
@@ -258,6 +267,56 @@ fn compare(
     }
 }
 
+/// Notes where the report's staff page (largest total gap first, then by name) differs from the
+/// people with a gap in the live rows: (name, total gap, competences below).
+async fn compare_staff_page(
+    problems: &mut Vec<String>,
+    app: &TestApp,
+    hr: &str,
+    (unit, subunits): (&str, bool),
+    group: &str,
+    rows: &[LiveRow],
+) {
+    let page = app
+        .ok(
+            STAFF_PAGE,
+            json!({ "unit": unit, "subunits": subunits }),
+            hr,
+        )
+        .await["skillGapReport"]["staff"]
+        .clone();
+    assert_eq!(page["pageInfo"]["hasNextPage"], false, "{page}");
+    let reported: Vec<(String, i64, i64)> = page["nodes"]
+        .as_array()
+        .expect("staff")
+        .iter()
+        .map(|node| {
+            (
+                node["displayName"].as_str().expect("name").to_owned(),
+                node["totalGap"].as_i64().expect("total"),
+                node["competencesBelow"].as_i64().expect("below"),
+            )
+        })
+        .collect();
+    let mut totals: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for row in rows {
+        let (total, below) = totals.entry(&row.name).or_default();
+        *total += row.gap;
+        *below += i64::from(row.gap > 0);
+    }
+    let mut live: Vec<(String, i64, i64)> = totals
+        .into_iter()
+        .filter(|(_, (total, _))| *total > 0)
+        .map(|(name, (total, below))| (name.to_owned(), total, below))
+        .collect();
+    live.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if reported != live {
+        problems.push(format!(
+            "{group}: the staff page lists {reported:?}, the live rows give {live:?}"
+        ));
+    }
+}
+
 /// Asserts that the skill-gap report of `unit` (with its sub-units, as by default; and of its
 /// own staff only) states exactly the figures its CSV export's rows give, per competence, for
 /// the unit and for each direct sub-unit, and the head counts the people directory gives.
@@ -292,6 +351,7 @@ async fn assert_counts_match_the_live_rows(app: &TestApp, hr: &str, unit: &str, 
         &reported(&report["competences"]),
         &tally(rows.iter()),
     );
+    compare_staff_page(&mut problems, app, hr, (unit, true), unit_name, &rows).await;
     let staff = active_staff(app, hr, unit, true).await;
     if report["staffCount"] != json!(staff.len()) {
         problems.push(format!(
@@ -360,6 +420,7 @@ async fn assert_counts_match_the_live_rows(app: &TestApp, hr: &str, unit: &str, 
         &reported(&own["competences"]),
         &tally(own_rows.iter()),
     );
+    compare_staff_page(&mut problems, app, hr, (unit, false), &own_name, &own_rows).await;
     let own_staff = active_staff(app, hr, unit, false).await.len();
     if own["staffCount"] != json!(own_staff) {
         problems.push(format!(
