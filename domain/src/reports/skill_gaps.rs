@@ -318,24 +318,36 @@ pub async fn largest_gaps(
     };
     let hidden = super::hidden_filter(&scope.hidden);
     let limit = values.len() + 1;
-    values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
-    values.push(i64::try_from(page.offset).unwrap_or(i64::MAX).into());
+    let number = |n: u64| Value::from(i64::try_from(n).unwrap_or(i64::MAX));
+    values.push(number(page.first));
+    values.push(number(page.offset));
+    // The total of the page's last person: only those at or above it need their names (for
+    // the order by name among equal totals), a few hundred instead of everyone.
+    values.push(number(
+        page.offset.saturating_add(page.first).saturating_sub(1),
+    ));
     let sql = format!(
         "{cte}, \
-         totals AS ( \
-           SELECT user_id, SUM(gap) AS total_gap, SUM(below) AS competences_below FROM ( \
-             SELECT t.user_id, t.{gap} AS gap, t.{below} AS below \
-             FROM skill_gap_totals t JOIN org_units o ON o.id = t.org_unit_id \
-             WHERE o.path >= $1 AND o.path < $2{hidden}{framework} \
-             UNION ALL \
-             SELECT user_id, -gap, CASE WHEN gap > 0 THEN -1 ELSE 0 END FROM gaps \
-           ) x GROUP BY user_id HAVING SUM(gap) > 0 \
-         ) \
+         archived AS ( \
+           SELECT user_id, SUM(gap) AS gap, SUM(CASE WHEN gap > 0 THEN 1 ELSE 0 END) AS below \
+           FROM gaps GROUP BY user_id \
+         ), \
+         totals AS MATERIALIZED ( \
+           SELECT t.user_id, SUM(t.{gap}) - COALESCE(MIN(a.gap), 0) AS total_gap, \
+             SUM(t.{below}) - COALESCE(MIN(a.below), 0) AS competences_below \
+           FROM skill_gap_totals t JOIN org_units o ON o.id = t.org_unit_id \
+           LEFT JOIN archived a ON a.user_id = t.user_id \
+           WHERE o.path >= $1 AND o.path < $2{hidden}{framework} \
+           GROUP BY t.user_id \
+         ), \
+         last AS (SELECT total_gap FROM totals ORDER BY total_gap DESC LIMIT 1 OFFSET ${cut}) \
          SELECT t.user_id, u.display_name, u.org_unit_id, t.total_gap, t.competences_below \
          FROM totals t JOIN users u ON u.id = t.user_id \
+         WHERE t.total_gap > 0 AND t.total_gap >= COALESCE((SELECT total_gap FROM last), 0) \
          ORDER BY t.total_gap DESC, u.display_name, t.user_id \
-         LIMIT ${limit} OFFSET ${}",
-        limit + 1
+         LIMIT ${limit} OFFSET ${offset}",
+        offset = limit + 1,
+        cut = limit + 2,
     );
     let staff = StaffGap::find_by_statement(statement(db, sql, values))
         .all(db)
