@@ -317,28 +317,28 @@ pub(crate) fn authority_staff_cte(scope: &Scope) -> (String, Vec<Value>) {
     staff_cte_in(authority_range(&scope.unit.path), &[])
 }
 
-/// `AND NOT (...)` conditions on `o.path` that leave out the units under `hidden`.
-pub(crate) fn hidden_filter(hidden: &[String]) -> String {
-    hidden
-        .iter()
-        .map(|path| {
-            let path = path.replace('\'', "''");
-            format!(
-                " AND NOT (o.path >= '{path}' AND o.path < '{}0')",
-                path.trim_end_matches('/')
-            )
-        })
-        .collect()
+/// The condition that an org unit `o` lies in the path range `[$1, $2)` and not under one of
+/// `hidden` (written as literals, so callers' parameter numbers stay fixed).
+pub(crate) fn units_in_range(hidden: &[String]) -> String {
+    let mut condition = String::from("o.path >= $1 AND o.path < $2");
+    for path in hidden {
+        let path = path.replace('\'', "''");
+        condition.push_str(&format!(
+            " AND NOT (o.path >= '{path}' AND o.path < '{}0')",
+            path.trim_end_matches('/')
+        ));
+    }
+    condition
 }
 
 fn staff_cte_in((lower, upper): (String, String), hidden: &[String]) -> (String, Vec<Value>) {
-    let hidden = hidden_filter(hidden);
+    let units = units_in_range(hidden);
     (
         format!(
             "WITH staff AS ( \
                SELECT u.id AS user_id, u.org_unit_id AS org_unit_id, o.path AS path \
                FROM users u JOIN org_units o ON o.id = u.org_unit_id \
-               WHERE u.status = 'active' AND o.path >= $1 AND o.path < $2{hidden} \
+               WHERE u.status = 'active' AND {units} \
              )"
         ),
         vec![lower.into(), upper.into()],
@@ -376,7 +376,7 @@ async fn headcounts(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Str
     // Counted per unit first: at a ministry's size that is a third of the work of counting
     // each person's unit path.
     let (lower, upper) = scope.path_range();
-    let hidden = hidden_filter(&scope.hidden);
+    let units = units_in_range(&scope.hidden);
     let values: Vec<Value> = vec![
         lower.into(),
         upper.into(),
@@ -387,7 +387,7 @@ async fn headcounts(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Str
          FROM ( \
            SELECT org_unit_id, COUNT(*) AS staff FROM users \
            WHERE status = 'active' AND org_unit_id IN ( \
-             SELECT o.id FROM org_units o WHERE o.path >= $1 AND o.path < $2{hidden}) \
+             SELECT o.id FROM org_units o WHERE {units}) \
            GROUP BY org_unit_id \
          ) u JOIN org_units o ON o.id = u.org_unit_id GROUP BY 1"
     );

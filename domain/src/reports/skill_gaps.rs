@@ -216,7 +216,7 @@ pub async fn aggregates(
         }
         None => "",
     };
-    let hidden = super::hidden_filter(&scope.hidden);
+    let units = super::units_in_range(&scope.hidden);
     // Each unit's counters go to the direct sub-unit it lies under, or to the unit's own
     // members (`[path, path + "0")` is the unit alone). Grouping by those few cells (rather
     // than by a prefix of every unit's path) lets PostgreSQL see how few groups there are and
@@ -236,7 +236,7 @@ pub async fn aggregates(
          JOIN org_units o ON o.path >= s.path AND o.path < s.upper \
          JOIN skill_gap_counts k ON k.org_unit_id = o.id \
          JOIN competences c ON c.id = k.competence_id \
-         WHERE o.path >= $1 AND o.path < $2{hidden} AND c.archived_at IS NULL {framework} \
+         WHERE {units} AND c.archived_at IS NULL {framework} \
          GROUP BY 1, 2, 3 HAVING SUM(k.staff) <> 0"
     );
     let rows = Row::find_by_statement(statement(db, sql, values))
@@ -316,7 +316,7 @@ pub async fn largest_gaps(
     } else {
         ""
     };
-    let hidden = super::hidden_filter(&scope.hidden);
+    let units = super::units_in_range(&scope.hidden);
     let limit = values.len() + 1;
     let number = |n: u64| Value::from(i64::try_from(n).unwrap_or(i64::MAX));
     values.push(number(page.first));
@@ -337,7 +337,7 @@ pub async fn largest_gaps(
              SUM(t.{below}) - COALESCE(MIN(a.below), 0) AS competences_below \
            FROM skill_gap_totals t JOIN org_units o ON o.id = t.org_unit_id \
            LEFT JOIN archived a ON a.user_id = t.user_id \
-           WHERE o.path >= $1 AND o.path < $2{hidden}{framework} \
+           WHERE {units}{framework} \
            GROUP BY t.user_id \
          ), \
          last AS (SELECT total_gap FROM totals ORDER BY total_gap DESC LIMIT 1 OFFSET ${cut}) \
@@ -450,16 +450,12 @@ async fn fold(db: &DatabaseConnection, differences: &Differences) -> Result<()> 
     let table = differences.table;
     let key = differences.key.join(", ");
     let columns = format!("{key}, {}", differences.figures.join(", "));
-    let sum = |f: &dyn Fn(&str) -> String, separator: &str| {
-        differences
-            .figures
-            .iter()
-            .map(|figure| f(figure))
-            .collect::<Vec<_>>()
-            .join(separator)
+    let each = |template: fn(&str) -> String, separator: &str| {
+        let parts: Vec<String> = differences.figures.iter().map(|f| template(f)).collect();
+        parts.join(separator)
     };
-    let sums = sum(&|figure| format!("SUM({figure})"), ", ");
-    let not_zero = sum(&|figure| format!("SUM({figure}) <> 0"), " OR ");
+    let sums = each(|figure| format!("SUM({figure})"), ", ");
+    let not_zero = each(|figure| format!("SUM({figure}) <> 0"), " OR ");
     if db.get_database_backend() == DbBackend::Postgres {
         db.execute_unprepared(&format!(
             "WITH gone AS ( \
