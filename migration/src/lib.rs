@@ -28,6 +28,7 @@ mod m20261206_000021_notifications;
 mod m20261206_000022_privacy_policies;
 mod m20261206_000023_skill_gap_counts;
 mod m20261206_000024_skill_gap_totals;
+mod m20261206_000025_ai_literacy_people;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000022_privacy_policies::Migration),
             Box::new(m20261206_000023_skill_gap_counts::Migration),
             Box::new(m20261206_000024_skill_gap_totals::Migration),
+            Box::new(m20261206_000025_ai_literacy_people::Migration),
         ]
     }
 }

@@ -13,6 +13,11 @@
 //!
 //! An expired or revoked certificate counts as none; so does a course completed without the
 //! rest of the template's criteria (the certificate is what counts).
+//!
+//! The figures and the list of the uncertified read the facts the database keeps per person
+//! (`ai_literacy_people`, migration 000025, kept by triggers) and work each status out at the
+//! report's time; the export works it out from the live tables, so the two check each other
+//! (`tests/tests/api/ai_literacy_facts.rs`).
 
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt as _};
@@ -21,8 +26,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Group, PageRequest, Scope, authority_staff_cte, counts_per_unit, staff_cte, statement,
-    suppressed_error, suppression::Pattern,
+    Group, PageRequest, Scope, authority_range, counts_per_unit, staff_cte, statement,
+    suppressed_error, suppression::Pattern, units_in_range,
 };
 use crate::{
     Error, Result,
@@ -163,25 +168,32 @@ impl TryFrom<PersonRow> for Uncertified {
     }
 }
 
+/// `ai_roles (id, name)`: the job roles that use AI systems: flagged, or linked to a system in
+/// the AI register that is not retired. No parameters.
+const AI_ROLES: &str = "ai_roles AS ( \
+       SELECT j.id, j.name FROM job_roles j \
+       WHERE j.uses_ai_systems OR EXISTS ( \
+         SELECT 1 FROM ai_system_uses au JOIN ai_systems sy ON sy.id = au.ai_system_id \
+         WHERE au.job_role_id = j.id AND sy.status <> 'retired') \
+     )";
+
 /// After `staff`: `ai (user_id, org_unit_id, path, job_role)`, one row per person in `staff`
 /// whose job role uses AI systems. No parameters.
 const AI_CTE: &str = "ai AS ( \
-       SELECT s.user_id, s.org_unit_id, s.path, j.name AS job_role \
+       SELECT s.user_id, s.org_unit_id, s.path, r.name AS job_role \
        FROM staff s \
        JOIN user_job_roles uj ON uj.user_id = s.user_id \
-       JOIN job_roles j ON j.id = uj.job_role_id \
-       WHERE (j.uses_ai_systems OR EXISTS ( \
-         SELECT 1 FROM ai_system_uses au JOIN ai_systems sy ON sy.id = au.ai_system_id \
-         WHERE au.job_role_id = j.id AND sy.status <> 'retired')) \
+       JOIN ai_roles r ON r.id = uj.job_role_id \
      )";
 
 /// `staff`, then `ai_status (user_id, org_unit_id, path, job_role, status, due_at)`: one row
-/// per person in scope whose job role uses AI systems. Parameters `$1`, `$2` and `$3` (now).
+/// per person in scope whose job role uses AI systems, worked out from the live tables (for
+/// the export, which lists everyone). Parameters `$1`, `$2` and `$3` (now).
 fn status_cte(scope: &Scope, now: DateTime<Utc>) -> (String, Vec<Value>) {
     let (staff, mut values) = staff_cte(scope);
     values.push(now.into());
     let sql = format!(
-        "{staff}, {AI_CTE}, \
+        "{staff}, {AI_ROLES}, {AI_CTE}, \
          certified AS ( \
            SELECT DISTINCT c.user_id FROM certificates c \
            JOIN certificate_templates t ON t.id = c.template_id \
@@ -211,6 +223,36 @@ fn status_cte(scope: &Scope, now: DateTime<Utc>) -> (String, Vec<Value>) {
     (sql, values)
 }
 
+/// The rank of the status of a person `p` of `ai_literacy_people` (migration 000025) at the
+/// time `now` (an SQL parameter): 0 overdue, 1 missing, 2 assigned, 3 certified; the order of
+/// the lists.
+fn rank(now: &str) -> String {
+    format!(
+        "CASE WHEN p.certified_forever OR p.certified_until > {now} THEN 3 \
+           WHEN NOT p.assigned THEN 1 \
+           WHEN p.earliest_due < {now} THEN 0 ELSE 2 END"
+    )
+}
+
+/// The status of a rank of [`rank`], as [`Status::parse`] reads it.
+const STATUS_OF_RANK: &str = "CASE status_rank WHEN 0 THEN 'overdue' WHEN 1 THEN 'missing' \
+     WHEN 2 THEN 'assigned' ELSE 'certified' END";
+
+/// `ai_roles`, then `people (user_id, org_unit_id, job_role, status_rank, due_at)`: the people
+/// whose job role uses AI systems in the units `o` meeting `units`, with their status's
+/// [`rank`] at `now`, from the facts the database keeps per person (migration 000025).
+fn people_cte(units: &str, now: &str) -> String {
+    format!(
+        "WITH {AI_ROLES}, people AS ( \
+           SELECT p.user_id, p.org_unit_id, r.name AS job_role, {rank} AS status_rank, \
+             p.earliest_due AS due_at \
+           FROM ai_literacy_people p JOIN ai_roles r ON r.id = p.job_role_id \
+           WHERE p.org_unit_id IN (SELECT o.id FROM org_units o WHERE {units}) \
+         )",
+        rank = rank(now),
+    )
+}
+
 /// The counts of the report (two statements, whatever the staff count, and one more under a
 /// minimum group size). The group of a cell is its staff using AI systems, as well as its
 /// staff: fewer than the minimum and even the counts could point at a person
@@ -227,11 +269,18 @@ pub async fn report(
         people: i64,
     }
     let pattern = if scope.min_group_size() > 0 {
-        let (staff, values) = authority_staff_cte(&scope);
+        let (lower, upper) = authority_range(&scope.unit.path);
         let population = counts_per_unit(
             db,
-            format!("{staff}, {AI_CTE} SELECT path, COUNT(*) AS people FROM ai GROUP BY path"),
-            values,
+            format!(
+                "WITH {AI_ROLES} SELECT o.path, x.people FROM ( \
+                   SELECT p.org_unit_id, COUNT(*) AS people \
+                   FROM ai_literacy_people p JOIN ai_roles r ON r.id = p.job_role_id \
+                   GROUP BY p.org_unit_id \
+                 ) x JOIN org_units o ON o.id = x.org_unit_id \
+                 WHERE o.path >= $1 AND o.path < $2"
+            ),
+            vec![lower.into(), upper.into()],
         )
         .await?;
         scope.pattern_for(&population)
@@ -246,11 +295,22 @@ pub async fn report(
             hidden: Vec::new(),
         });
     }
-    let (cte, mut values) = status_cte(&scope, now);
-    values.push(scope.subunit_prefix_len().into());
+    // Counted per unit first, then per direct sub-unit: a third of the work of taking each
+    // person's unit path.
+    let (lower, upper) = scope.path_range();
+    let values: Vec<Value> = vec![
+        lower.into(),
+        upper.into(),
+        now.into(),
+        scope.subunit_prefix_len().into(),
+    ];
     let sql = format!(
-        "{cte} SELECT substr(path, 1, $4) AS unit_path, status, COUNT(*) AS people \
-         FROM ai_status GROUP BY 1, 2"
+        "{cte} SELECT substr(o.path, 1, $4) AS unit_path, {STATUS_OF_RANK} AS status, \
+           CAST(SUM(x.people) AS BIGINT) AS people \
+         FROM (SELECT org_unit_id, status_rank, COUNT(*) AS people FROM people GROUP BY 1, 2) x \
+         JOIN org_units o ON o.id = x.org_unit_id \
+         GROUP BY 1, 2",
+        cte = people_cte(&units_in_range(&scope.hidden), "$3"),
     );
     let rows = Row::find_by_statement(statement(db, sql, values))
         .all(db)
@@ -286,35 +346,54 @@ pub async fn report(
     })
 }
 
-/// The people of the report, with `page` one page of the uncertified, else everyone (for the
-/// export); overdue first, then missing, then assigned, then certified; by name.
-fn people_sql(report: &AiLiteracyReport, page: Option<PageRequest>) -> (String, Vec<Value>) {
+/// One page of the uncertified people of the report (overdue first, then missing, then
+/// assigned; by name), from the facts the database keeps per person.
+fn page_sql(report: &AiLiteracyReport, page: PageRequest) -> (String, Vec<Value>) {
+    let (lower, upper) = report.scope.path_range();
+    let number = |n: u64| Value::from(i64::try_from(n).unwrap_or(i64::MAX));
+    let values = vec![
+        lower.into(),
+        upper.into(),
+        report.now.into(),
+        number(page.first),
+        number(page.offset),
+        number(page.offset.saturating_add(page.first).saturating_sub(1)),
+    ];
+    // Members of sub-units whose counts are suppressed are not named either. Only the people
+    // up to the status of the page's last one need their names (for the order by name within
+    // a status): on a first page, usually the overdue alone.
+    let sql = format!(
+        "{cte}, \
+         listed AS MATERIALIZED (SELECT * FROM people WHERE status_rank < 3), \
+         last AS (SELECT status_rank FROM listed ORDER BY status_rank LIMIT 1 OFFSET $6) \
+         SELECT l.user_id, u.display_name, l.org_unit_id, o.name AS org_unit_name, \
+           l.job_role, {STATUS_OF_RANK} AS status, l.due_at \
+         FROM listed l JOIN users u ON u.id = l.user_id \
+         JOIN org_units o ON o.id = l.org_unit_id \
+         WHERE l.status_rank <= COALESCE((SELECT status_rank FROM last), 2) \
+         ORDER BY l.status_rank, u.display_name, l.user_id LIMIT $4 OFFSET $5",
+        cte = people_cte(&units_in_range(&report.hidden), "$3"),
+    );
+    (sql, values)
+}
+
+/// Everyone of the report with their status, worked out from the live tables (so the export
+/// also checks the facts the report counts): overdue first, then missing, then assigned, then
+/// certified; by name.
+fn export_sql(report: &AiLiteracyReport) -> (String, Vec<Value>) {
     // Members of sub-units whose counts are suppressed are not named either.
-    let (cte, mut values) = status_cte(
+    let (cte, values) = status_cte(
         &report.scope.naming_people(report.hidden.clone()),
         report.now,
     );
-    let (filter, limit) = match page {
-        Some(page) => {
-            let at = values.len() + 1;
-            values.push(i64::try_from(page.first).unwrap_or(i64::MAX).into());
-            values.push(i64::try_from(page.offset).unwrap_or(i64::MAX).into());
-            (
-                "WHERE s.status <> 'certified'",
-                format!("LIMIT ${at} OFFSET ${}", at + 1),
-            )
-        }
-        None => ("", String::new()),
-    };
     let sql = format!(
         "{cte} SELECT s.user_id, u.display_name, s.org_unit_id, o.name AS org_unit_name, \
            s.job_role, s.status, s.due_at \
          FROM ai_status s JOIN users u ON u.id = s.user_id \
          JOIN org_units o ON o.id = s.org_unit_id \
-         {filter} \
          ORDER BY CASE s.status WHEN 'overdue' THEN 0 WHEN 'missing' THEN 1 \
              WHEN 'assigned' THEN 2 ELSE 3 END, \
-           u.display_name, s.user_id {limit}"
+           u.display_name, s.user_id"
     );
     (sql, values)
 }
@@ -351,7 +430,7 @@ pub async fn uncertified(
     if report.figures.is_suppressed() {
         return Ok(Vec::new());
     }
-    let (sql, values) = people_sql(report, Some(page));
+    let (sql, values) = page_sql(report, page);
     let people = PersonRow::find_by_statement(statement(db, sql, values))
         .all(db)
         .await?
@@ -372,7 +451,7 @@ pub async fn export_rows<'a, C: ConnectionTrait + StreamTrait>(
 ) -> Result<impl Stream<Item = Result<Uncertified>> + Send + 'a> {
     report.require_shown()?;
     audit_read(db, actor, report, None).await?;
-    let (sql, values) = people_sql(report, None);
+    let (sql, values) = export_sql(report);
     Ok(PersonRow::find_by_statement(statement(db, sql, values))
         .stream(db)
         .await?

@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod accounts;
+mod ai_literacy_facts;
 mod ai_register;
 mod assessment_versions;
 mod assessments;

@@ -793,7 +793,22 @@ const AI_REPORT: &str = "query($unit: ID!) {
 ///   yesterday); Conny nothing.
 /// - Data and AI: Dana certified, then revoked; Dirk certified, then expired; Doro in a job
 ///   without AI systems (not counted).
-async fn build_ai_ministry(app: &TestApp) -> (String, String) {
+pub(crate) struct AiMinistry {
+    pub(crate) ministry: String,
+    pub(crate) citizen: String,
+    pub(crate) data_ai: String,
+    pub(crate) admin: String,
+    pub(crate) hr: String,
+    /// The course the AI certificate requires, and its one lesson.
+    pub(crate) course: String,
+    pub(crate) lesson: String,
+    pub(crate) ai_role: String,
+    pub(crate) other_role: String,
+    /// Each person's id and session, by name.
+    pub(crate) people: std::collections::HashMap<&'static str, (String, String)>,
+}
+
+pub(crate) async fn build_ai_ministry(app: &TestApp) -> AiMinistry {
     let admin = app.login(ADMIN, PASSWORD).await;
     let hr = app.login(HR, PASSWORD).await;
     let trainer = app.login(TRAINER, PASSWORD).await;
@@ -888,13 +903,24 @@ async fn build_ai_ministry(app: &TestApp) -> (String, String) {
         .exec(&app.db)
         .await
         .expect("expiry moved");
-    (ministry, hr)
+    AiMinistry {
+        ministry,
+        citizen,
+        data_ai,
+        admin,
+        hr,
+        course,
+        lesson: lessons[0].clone(),
+        ai_role,
+        other_role,
+        people,
+    }
 }
 
 #[tokio::test]
 async fn the_ai_literacy_report_counts_each_person_under_one_status() {
     let app = spawn_app().await;
-    let (ministry, hr) = build_ai_ministry(&app).await;
+    let AiMinistry { ministry, hr, .. } = build_ai_ministry(&app).await;
 
     let report =
         app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"].clone();
@@ -946,7 +972,7 @@ async fn the_ai_literacy_report_counts_each_person_under_one_status() {
 async fn ai_literacy_counts_of_small_groups_and_their_complements_are_suppressed_and_exported_as_csv()
  {
     let app = spawn_app_with(|config| config.report_min_group_size = Some(3)).await;
-    let (ministry, hr) = build_ai_ministry(&app).await;
+    let AiMinistry { ministry, hr, .. } = build_ai_ministry(&app).await;
 
     let report =
         app.ok(AI_REPORT, json!({ "unit": ministry }), &hr).await["aiLiteracyReport"].clone();

@@ -508,7 +508,7 @@ fn requirements(competences: &HashMap<&'static str, String>, levels: &[(&str, i3
 }
 
 /// Gives someone a job role, or takes theirs away (`None`).
-async fn set_job_role(app: &TestApp, admin: &str, user: &str, role: Option<&str>) {
+pub(crate) async fn set_job_role(app: &TestApp, admin: &str, user: &str, role: Option<&str>) {
     app.ok(
         "mutation($user: ID!, $role: ID) { assignJobRole(userId: $user, jobRoleId: $role) { id } }",
         json!({ "user": user, "role": role }),
@@ -540,7 +540,8 @@ async fn move_unit(app: &TestApp, admin: &str, unit: &str, new_parent: &str) {
     assert_eq!(moved["moveOrgUnit"]["parent"]["id"], new_parent, "{moved}");
 }
 
-async fn update_user(app: &TestApp, admin: &str, user: &str, input: Value) {
+/// Changes an account (`UpdateUserInput`).
+pub(crate) async fn update_user(app: &TestApp, admin: &str, user: &str, input: Value) {
     app.ok(
         "mutation($id: ID!, $input: UpdateUserInput!) { updateUser(userId: $id, input: $input) { id } }",
         json!({ "id": user, "input": input }),
