@@ -306,3 +306,97 @@ async fn the_ai_literacy_report_follows_assignments_certificates_roles_and_peopl
         "Conny certified; Eve assigned; Chris overdue; Carla, Cem and Dirk missing: {report}"
     );
 }
+
+/// Writers changing the same people at once: on PostgreSQL their transactions interleave (each
+/// trigger locks the people it works out again, so the later waits for the earlier); SQLite
+/// runs one writer at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_leave_the_report_equal_to_the_live_rows() {
+    let app = spawn_app().await;
+    let m = build_ai_ministry(&app).await;
+    let (app, m) = (&app, &m);
+    let id = |name: &str| m.people[name].0.clone();
+    let eve = person(app, &m.admin, "Eve", &m.citizen).await;
+    set_job_role(app, &m.admin, &eve, Some(&m.ai_role)).await;
+
+    // (a) HR assigning Conny and Eve the course, due in the past or the future, and cancelling.
+    let assignments = async {
+        for round in 0..8 {
+            let due = days_from_now(if round % 2 == 0 { -1 } else { 5 });
+            for person in [id("Conny"), eve.clone()] {
+                let assigned = assign(app, &m.hr, &m.course, &[&person], due.clone()).await;
+                // Eve may be disabled just then (d), which refuses the assignment.
+                let Some(enrollment) = assigned["data"]["assignCourse"].get(0) else {
+                    assert_eq!(person, eve, "{assigned}");
+                    assert_eq!(
+                        assigned["errors"][0]["message"],
+                        format!("user {eve} is disabled")
+                    );
+                    continue;
+                };
+                if round % 3 == 2 {
+                    app.ok(
+                        "mutation($id: ID!) { cancelAssignment(enrollmentId: $id) { id } }",
+                        json!({ "id": enrollment["id"] }),
+                        &m.hr,
+                    )
+                    .await;
+                }
+            }
+        }
+    };
+
+    // (b) Eve completing the course while HR assigns it to her (unless she is disabled and
+    // signed out meanwhile).
+    let learning = async {
+        let token = app.login("eve@agency.test", PASSWORD).await;
+        enroll(app, &token, &m.course).await;
+        complete(app, &token, &m.lesson).await;
+    };
+
+    // (c) Cem and Conny switching between the AI role and the other one; the other role
+    // starting and stopping to use AI systems.
+    let roles = async {
+        for round in 0..8 {
+            let (cem, conny) = if round % 2 == 0 {
+                (&m.other_role, &m.ai_role)
+            } else {
+                (&m.ai_role, &m.other_role)
+            };
+            set_job_role(app, &m.admin, &id("Cem"), Some(cem)).await;
+            set_job_role(app, &m.admin, &id("Conny"), Some(conny)).await;
+            uses_ai_systems(app, &m.admin, &m.other_role, round % 3 == 0).await;
+        }
+    };
+
+    // (d) Chris moving between the departments, Eve disabled and enabled.
+    let people = async {
+        for round in 0..8 {
+            let (unit, status) = if round % 2 == 0 {
+                (&m.data_ai, "DISABLED")
+            } else {
+                (&m.citizen, "ACTIVE")
+            };
+            update_user(app, &m.admin, &id("Chris"), json!({ "orgUnitId": unit })).await;
+            update_user(app, &m.admin, &eve, json!({ "status": status })).await;
+        }
+    };
+
+    // (e) The template's flag flipping underneath (as another writer might), which works out
+    // again everyone with its certificates or enrolled in its course.
+    let template = async {
+        for round in 0..6 {
+            certificate_template::Entity::update_many()
+                .col_expr(
+                    certificate_template::Column::AttestsAiLiteracy,
+                    Expr::value(round % 2 == 1),
+                )
+                .exec(&app.db)
+                .await
+                .expect("template changed");
+        }
+    };
+
+    tokio::join!(assignments, learning, roles, people, template);
+    assert_report_matches_the_live_rows(app, m, "after the concurrent changes").await;
+}
