@@ -15,8 +15,10 @@
 //! (certificates issued, revoked or expiring, assignments made, completed or withdrawn, job
 //! roles given and taken, people moved, disabled and erased, SCIM, the data generator). Each
 //! trigger works a person's row out again from the live tables; on PostgreSQL it first locks
-//! the person's row (the lock of migration 000023), so that of two transactions changing the
-//! same person, the later one waits and works the row out from what the earlier committed.
+//! the person's `users` row (`FOR NO KEY UPDATE`, as migration 000023's triggers do), so that of
+//! two transactions changing the same person, the later one waits and works the row out from
+//! what the earlier committed (each statement of a PL/pgSQL function sees what was committed
+//! before it began). Without the lock the concurrency test of `ai_literacy_facts.rs` fails.
 //! Changes to certificate templates (the AI-literacy flag, the courses required) work out
 //! again the rows of everyone they concern, locking them in order.
 

@@ -152,6 +152,12 @@ impl Scope {
         }
     }
 
+    /// The condition that an org unit `o` is in scope, with the path range as `$1` and `$2`
+    /// ([`units_in_range`] of the scope's hidden sub-units; [`staff_cte`]'s values).
+    pub(crate) fn units_condition(&self) -> String {
+        units_in_range(&self.hidden)
+    }
+
     /// The bounds of the paths in scope: `[lower, upper)`. Paths hold only `[0-9a-f/]`, so
     /// `path + "0"` is just past the unit itself and `trimmed path + "0"` past its subtree
     /// (see [`org::in_subtree`]).
