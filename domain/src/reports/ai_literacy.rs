@@ -224,32 +224,27 @@ fn status_cte(scope: &Scope, now: DateTime<Utc>) -> (String, Vec<Value>) {
 }
 
 /// The rank of the status of a person `p` of `ai_literacy_people` (migration 000025) at the
-/// time `now` (an SQL parameter): 0 overdue, 1 missing, 2 assigned, 3 certified; the order of
-/// the lists.
-fn rank(now: &str) -> String {
-    format!(
-        "CASE WHEN p.certified_forever OR p.certified_until > {now} THEN 3 \
-           WHEN NOT p.assigned THEN 1 \
-           WHEN p.earliest_due < {now} THEN 0 ELSE 2 END"
-    )
-}
+/// time `$3`: 0 overdue, 1 missing, 2 assigned, 3 certified; the order of the lists.
+const RANK: &str = "CASE WHEN p.certified_forever OR p.certified_until > $3 THEN 3 \
+     WHEN NOT p.assigned THEN 1 \
+     WHEN p.earliest_due < $3 THEN 0 ELSE 2 END";
 
-/// The status of a rank of [`rank`], as [`Status::parse`] reads it.
+/// The status of a rank of [`RANK`], as [`Status::parse`] reads it.
 const STATUS_OF_RANK: &str = "CASE status_rank WHEN 0 THEN 'overdue' WHEN 1 THEN 'missing' \
      WHEN 2 THEN 'assigned' ELSE 'certified' END";
 
 /// `ai_roles`, then `people (user_id, org_unit_id, job_role, status_rank, due_at)`: the people
-/// whose job role uses AI systems in the units `o` meeting `units`, with their status's
-/// [`rank`] at `now`, from the facts the database keeps per person (migration 000025).
-fn people_cte(units: &str, now: &str) -> String {
+/// whose job role uses AI systems in the units `o` meeting `units` (the path range `$1`, `$2`),
+/// with their status's [`RANK`] at the time `$3`, from the facts the database keeps per person
+/// (migration 000025).
+fn people_cte(units: &str) -> String {
     format!(
         "WITH {AI_ROLES}, people AS ( \
-           SELECT p.user_id, p.org_unit_id, r.name AS job_role, {rank} AS status_rank, \
+           SELECT p.user_id, p.org_unit_id, r.name AS job_role, {RANK} AS status_rank, \
              p.earliest_due AS due_at \
            FROM ai_literacy_people p JOIN ai_roles r ON r.id = p.job_role_id \
            WHERE p.org_unit_id IN (SELECT o.id FROM org_units o WHERE {units}) \
-         )",
-        rank = rank(now),
+         )"
     )
 }
 
@@ -310,7 +305,7 @@ pub async fn report(
          FROM (SELECT org_unit_id, status_rank, COUNT(*) AS people FROM people GROUP BY 1, 2) x \
          JOIN org_units o ON o.id = x.org_unit_id \
          GROUP BY 1, 2",
-        cte = people_cte(&units_in_range(&scope.hidden), "$3"),
+        cte = people_cte(&scope.units_condition()),
     );
     let rows = Row::find_by_statement(statement(db, sql, values))
         .all(db)
@@ -350,15 +345,8 @@ pub async fn report(
 /// assigned; by name), from the facts the database keeps per person.
 fn page_sql(report: &AiLiteracyReport, page: PageRequest) -> (String, Vec<Value>) {
     let (lower, upper) = report.scope.path_range();
-    let number = |n: u64| Value::from(i64::try_from(n).unwrap_or(i64::MAX));
-    let values = vec![
-        lower.into(),
-        upper.into(),
-        report.now.into(),
-        number(page.first),
-        number(page.offset),
-        number(page.offset.saturating_add(page.first).saturating_sub(1)),
-    ];
+    let mut values = vec![lower.into(), upper.into(), report.now.into()];
+    values.extend(page.values());
     // Members of sub-units whose counts are suppressed are not named either. Only the people
     // up to the status of the page's last one need their names (for the order by name within
     // a status): on a first page, usually the overdue alone.
@@ -372,7 +360,7 @@ fn page_sql(report: &AiLiteracyReport, page: PageRequest) -> (String, Vec<Value>
          JOIN org_units o ON o.id = l.org_unit_id \
          WHERE l.status_rank <= COALESCE((SELECT status_rank FROM last), 2) \
          ORDER BY l.status_rank, u.display_name, l.user_id LIMIT $4 OFFSET $5",
-        cte = people_cte(&units_in_range(&report.hidden), "$3"),
+        cte = people_cte(&units_in_range(&report.hidden)),
     );
     (sql, values)
 }

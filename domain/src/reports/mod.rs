@@ -382,7 +382,7 @@ async fn headcounts(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<(Str
     // Counted per unit first: at a ministry's size that is a third of the work of counting
     // each person's unit path.
     let (lower, upper) = scope.path_range();
-    let units = units_in_range(&scope.hidden);
+    let units = scope.units_condition();
     let values: Vec<Value> = vec![
         lower.into(),
         upper.into(),
@@ -456,4 +456,18 @@ async fn find_framework(
 pub struct PageRequest {
     pub first: u64,
     pub offset: u64,
+}
+
+impl PageRequest {
+    /// The values a ranked list's statement takes, in this order: `first` (its `LIMIT`),
+    /// `offset` (its `OFFSET`) and the position of the page's last row, from which the lists
+    /// cut off who needs a name.
+    pub(crate) fn values(self) -> [Value; 3] {
+        let number = |n: u64| Value::from(i64::try_from(n).unwrap_or(i64::MAX));
+        [
+            number(self.first),
+            number(self.offset),
+            number(self.offset.saturating_add(self.first).saturating_sub(1)),
+        ]
+    }
 }

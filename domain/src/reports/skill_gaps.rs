@@ -216,7 +216,7 @@ pub async fn aggregates(
         }
         None => "",
     };
-    let units = super::units_in_range(&scope.hidden);
+    let units = scope.units_condition();
     // Each unit's counters go to the direct sub-unit it lies under, or to the unit's own
     // members (`[path, path + "0")` is the unit alone). Grouping by those few cells (rather
     // than by a prefix of every unit's path) lets PostgreSQL see how few groups there are and
@@ -316,16 +316,11 @@ pub async fn largest_gaps(
     } else {
         ""
     };
-    let units = super::units_in_range(&scope.hidden);
+    let units = scope.units_condition();
     let limit = values.len() + 1;
-    let number = |n: u64| Value::from(i64::try_from(n).unwrap_or(i64::MAX));
-    values.push(number(page.first));
-    values.push(number(page.offset));
     // The total of the page's last person: only those at or above it need their names (for
     // the order by name among equal totals), a few hundred instead of everyone.
-    values.push(number(
-        page.offset.saturating_add(page.first).saturating_sub(1),
-    ));
+    values.extend(page.values());
     let sql = format!(
         "{cte}, \
          archived AS ( \
