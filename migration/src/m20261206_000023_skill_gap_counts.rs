@@ -97,11 +97,11 @@ fn level(row: &str, level: &str, verified: &str) -> String {
 /// One trigger: its name, table, timing and event, the PostgreSQL lock it takes (a call
 /// with the row's values) and its statements.
 pub(crate) struct Trigger {
-    pub(crate) name: String,
-    pub(crate) table: &'static str,
-    pub(crate) when: &'static str,
-    pub(crate) lock: String,
-    pub(crate) statements: Vec<String>,
+    name: String,
+    table: &'static str,
+    when: &'static str,
+    lock: String,
+    statements: Vec<String>,
 }
 
 /// The triggers that keep a table of differences: `{prefix}_level_inserted` and so on, each

@@ -14,17 +14,29 @@
 //! Triggers keep the rows, so every writer keeps them right without knowing of them
 //! (certificates issued, revoked or expiring, assignments made, completed or withdrawn, job
 //! roles given and taken, people moved, disabled and erased, SCIM, the data generator). Each
-//! trigger works a person's row out again from the live tables; on PostgreSQL it first locks
-//! the person's `users` row (`FOR NO KEY UPDATE`, as migration 000023's triggers do), so that of
-//! two transactions changing the same person, the later one waits and works the row out from
-//! what the earlier committed (each statement of a PL/pgSQL function sees what was committed
-//! before it began). Without the lock the concurrency test of `ai_literacy_facts.rs` fails.
-//! Changes to certificate templates (the AI-literacy flag, the courses required) work out
-//! again the rows of everyone they concern, locking them in order.
+//! trigger selects the people a change concerns and works their rows out again from the live
+//! tables (a delete and an insert). On PostgreSQL, where writers run side by side:
+//!
+//! - The people are selected once, into an array, which the lock, the delete and the insert
+//!   share: selected again by each statement (each sees what was committed before it began),
+//!   they could differ, and the insert would then meet a row the delete had left.
+//! - A change about one or two people (their account, job role, certificates or enrolments)
+//!   takes the table in `ROW EXCLUSIVE` mode first, which does not hold up other such changes,
+//!   then locks those people's `users` rows in id order (`FOR NO KEY UPDATE`, as the triggers
+//!   of migration 000023 and `db::lock_users` do): of two transactions changing the same
+//!   person, the later one waits, and works the row out from what the earlier committed.
+//! - A change to a certificate template (its AI-literacy flag, the courses it requires)
+//!   concerns everybody with its certificates or enrolled in its courses. It takes the table in
+//!   `SHARE ROW EXCLUSIVE` mode, so it waits for every transaction that has changed a row of it
+//!   and holds up every other until it commits; it then selects its people, and locks none of
+//!   them (nobody else can change their rows meanwhile). Enrolments in courses that no such
+//!   template requires change no row, but their trigger still takes the table lock before it
+//!   decides, so that a template changing at the same moment cannot miss them.
+//!
+//! The concurrency test of `ai_literacy_facts.rs` fails without these locks. SQLite runs one
+//! writer at a time.
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
-
-use crate::m20261206_000023_skill_gap_counts::{Trigger, create_triggers, drop_triggers};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -58,24 +70,77 @@ fn rows(people: &str) -> String {
 const COLUMNS: &str = "user_id, org_unit_id, job_role_id, certified_forever, certified_until, \
      assigned, earliest_due";
 
-/// The statements that work out again the rows of the people selected by `people`.
-fn refresh(people: &str) -> Vec<String> {
-    vec![
-        format!("DELETE FROM ai_literacy_people WHERE user_id IN ({people})"),
-        format!(
-            "INSERT INTO ai_literacy_people ({COLUMNS}) {}",
-            rows(people)
-        ),
-    ]
+/// One trigger: it works out again the rows of the people `people` selects (a query of user
+/// ids, which may name the changed row as `NEW` and `OLD`).
+struct PeopleTrigger {
+    name: String,
+    table: &'static str,
+    when: &'static str,
+    people: String,
+    /// A change to a certificate template, which concerns everybody with its certificates or
+    /// enrolled in its courses; else a change about one or two people.
+    template: bool,
 }
 
-/// PostgreSQL's lock for a change about the people of `people`: their rows, in order.
-fn lock_people(people: &str) -> String {
-    format!("1 FROM users WHERE id IN ({people}) ORDER BY id FOR NO KEY UPDATE")
+impl PeopleTrigger {
+    /// PostgreSQL: a function and its trigger. The people are selected once, after the table
+    /// lock (see the module docs), into an array that the lock, the delete and the insert share.
+    fn postgres(&self) -> String {
+        let Self {
+            name,
+            table,
+            when,
+            people,
+            template,
+        } = self;
+        let (mode, lock_people) = if *template {
+            ("SHARE ROW EXCLUSIVE", "")
+        } else {
+            (
+                "ROW EXCLUSIVE",
+                "PERFORM 1 FROM users WHERE id = ANY(people) ORDER BY id FOR NO KEY UPDATE;\n",
+            )
+        };
+        format!(
+            "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+             DECLARE people uuid[];\n\
+             BEGIN\n\
+             LOCK TABLE ai_literacy_people IN {mode} MODE;\n\
+             people := ARRAY(SELECT DISTINCT p FROM ({people}) AS chosen(p) WHERE p IS NOT NULL);\n\
+             IF cardinality(people) > 0 THEN\n\
+             {lock_people}\
+             DELETE FROM ai_literacy_people WHERE user_id = ANY(people);\n\
+             INSERT INTO ai_literacy_people ({COLUMNS}) {rows};\n\
+             END IF;\n\
+             IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;\n\
+             RETURN NEW;\n\
+             END $$;\n\
+             CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}();",
+            rows = rows("SELECT unnest(people)"),
+        )
+    }
+
+    /// SQLite (one writer at a time): the two statements, each selecting the people.
+    fn sqlite(&self) -> String {
+        let Self {
+            name,
+            table,
+            when,
+            people,
+            ..
+        } = self;
+        format!(
+            "CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW BEGIN\n\
+             DELETE FROM ai_literacy_people WHERE user_id IN ({people});\n\
+             INSERT INTO ai_literacy_people ({COLUMNS}) {rows};\n\
+             END;",
+            rows = rows(people),
+        )
+    }
 }
 
 /// The person `row`.`user_id` if the enrollment `row` is an assignment that counts: to a course
-/// an AI-literacy certificate requires (else the trigger changes nothing and locks nothing).
+/// an AI-literacy certificate requires (else the trigger changes nothing and locks no person).
 fn assigned_person(row: &str) -> String {
     format!(
         "SELECT {row}.user_id WHERE EXISTS ( \
@@ -95,68 +160,73 @@ fn template_people(row: &str) -> String {
     )
 }
 
-fn triggers() -> Vec<Trigger> {
-    let trigger = |name: &str, table, when, people: String| Trigger {
+fn triggers() -> Vec<PeopleTrigger> {
+    let person = |name: &str, table, when, people: String| PeopleTrigger {
         name: format!("ai_literacy_people_{name}"),
         table,
         when,
-        lock: lock_people(&people),
-        statements: refresh(&people),
+        people,
+        template: false,
     };
-    let both = |id: &str| format!("OLD.{id}, NEW.{id}");
+    let template = |name: &str, table, when, people: String| PeopleTrigger {
+        template: true,
+        ..person(name, table, when, people)
+    };
+    let one = |id: &str| format!("SELECT {id}");
+    let both = |id: &str| format!("SELECT OLD.{id} UNION SELECT NEW.{id}");
     vec![
-        trigger(
+        person(
             "person_changed",
             "users",
             "AFTER UPDATE OF status, org_unit_id",
-            "NEW.id".into(),
+            one("NEW.id"),
         ),
         // Nothing deletes people today (erasure keeps a pseudonymous row); should anything do
         // so, its row goes too.
-        trigger("person_deleted", "users", "AFTER DELETE", "OLD.id".into()),
-        trigger(
+        person("person_deleted", "users", "AFTER DELETE", one("OLD.id")),
+        person(
             "role_given",
             "user_job_roles",
             "AFTER INSERT",
-            "NEW.user_id".into(),
+            one("NEW.user_id"),
         ),
-        trigger(
+        person(
             "role_changed",
             "user_job_roles",
             "AFTER UPDATE",
             both("user_id"),
         ),
-        trigger(
+        person(
             "role_taken",
             "user_job_roles",
             "AFTER DELETE",
-            "OLD.user_id".into(),
+            one("OLD.user_id"),
         ),
-        trigger(
+        person(
             "certificate_issued",
             "certificates",
             "AFTER INSERT",
-            "NEW.user_id".into(),
+            one("NEW.user_id"),
         ),
-        trigger(
+        person(
             "certificate_changed",
             "certificates",
             "AFTER UPDATE OF user_id, template_id, expires_at, revoked_at",
             both("user_id"),
         ),
-        trigger(
+        person(
             "certificate_deleted",
             "certificates",
             "AFTER DELETE",
-            "OLD.user_id".into(),
+            one("OLD.user_id"),
         ),
-        trigger(
+        person(
             "enrolled",
             "enrollments",
             "AFTER INSERT",
             assigned_person("NEW"),
         ),
-        trigger(
+        person(
             "enrollment_changed",
             "enrollments",
             "AFTER UPDATE OF user_id, course_id, source, status, due_at",
@@ -166,25 +236,25 @@ fn triggers() -> Vec<Trigger> {
                 assigned_person("NEW")
             ),
         ),
-        trigger(
+        person(
             "unenrolled",
             "enrollments",
             "AFTER DELETE",
             assigned_person("OLD"),
         ),
-        trigger(
+        template(
             "template_changed",
             "certificate_templates",
             "AFTER UPDATE OF attests_ai_literacy",
             template_people("NEW"),
         ),
-        trigger(
+        template(
             "course_required",
             "certificate_template_courses",
             "AFTER INSERT",
             "SELECT e.user_id FROM enrollments e WHERE e.course_id = NEW.course_id".into(),
         ),
-        trigger(
+        template(
             "course_changed",
             "certificate_template_courses",
             "AFTER UPDATE",
@@ -192,7 +262,7 @@ fn triggers() -> Vec<Trigger> {
              WHERE e.course_id IN (OLD.course_id, NEW.course_id)"
                 .into(),
         ),
-        trigger(
+        template(
             "course_dropped",
             "certificate_template_courses",
             "AFTER DELETE",
@@ -233,21 +303,38 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        create_triggers(manager, triggers()).await?;
         let db = manager.get_connection();
+        let postgres = manager.get_database_backend() == DbBackend::Postgres;
+        for trigger in triggers() {
+            let sql = if postgres {
+                trigger.postgres()
+            } else {
+                trigger.sqlite()
+            };
+            db.execute_unprepared(&sql).await?;
+        }
         db.execute_unprepared(&format!(
             "INSERT INTO ai_literacy_people ({COLUMNS}) {}",
             rows("SELECT id FROM users")
         ))
         .await?;
-        if manager.get_database_backend() == DbBackend::Postgres {
+        if postgres {
             db.execute_unprepared("ANALYZE ai_literacy_people").await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_triggers(manager, triggers()).await?;
+        let db = manager.get_connection();
+        let postgres = manager.get_database_backend() == DbBackend::Postgres;
+        for PeopleTrigger { name, table, .. } in triggers() {
+            let sql = if postgres {
+                format!("DROP TRIGGER {name} ON {table}; DROP FUNCTION {name}();")
+            } else {
+                format!("DROP TRIGGER {name};")
+            };
+            db.execute_unprepared(&sql).await?;
+        }
         manager
             .drop_table(Table::drop().table(AiLiteracyPeople::Table).to_owned())
             .await

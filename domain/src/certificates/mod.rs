@@ -38,7 +38,7 @@
 //! tested case by case.
 //!
 //! No double issuance, and no missed one, under concurrency: [`issue_due`] first locks the
-//! person's `users` row (an `UPDATE` that changes nothing), so issuance for one person runs one
+//! person's `users` row ([`crate::db::lock_users`]), so issuance for one person runs one
 //! transaction at a time; on PostgreSQL the statements after the lock see what the transaction
 //! before committed (read committed takes a new snapshot per statement), and SQLite has one
 //! writer at a time anyway. Two courses completed at the same moment thus issue once, by the

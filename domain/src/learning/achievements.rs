@@ -62,6 +62,11 @@ pub(crate) async fn record_achievement(
     achievement: Achievement<'_>,
     now: DateTime<Utc>,
 ) -> Result<Recorded> {
+    // The person's `users` row first, before any enrolment or result of theirs changes, as
+    // HR's assignments lock it first too: locked in the other order (the enrolment, then the
+    // person when a certificate may be due), the two would wait for each other (a deadlock,
+    // seen on PostgreSQL with a learner completing a course while HR assigned it again).
+    crate::db::lock_users(txn, [user_id]).await?;
     let mut recorded = Recorded::default();
     let mut completed_any = false;
     let mut passed = false;
