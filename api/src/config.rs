@@ -209,6 +209,17 @@ pub struct Config {
     )]
     pub verify_rate_limit: u32,
 
+    /// Mebibytes of catalogue answers each server keeps, to give again to people with the
+    /// same view of the catalogue until a course, its parts or an owner's name change
+    /// (`crate::http::answers`); 0 keeps none.
+    #[arg(
+        long,
+        env = "GOVSKILLS_CATALOGUE_CACHE_MB",
+        default_value_t = 16,
+        global = true
+    )]
+    pub catalogue_cache_mb: u64,
+
     /// A session ends after this many seconds without a request (sliding).
     #[arg(
         long,

@@ -44,6 +44,7 @@ pub const LOGINS: &str = "logins_total";
 pub const DB_STATEMENTS: &str = "db_statements_total";
 pub const JOBS: &str = "jobs";
 pub const PRIVACY_PURGED: &str = "privacy_purged_total";
+pub const CATALOGUE_ANSWERS: &str = "catalogue_answers_total";
 
 /// Upper bounds of the latency buckets, in seconds: from a cached read to an argon2 hash under
 /// load, and the 30 s shutdown grace as the last finite bucket.
@@ -131,6 +132,10 @@ fn describe() {
     );
     metrics::describe_counter!(LOGINS, "Sign-in attempts by outcome");
     metrics::describe_gauge!(JOBS, "Jobs of the background queue by state");
+    metrics::describe_counter!(
+        CATALOGUE_ANSWERS,
+        "Catalogue queries that could be answered from kept answers, by whether one was kept"
+    );
     metrics::describe_counter!(
         DB_STATEMENTS,
         "SQL statements executed since start-up, migrations excluded"
@@ -233,6 +238,12 @@ pub fn record_login(outcome: LoginOutcome) {
         LoginOutcome::Throttled => "throttled",
     };
     metrics::counter!(LOGINS, "outcome" => outcome).increment(1);
+}
+
+/// Counts a catalogue query answered from a kept answer (`kept`) or worked out afresh.
+pub fn record_catalogue_answer(kept: bool) {
+    let result = if kept { "kept" } else { "worked_out" };
+    metrics::counter!(CATALOGUE_ANSWERS, "result" => result).increment(1);
 }
 
 /// Counts one executed SQL statement (called from the database's metric callback).

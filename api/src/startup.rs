@@ -171,6 +171,9 @@ impl Application {
             cors_origins: Arc::new(config.cors_origins.clone()),
             trust_forwarded_for: config.trust_forwarded_for,
             accessibility,
+            answers: Arc::new(http::answers::Answers::new(
+                config.catalogue_cache_mb.saturating_mul(1 << 20),
+            )),
         };
 
         Ok(Self {

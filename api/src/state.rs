@@ -15,4 +15,6 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// What the accessibility statement names: feedback contact and enforcement body.
     pub accessibility: Arc<crate::accessibility::Accessibility>,
+    /// Catalogue answers kept to give again while the catalogue has not changed.
+    pub answers: Arc<crate::http::answers::Answers>,
 }

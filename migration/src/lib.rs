@@ -29,6 +29,7 @@ mod m20261206_000022_privacy_policies;
 mod m20261206_000023_skill_gap_counts;
 mod m20261206_000024_skill_gap_totals;
 mod m20261206_000025_ai_literacy_people;
+mod m20261206_000026_catalogue_version;
 mod search_text;
 
 /// Every migration of GovSkills, in order.
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000023_skill_gap_counts::Migration),
             Box::new(m20261206_000024_skill_gap_totals::Migration),
             Box::new(m20261206_000025_ai_literacy_people::Migration),
+            Box::new(m20261206_000026_catalogue_version::Migration),
         ]
     }
 }

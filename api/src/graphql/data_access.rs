@@ -29,6 +29,15 @@ struct Reads {
 }
 
 impl PersonalDataReads {
+    /// Whether the request has read anybody's learning data so far.
+    pub fn is_empty(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .people
+            .is_empty()
+    }
+
     /// Writes the events of this request's reads, if there were any, as done by `actor`.
     pub async fn flush(
         &self,

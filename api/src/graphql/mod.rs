@@ -241,6 +241,9 @@ pub struct Executed {
     /// Whether the operation was executed: `false` for a request error (nothing ran), which
     /// the transport answers without `data`.
     pub executed: bool,
+    /// Whether it read other people's learning data (see [`data_access`]): such an answer is
+    /// for this request alone.
+    pub read_personal_data: bool,
 }
 
 /// Runs one request with this request's context and per-request DataLoaders, records what it
@@ -263,6 +266,7 @@ pub async fn execute(
 ) -> Executed {
     let request_id = context.request_id.clone();
     let reader = context.actor.as_ref().map(|actor| actor.id());
+    let mut read_personal_data = false;
     let (response, executed) = match conformance::prepare(&mut request, api.introspection) {
         Err(errors) => (async_graphql::Response::from_errors(errors), false),
         Ok(document) => {
@@ -277,6 +281,7 @@ pub async fn execute(
                 operation.as_deref(),
                 &mut response,
             );
+            read_personal_data = !reads.is_empty();
             if let Some(reader) = reader
                 && let Err(err) = reads
                     .flush(&services.db, reader, operation.as_deref())
@@ -294,6 +299,7 @@ pub async fn execute(
     Executed {
         response: coded(response, &request_id),
         executed,
+        read_personal_data,
     }
 }
 

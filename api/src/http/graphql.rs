@@ -20,6 +20,7 @@
 //!   [`crate::graphql::conformance`]), and every error keeps its `extensions.code`.
 
 use async_graphql::{http::GraphiQLSource, parser::types::OperationType};
+use bytes::Bytes;
 use poem::{
     Endpoint, IntoResponse, Request, Response, handler,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -27,7 +28,7 @@ use poem::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{MAX_BODY_BYTES, OperationSlot, auth::authenticate, request_id};
+use super::{MAX_BODY_BYTES, OperationSlot, answers::Lookup, auth::authenticate, request_id};
 use crate::{error::Code, graphql, state::AppState};
 
 pub struct GraphQLEndpoint {
@@ -452,8 +453,20 @@ impl Endpoint for GraphQLEndpoint {
         };
 
         let services = &self.state.services;
-        let graphql::Executed { response, executed } =
-            graphql::execute(&self.state.api, services, gql_request, context).await;
+        let answers = &self.state.answers;
+        let ticket = match answers
+            .look_up(&mut gql_request, context.actor.as_ref(), &services.read_db)
+            .await
+        {
+            Some(Lookup::Kept(body)) => return Ok(answer(StatusCode::OK, media, body)),
+            Some(Lookup::Missing(ticket)) => Some(ticket),
+            None => None,
+        };
+        let graphql::Executed {
+            response,
+            executed,
+            read_personal_data,
+        } = graphql::execute(&self.state.api, services, gql_request, context).await;
         let (status, body) = if executed {
             // An execution result: `data` (null too, where a non-null field failed) and any
             // field errors.
@@ -470,10 +483,17 @@ impl Endpoint for GraphQLEndpoint {
             }
             (status, serde_json::to_vec(&body))
         };
-        let mut http = Response::builder()
-            .status(status)
-            .content_type(media.content_type())
-            .body(body.map_err(poem::error::InternalServerError)?);
+        let body = Bytes::from(body.map_err(poem::error::InternalServerError)?);
+        if let Some(ticket) = ticket
+            && executed
+            && response.errors.is_empty()
+            && response.extensions.is_empty()
+            && response.http_headers.is_empty()
+            && !read_personal_data
+        {
+            answers.keep(ticket, body.clone());
+        }
+        let mut http = answer(status, media, body);
         for (name, value) in &response.http_headers {
             http.headers_mut().append(name, value.clone());
         }
@@ -481,6 +501,15 @@ impl Endpoint for GraphQLEndpoint {
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         Ok(http)
     }
+}
+
+/// An answer of `/graphql`, never to be stored by a browser or proxy (it is personal).
+fn answer(status: StatusCode, media: MediaType, body: Bytes) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type(media.content_type())
+        .header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+        .body(body)
 }
 
 /// GraphiQL, in development only.

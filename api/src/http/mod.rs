@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, the GraphQL transport rules, request ids and tracing.
 
+pub mod answers;
 mod audit;
 mod auth;
 mod certificates;

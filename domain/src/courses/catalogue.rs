@@ -3,12 +3,13 @@
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
     sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
 };
 use uuid::Uuid;
 
 use crate::{
-    Result,
+    Error, Result,
     auth::{Actor, Scope},
     entities::{
         competence,
@@ -85,6 +86,28 @@ fn editable_by(actor: &Actor) -> Condition {
     }
     // With no way to edit anything, nothing matches.
     any.add(Expr::val(1).eq(0))
+}
+
+/// What the published catalogue shown to `actor` depends on besides what they ask for: the
+/// path of their unit (its courses and those of the units above it), when they may edit no
+/// course. `None` for those who may (trainers, administrators), whose catalogue lists their
+/// own courses as well.
+pub fn audience(actor: &Actor) -> Option<&str> {
+    (!actor.holds(Role::Trainer) && !actor.holds(Role::Admin)).then_some(actor.org_path.as_str())
+}
+
+/// The catalogue's version: a number the database raises in every transaction that changes
+/// what a catalogue page can show (migration 000026). Read before the catalogue itself, it
+/// tells whether an answer kept since is still the answer.
+pub async fn version(db: &impl ConnectionTrait) -> Result<i64> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM catalogue_version WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("the catalogue_version row is missing")))?;
+    Ok(row.try_get::<i64>("", "version")?)
 }
 
 /// Published courses the actor may take.

@@ -8,6 +8,7 @@ mod ai_register;
 mod assessment_versions;
 mod assessments;
 mod audit_trail;
+mod catalogue_answers;
 mod certificate_admin;
 mod certificates;
 mod courses;
