@@ -9,9 +9,10 @@
 //! - **Which requests.** A query whose only root field is `courses` (and `__typename`),
 //!   asking nowhere for a field outside [`FIELDS`]: plain catalogue data (titles, languages,
 //!   owners' names, competence targets, modules and lessons), the same for everybody who sees
-//!   the course. Fields that depend on who asks (`canEdit`, enrolments, Markdown drafts, ...)
-//!   or come from tables whose changes the version does not follow are not in the list, and
-//!   a request naming one runs as every other request.
+//!   the course. Fields that depend on who asks (`canEdit`, enrolments) or come from tables
+//!   whose changes the version does not follow (co-authors, the course's unit, the
+//!   competence's framework) are not in the list, and a request naming one runs as every other
+//!   request.
 //! - **Who.** People who may edit no course
 //!   ([`govskills_domain::courses::audience`]): what the catalogue shows them depends only on
 //!   their unit's place in the tree, which is part of the key. Trainers and administrators
@@ -36,7 +37,8 @@ use sea_orm::DatabaseConnection;
 
 /// The fields a kept answer may hold, on whichever type: `courses` at the root, the
 /// connection's, and the catalogue data of courses, their owners (`User`: only the id and
-/// display name are listed), competence targets, competences, areas, modules and lessons.
+/// display name are listed), competence targets, competences, areas, modules and lessons (their
+/// text, rendered or not, too: the same for everybody who sees the course).
 const FIELDS: &[&str] = &[
     "__typename",
     "courses",
@@ -70,6 +72,10 @@ const FIELDS: &[&str] = &[
     "lessons",
     "kind",
     "estimatedMinutes",
+    "html",
+    "markdown",
+    "url",
+    "assessmentId",
 ];
 
 /// What an answer is kept under: the request as sent, and the asker's view of the catalogue.
@@ -257,7 +263,7 @@ mod tests {
             None
         ));
         assert!(!asks(
-            "{ courses { nodes { ... on Course { modules { lessons { markdown } } } } } }",
+            "{ courses { nodes { ... on Course { coAuthors { displayName } } } } }",
             None
         ));
         assert!(!asks(
