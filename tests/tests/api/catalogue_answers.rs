@@ -85,8 +85,18 @@ fn uuid(id: &Value) -> Uuid {
     Uuid::parse_str(id.as_str().expect("an id")).expect("a UUID")
 }
 
-#[tokio::test]
-async fn a_kept_answer_is_given_until_anything_it_shows_changes_whoever_changes_it() {
+/// The demo organisation with one published course of the ministry, and who is signed in.
+struct Demo {
+    app: TestApp,
+    trainer: String,
+    learner: String,
+    admin: String,
+    ministry: String,
+    competence: String,
+    course: String,
+}
+
+async fn demo_with_course(title: &str) -> Demo {
     let app = spawn_app().await;
     let trainer = app.login(TRAINER, PASSWORD).await;
     let learner = app.login(LEARNER1, PASSWORD).await;
@@ -94,8 +104,30 @@ async fn a_kept_answer_is_given_until_anything_it_shows_changes_whoever_changes_
     let ministry = app
         .org_unit_id(&trainer, "Ministry of Digital Affairs (demo)")
         .await;
-    let (competence_id, _) = digcomp(&app, "1.2").await;
-    let id = published_course(&app, &trainer, &ministry, "Safe passwords", &competence_id).await;
+    let (competence, _) = digcomp(&app, "1.2").await;
+    let course = published_course(&app, &trainer, &ministry, title, &competence).await;
+    Demo {
+        app,
+        trainer,
+        learner,
+        admin,
+        ministry,
+        competence,
+        course,
+    }
+}
+
+#[tokio::test]
+async fn a_kept_answer_is_given_until_anything_it_shows_changes_whoever_changes_it() {
+    let Demo {
+        app,
+        trainer,
+        learner,
+        admin,
+        ministry,
+        competence: competence_id,
+        course: id,
+    } = demo_with_course("Safe passwords").await;
 
     let (first, worked_out) = read(&app, &learner, PAGE).await;
     let (again, kept) = read(&app, &learner, PAGE).await;
@@ -244,15 +276,14 @@ async fn a_kept_answer_is_given_until_anything_it_shows_changes_whoever_changes_
 
 #[tokio::test]
 async fn a_kept_answer_goes_only_to_those_who_see_the_same_catalogue() {
-    let app = spawn_app().await;
-    let trainer = app.login(TRAINER, PASSWORD).await;
-    let learner = app.login(LEARNER1, PASSWORD).await;
-    let admin = app.login(ADMIN, PASSWORD).await;
-    let ministry = app
-        .org_unit_id(&trainer, "Ministry of Digital Affairs (demo)")
-        .await;
-    let (competence, _) = digcomp(&app, "1.2").await;
-    published_course(&app, &trainer, &ministry, "Ministry only", &competence).await;
+    let Demo {
+        app,
+        trainer,
+        learner,
+        admin,
+        ministry,
+        ..
+    } = demo_with_course("Ministry only").await;
     let region = app.create_authority(&admin, "Region of Example").await;
     let clerk_id = app
         .create_user(&admin, "clerk@region.example", &region)
@@ -290,15 +321,15 @@ async fn a_kept_answer_goes_only_to_those_who_see_the_same_catalogue() {
 
 #[tokio::test]
 async fn a_course_published_through_one_server_shows_on_another_at_once() {
-    let app = spawn_app().await;
+    let Demo {
+        app,
+        trainer,
+        ministry,
+        competence,
+        ..
+    } = demo_with_course("First").await;
     let replica = app.spawn_replica(|_| {}).await;
-    let trainer = app.login(TRAINER, PASSWORD).await;
     let learner = replica.login(LEARNER1, PASSWORD).await;
-    let ministry = app
-        .org_unit_id(&trainer, "Ministry of Digital Affairs (demo)")
-        .await;
-    let (competence, _) = digcomp(&app, "1.2").await;
-    published_course(&app, &trainer, &ministry, "First", &competence).await;
 
     let (page, _) = read(&replica, &learner, PAGE).await;
     let (again, _) = read(&replica, &learner, PAGE).await;
