@@ -35,6 +35,8 @@ use govskills_domain::{auth::Actor, courses};
 use quick_cache::{Weighter, sync::Cache};
 use sea_orm::DatabaseConnection;
 
+use crate::graphql::Executed;
+
 /// The fields a kept answer may hold, on whichever type: `courses` at the root, the
 /// connection's, and the catalogue data of courses, their owners (`User`: only the id and
 /// display name are listed), competence targets, competences, areas, modules and lessons (their
@@ -178,11 +180,22 @@ impl Answers {
         })
     }
 
-    /// Keeps an answer worked out for `ticket` (only one that ran without errors and read
-    /// nobody's personal data: the caller's to check).
-    pub fn keep(&self, ticket: Ticket, body: Bytes) {
-        if let Some(cache) = &self.cache {
+    /// Keeps the answer `body` of the request `ran` worked out for `ticket`, if it may be
+    /// given to others: it ran without any error, extension or header of its own, and read
+    /// nobody's personal learning data.
+    pub fn keep(&self, ticket: Ticket, ran: &Executed, body: &Bytes) {
+        let Some(cache) = &self.cache else {
+            return;
+        };
+        let response = &ran.response;
+        if ran.executed
+            && !ran.read_personal_data
+            && response.errors.is_empty()
+            && response.extensions.is_empty()
+            && response.http_headers.is_empty()
+        {
             let Ticket { key, version } = ticket;
+            let body = body.clone();
             cache.insert(key, Answer { version, body });
         }
     }
@@ -201,17 +214,23 @@ fn asks_only_catalogue_data(document: &ExecutableDocument, operation: Option<&st
     let definition = &definition.node;
     let root = &definition.selection_set.node.items;
     definition.ty == OperationType::Query
-        && root.iter().all(|selection| match &selection.node {
-            Selection::Field(field) => {
-                ["courses", "__typename"].contains(&field.node.name.node.as_str())
-            }
-            _ => false,
-        })
+        && root
+            .iter()
+            .all(|s| matches!(field_name(&s.node), Some("courses" | "__typename")))
+        && root.iter().any(|s| field_name(&s.node) == Some("courses"))
         && only_listed_fields(&definition.selection_set.node)
         && document
             .fragments
             .values()
             .all(|fragment| only_listed_fields(&fragment.node.selection_set.node))
+}
+
+/// The name of the field `selection` asks for (`None` for a fragment).
+fn field_name(selection: &Selection) -> Option<&str> {
+    match selection {
+        Selection::Field(field) => Some(field.node.name.node.as_str()),
+        _ => None,
+    }
 }
 
 /// Whether every field of `set` and of the sets below it is one of [`FIELDS`] (the fragments
@@ -271,6 +290,7 @@ mod tests {
             None
         ));
         assert!(!asks("mutation { courses { nodes { id } } }", None));
+        assert!(!asks("{ __typename }", None));
         assert!(!asks(
             "query A { courses { nodes { id } } } query B { courses { nodes { id } } }",
             Some("A")

@@ -462,12 +462,11 @@ impl Endpoint for GraphQLEndpoint {
             Some(Lookup::Missing(ticket)) => Some(ticket),
             None => None,
         };
+        let ran = graphql::execute(&self.state.api, services, gql_request, context).await;
         let graphql::Executed {
-            response,
-            executed,
-            read_personal_data,
-        } = graphql::execute(&self.state.api, services, gql_request, context).await;
-        let (status, body) = if executed {
+            response, executed, ..
+        } = &ran;
+        let (status, body) = if *executed {
             // An execution result: `data` (null too, where a non-null field failed) and any
             // field errors.
             (StatusCode::OK, serde_json::to_vec(&response))
@@ -484,19 +483,14 @@ impl Endpoint for GraphQLEndpoint {
             (status, serde_json::to_vec(&body))
         };
         let body = Bytes::from(body.map_err(poem::error::InternalServerError)?);
-        if let Some(ticket) = ticket
-            && executed
-            && response.errors.is_empty()
-            && response.extensions.is_empty()
-            && response.http_headers.is_empty()
-            && !read_personal_data
-        {
-            answers.keep(ticket, body.clone());
+        if let Some(ticket) = ticket {
+            answers.keep(ticket, &ran, &body);
         }
         let mut http = answer(status, media, body);
         for (name, value) in &response.http_headers {
             http.headers_mut().append(name, value.clone());
         }
+        // Again, after the resolvers' headers: nothing they set makes an answer storable.
         http.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         Ok(http)
