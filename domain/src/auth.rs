@@ -51,8 +51,8 @@ impl Grant {
 #[derive(Clone, Debug)]
 pub struct Actor {
     pub user: user::Model,
-    /// Materialised path of the user's own org unit.
-    pub org_path: String,
+    /// The user's own org unit (its materialised path decides what the catalogue shows).
+    pub unit: org_unit::Model,
     pub grants: Vec<Grant>,
 }
 
@@ -122,7 +122,7 @@ impl Actor {
     /// Path prefixes of every authority (top-level unit) the actor belongs to or holds a grant
     /// in; `None` for a platform-wide grant, which sees everything.
     pub fn authority_prefixes(&self) -> Option<Vec<String>> {
-        let mut prefixes = vec![crate::org::authority_prefix(&self.org_path).to_owned()];
+        let mut prefixes = vec![crate::org::authority_prefix(&self.unit.path).to_owned()];
         for grant in &self.grants {
             match &grant.scope {
                 Scope::Platform => return None,
@@ -146,7 +146,7 @@ pub fn role_name(role: Role) -> &'static str {
 }
 
 /// Loads the actor for a session's user: `None` when the account is gone or disabled. One
-/// statement, since every signed-in request starts with it: the user with their unit's path,
+/// statement, since every signed-in request starts with it: the user with their unit,
 /// and their grants with their units' paths, one row per grant (one row without any).
 pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Option<Actor>> {
     use sea_orm::{
@@ -165,11 +165,13 @@ pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Opti
             Alias::new(format!("u_{}", column.as_str())),
         );
     }
+    for column in org_unit::Column::iter() {
+        query.expr_as(
+            Expr::col((unit.clone(), column)),
+            Alias::new(format!("o_{}", column.as_str())),
+        );
+    }
     query
-        .expr_as(
-            Expr::col((unit.clone(), org_unit::Column::Path)),
-            Alias::new("unit_path"),
-        )
         .expr_as(
             Expr::col((held.clone(), role_grant::Column::Id)),
             Alias::new("grant_id"),
@@ -218,7 +220,7 @@ pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Opti
     if user.status != user::UserStatus::Active {
         return Ok(None);
     }
-    let org_path: String = first.try_get("", "unit_path")?;
+    let unit = org_unit::Model::from_query_result(first, "o_")?;
     let mut grants = Vec::with_capacity(rows.len());
     for row in &rows {
         let Some(id) = row.try_get::<Option<Uuid>>("", "grant_id")? else {
@@ -231,11 +233,7 @@ pub async fn load_actor(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Opti
             row.try_get("", "grant_path")?,
         )?);
     }
-    Ok(Some(Actor {
-        user,
-        org_path,
-        grants,
-    }))
+    Ok(Some(Actor { user, unit, grants }))
 }
 
 /// The grants of one user, with the paths of the units they are held at.
@@ -296,7 +294,15 @@ mod tests {
                 erased_at: None,
                 disabled_at: None,
             },
-            org_path: "/r/a/".into(),
+            unit: org_unit::Model {
+                id: Uuid::nil(),
+                parent_id: None,
+                name: "A".into(),
+                path: "/r/a/".into(),
+                depth: 1,
+                created_at: chrono::Utc::now(),
+                external_id: None,
+            },
             grants,
         }
     }

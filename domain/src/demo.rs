@@ -573,10 +573,7 @@ pub async fn seed_story(
     ];
     for ((email, due_at), role) in learners.into_iter().zip(&roles) {
         let learner = actor(email).await?;
-        if job_roles::job_roles_of_users(db, &[learner.id()])
-            .await?
-            .is_empty()
-        {
+        if job_roles::held_by(db, &[learner.id()]).await?.is_empty() {
             job_roles::assign(db, &admin, learner.id(), Some(role.id)).await?;
         }
         let enrolled = enrollment::Entity::find()

@@ -9,7 +9,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, sea_query::OnConflict,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -438,18 +438,29 @@ pub async fn assign(
     Ok(user)
 }
 
-/// The job roles held by many users at once (for batch loading); users without one are absent.
-pub async fn job_roles_of_users(
+/// The job role each of many users holds, in one statement (for batch loading): `(user id,
+/// job role)`; users without one are absent.
+pub async fn held_by(
     db: &impl ConnectionTrait,
     user_ids: &[Uuid],
-) -> Result<Vec<user_job_role::Model>> {
+) -> Result<Vec<(Uuid, job_role::Model)>> {
     if user_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(user_job_role::Entity::find()
+    let role = user_job_role::Entity::belongs_to(job_role::Entity)
+        .from(user_job_role::Column::JobRoleId)
+        .to(job_role::Column::Id)
+        .into();
+    let rows = user_job_role::Entity::find()
+        .select_also(job_role::Entity)
+        .join(JoinType::InnerJoin, role)
         .filter(user_job_role::Column::UserId.is_in(user_ids.iter().copied()))
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(held, role)| role.map(|role| (held.user_id, role)))
+        .collect())
 }
 
 /// Job roles by id, for batch loading; missing ids are simply absent.

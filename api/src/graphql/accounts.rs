@@ -23,10 +23,7 @@ use super::{
     job_roles::JobRole,
     learning::{CompetenceProfile, Enrollment, enrollment_connection},
     list_cost,
-    loaders::{
-        GrantLoader, GrantsOf, JobRoleLoader, JobRoleOf, LoadRequired, OrgUnitLoader,
-        UserJobRoleLoader,
-    },
+    loaders::{GrantLoader, GrantsOf, HeldJobRoleLoader, LoadRequired, OrgUnitLoader},
     missing,
     org_units::OrgUnit,
     page_size, paged_cost, parse_after, parse_id,
@@ -121,6 +118,12 @@ impl User {
 
     /// The org unit the person belongs to.
     async fn org_unit(&self, ctx: &Context<'_>) -> ApiResult<OrgUnit> {
+        // The signed-in person's unit was read with the session (as was anyone's in it).
+        if let Some(actor) = &request(ctx)?.actor
+            && actor.unit.id == self.0.org_unit_id
+        {
+            return Ok(OrgUnit(actor.unit.clone()));
+        }
         loader::<OrgUnitLoader>(ctx)?
             .load_required(self.0.org_unit_id, "org unit")
             .await
@@ -149,17 +152,10 @@ impl User {
     /// The person's job role, whose required levels their skill gaps are measured against; null
     /// when none is assigned.
     async fn job_role(&self, ctx: &Context<'_>) -> ApiResult<Option<JobRole>> {
-        let held = loader::<UserJobRoleLoader>(ctx)?
-            .load_one(JobRoleOf(self.0.id))
+        Ok(loader::<HeldJobRoleLoader>(ctx)?
+            .load_one(self.0.id)
             .await?
-            .and_then(|held| held.into_iter().next());
-        let Some(held) = held else {
-            return Ok(None);
-        };
-        loader::<JobRoleLoader>(ctx)?
-            .load_required(held.job_role_id, "job role")
-            .await
-            .map(|role| Some(JobRole(role)))
+            .map(JobRole))
     }
 
     /// The org units from the authority (the top-level unit) down to the person's own unit,
@@ -204,7 +200,7 @@ impl User {
         let after = parse_after(after.as_deref())?;
         self.learning_data(ctx, "enrollments").await?;
         let page = learning::page_of(&services(ctx)?.db, self.0.id, after, first).await?;
-        Ok(enrollment_connection(after.is_some(), page))
+        enrollment_connection(ctx, after.is_some(), page).await
     }
 
     /// The person's competence profile: current levels, what their job role requires, and the

@@ -24,8 +24,8 @@ use super::{
     frameworks::Competence,
     list_cost,
     loaders::{
-        CourseLessonLoader, CourseLessonsOf, CourseLoader, EnrollmentRolloutLoader, LoadRequired,
-        ProgressLoader, ProgressOf, UserLoader,
+        CourseLoader, EnrollmentRolloutLoader, LessonCountLoader, LoadRequired, ProgressLoader,
+        ProgressOf, UserLoader,
     },
     page_size, paged_cost, parse_after, parse_id,
     privacy::HrPersonView,
@@ -123,20 +123,13 @@ impl Enrollment {
 
     /// How much of the course is done.
     async fn progress(&self, ctx: &Context<'_>) -> ApiResult<Progress> {
-        let (lessons, done) = tokio::join!(
-            loader::<CourseLessonLoader>(ctx)?.load_one(CourseLessonsOf(self.0.course_id)),
-            loader::<ProgressLoader>(ctx)?.load_one(ProgressOf(self.0.id)),
-        );
-        let lessons = lessons?.unwrap_or_default();
-        let done = done?.unwrap_or_default();
-        let total = lessons.len();
-        let done = lessons
-            .iter()
-            .filter(|lesson| done.iter().any(|progress| progress.lesson_id == lesson.id))
-            .count();
+        let counts = loader::<LessonCountLoader>(ctx)?
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(Progress {
-            done: i32::try_from(done).unwrap_or(i32::MAX),
-            total: i32::try_from(total).unwrap_or(i32::MAX),
+            done: i32::try_from(counts.done).unwrap_or(i32::MAX),
+            total: i32::try_from(counts.total).unwrap_or(i32::MAX),
         })
     }
 
@@ -194,17 +187,22 @@ impl Enrollment {
 }
 
 /// A page of someone's enrolments as a connection (`myEnrollments`, `User.enrollments`).
-pub fn enrollment_connection(
+pub async fn enrollment_connection(
+    ctx: &Context<'_>,
     has_previous: bool,
     page: learning::Page,
-) -> Connection<String, Enrollment> {
+) -> ApiResult<Connection<String, Enrollment>> {
+    // The courses were read with the page: `course` finds them loaded.
+    loader::<CourseLoader>(ctx)?
+        .feed_many(page.courses.into_iter().map(|course| (course.id, course)))
+        .await;
     let mut connection = Connection::new(has_previous, page.has_next_page);
     connection.edges.extend(
         page.enrollments
             .into_iter()
             .map(|enrollment| Edge::new(cursor(enrollment.id), Enrollment(enrollment))),
     );
-    connection
+    Ok(connection)
 }
 
 /// How much of a course is done.
@@ -406,7 +404,7 @@ impl LearningQuery {
         let first = page_size(first)?;
         let after = parse_after(after.as_deref())?;
         let page = learning::page_of(&services(ctx)?.db, actor.id(), after, first).await?;
-        Ok(enrollment_connection(after.is_some(), page))
+        enrollment_connection(ctx, after.is_some(), page).await
     }
 
     /// Your competence profile.

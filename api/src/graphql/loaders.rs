@@ -15,7 +15,7 @@ use govskills_domain::{
         course_author, course_competence, course_module, job_role, job_role_requirement, lesson,
         lesson_progress, org_unit, proficiency_level, question, question_option, question_version,
         role_grant, rollout, rollout_course, rollout_job_role, rollout_requirement, rollout_unit,
-        user, user_job_role,
+        user,
     },
     job_roles, learning, org, rollouts,
 };
@@ -140,10 +140,6 @@ children!(
     AreaCompetenceLoader, CompetencesOf, competence::Model, competences::competences_of, area_id
 );
 children!(
-    /// The job role assignment of each user (a list of at most one).
-    UserJobRoleLoader, JobRoleOf, user_job_role::Model, job_roles::job_roles_of_users, user_id
-);
-children!(
     /// Required levels by job role.
     RequirementLoader, RequirementsOf, job_role_requirement::Model, job_roles::requirements_of,
     job_role_id
@@ -250,35 +246,40 @@ children!(
     rollout_id
 );
 
-/// A text lesson's Markdown, by the lesson's id: lists of lessons are read without it.
-pub struct LessonBodyLoader(pub DatabaseConnection);
+/// Loads values by a key with `$fetch(db, keys)`, which gives `(key, value)` pairs; a key
+/// without a pair has no value.
+macro_rules! pairs {
+    ($(#[$doc:meta])* $loader:ident, $value:ty, $fetch:path) => {
+        $(#[$doc])*
+        pub struct $loader(pub DatabaseConnection);
 
-impl Loader<Uuid> for LessonBodyLoader {
-    type Value = String;
-    type Error = ApiError;
+        impl Loader<Uuid> for $loader {
+            type Value = $value;
+            type Error = ApiError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, String>, ApiError> {
-        Ok(courses::lesson_bodies(&self.0, keys)
-            .await?
-            .into_iter()
-            .collect())
-    }
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, $value>, ApiError> {
+                Ok($fetch(&self.0, keys).await?.into_iter().collect())
+            }
+        }
+    };
 }
 
-/// The rollout that assigned an enrolment, by the enrolment's id.
-pub struct EnrollmentRolloutLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for EnrollmentRolloutLoader {
-    type Value = rollout::Model;
-    type Error = ApiError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, rollout::Model>, ApiError> {
-        Ok(rollouts::for_enrollments(&self.0, keys)
-            .await?
-            .into_iter()
-            .collect())
-    }
-}
+pairs!(
+    /// A text lesson's Markdown, by the lesson's id: lists of lessons are read without it.
+    LessonBodyLoader, String, courses::lesson_bodies
+);
+pairs!(
+    /// The rollout that assigned an enrolment, by the enrolment's id.
+    EnrollmentRolloutLoader, rollout::Model, rollouts::for_enrollments
+);
+pairs!(
+    /// The job role a person holds, by the person's id (none without one).
+    HeldJobRoleLoader, job_role::Model, job_roles::held_by
+);
+pairs!(
+    /// Lessons done and in all, by enrolment.
+    LessonCountLoader, learning::LessonCounts, learning::lesson_counts
+);
 
 /// The signed-in person's own competence profile, read at most once per request
 /// (`context::own_profile`): the dashboard asks for `myCompetenceProfile` and
@@ -315,7 +316,7 @@ pub fn attach(
         .data(loader(FrameworkAreaLoader(db()), window))
         .data(loader(AreaCompetenceLoader(db()), window))
         .data(loader(JobRoleLoader(db()), window))
-        .data(loader(UserJobRoleLoader(db()), window))
+        .data(loader(HeldJobRoleLoader(db()), window))
         .data(loader(RequirementLoader(db()), window))
         .data(loader(UserLoader(db()), window))
         .data(loader(ModuleLoader(db()), window))
@@ -326,6 +327,7 @@ pub fn attach(
         .data(loader(CoAuthorLoader(db()), window))
         .data(loader(CourseLoader(db()), window))
         .data(loader(ProgressLoader(db()), window))
+        .data(loader(LessonCountLoader(db()), window))
         .data(loader(QuestionLoader(db()), window))
         .data(loader(CurrentVersionLoader(db()), window))
         .data(loader(OptionLoader(db()), window))

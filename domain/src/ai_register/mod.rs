@@ -909,7 +909,7 @@ pub async fn acknowledge_instructions(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (system, authority) = find_with_authority(db, actor, system_id).await?;
-    if !actor.org_path.starts_with(&authority.path) {
+    if !actor.unit.path.starts_with(&authority.path) {
         return Err(Error::forbidden(
             "only staff of the authority acknowledge its systems' instructions",
         ));

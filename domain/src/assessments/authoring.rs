@@ -541,7 +541,8 @@ pub async fn list_assessments(
 ) -> Result<Vec<AssessmentAccess>> {
     // The units above the actor (and their own), from their materialised path.
     let own_line: Vec<Uuid> = actor
-        .org_path
+        .unit
+        .path
         .split('/')
         .filter_map(|segment| Uuid::parse_str(segment).ok())
         .collect();

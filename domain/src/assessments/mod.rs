@@ -141,7 +141,7 @@ impl AssessmentAccess {
         use assessment::AssessmentVisibility as V;
         match self.assessment.visibility {
             V::Platform => true,
-            V::OrgUnit => actor.org_path.starts_with(&self.unit.path),
+            V::OrgUnit => actor.unit.path.starts_with(&self.unit.path),
             V::LessonsOnly => false,
         }
     }

@@ -2,9 +2,9 @@
 //! nested parts of a course.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -48,7 +48,8 @@ pub struct Page {
 /// read off its materialised path.
 fn own_unit_and_ancestors(actor: &Actor) -> Vec<Uuid> {
     actor
-        .org_path
+        .unit
+        .path
         .split('/')
         .filter_map(|segment| Uuid::try_parse(segment).ok())
         .collect()
@@ -93,7 +94,7 @@ fn editable_by(actor: &Actor) -> Condition {
 /// course. `None` for those who may (trainers, administrators), whose catalogue lists their
 /// own courses as well.
 pub fn audience(actor: &Actor) -> Option<&str> {
-    (!actor.holds(Role::Trainer) && !actor.holds(Role::Admin)).then_some(actor.org_path.as_str())
+    (!actor.holds(Role::Trainer) && !actor.holds(Role::Admin)).then_some(actor.unit.path.as_str())
 }
 
 /// The catalogue's version: a number the database raises in every transaction that changes
@@ -121,20 +122,33 @@ fn takeable_by(actor: &Actor) -> Condition {
         )
 }
 
-/// Those of `ids` that are published courses the actor may take.
-pub async fn takeable_among(
+/// The targets on `competence_ids` of the published courses the actor may take, each with its
+/// course, leaving out the courses `skip` selects; one statement.
+pub async fn takeable_targeting(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    ids: &[Uuid],
-) -> Result<Vec<course::Model>> {
-    if ids.is_empty() {
+    competence_ids: &[Uuid],
+    skip: SelectStatement,
+) -> Result<Vec<(course_competence::Model, course::Model)>> {
+    if competence_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(course::Entity::find()
+    let targeted = course_competence::Entity::belongs_to(course::Entity)
+        .from(course_competence::Column::CourseId)
+        .to(course::Column::Id)
+        .into();
+    let rows = course_competence::Entity::find()
+        .select_also(course::Entity)
+        .join(JoinType::InnerJoin, targeted)
+        .filter(course_competence::Column::CompetenceId.is_in(competence_ids.iter().copied()))
+        .filter(course_competence::Column::CourseId.not_in_subquery(skip))
         .filter(takeable_by(actor))
-        .filter(course::Column::Id.is_in(ids.iter().copied()))
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(target, course)| course.map(|course| (target, course)))
+        .collect())
 }
 
 /// What the catalogue's text search compares: a course's title and summary, folded.

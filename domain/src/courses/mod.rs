@@ -71,7 +71,7 @@ impl CourseAccess {
             || (self.course.status == CourseStatus::Published
                 && match self.course.visibility {
                     Visibility::Platform => true,
-                    Visibility::OrgUnit => actor.org_path.starts_with(&self.unit.path),
+                    Visibility::OrgUnit => actor.unit.path.starts_with(&self.unit.path),
                 })
     }
 }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
+    QueryFilter, QuerySelect, Set, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -17,17 +17,19 @@ use crate::{
     courses,
     credentials::Issuer,
     entities::{
-        course::CourseStatus,
+        course::{self, CourseStatus},
         enrollment::{self, EnrollmentSource, EnrollmentStatus},
         lesson::{self, LessonKind},
         lesson_progress,
     },
 };
 
-/// One page of a learner's enrolments.
+/// One page of a learner's enrolments, with their courses.
 #[derive(Debug)]
 pub struct Page {
     pub enrollments: Vec<enrollment::Model>,
+    /// The course of each enrolment on the page, read with it.
+    pub courses: Vec<course::Model>,
     pub has_next_page: bool,
 }
 
@@ -292,7 +294,13 @@ pub async fn page_of(
     first: usize,
 ) -> Result<Page> {
     let now = Utc::now();
+    let taken = enrollment::Entity::belongs_to(course::Entity)
+        .from(enrollment::Column::CourseId)
+        .to(course::Column::Id)
+        .into();
     let mut all = enrollment::Entity::find()
+        .select_also(course::Entity)
+        .join(JoinType::InnerJoin, taken)
         .filter(enrollment::Column::UserId.eq(user_id))
         .filter(
             enrollment::Column::Status
@@ -300,23 +308,68 @@ pub async fn page_of(
         )
         .all(db)
         .await?;
-    all.sort_by_key(|e| attention_key(e, now));
+    all.sort_by_key(|(e, _)| attention_key(e, now));
     let start = match after {
         None => 0,
         Some(after) => {
             all.iter()
-                .position(|e| e.id == after)
+                .position(|(e, _)| e.id == after)
                 .ok_or_else(|| Error::invalid("after", "after is not a cursor from this list"))?
                 + 1
         }
     };
-    let mut enrollments: Vec<_> = all.into_iter().skip(start).collect();
-    let has_next_page = enrollments.len() > first;
-    enrollments.truncate(first);
+    let mut rows: Vec<_> = all.into_iter().skip(start).collect();
+    let has_next_page = rows.len() > first;
+    rows.truncate(first);
+    let (enrollments, courses) = rows.into_iter().unzip::<_, _, Vec<_>, Vec<_>>();
     Ok(Page {
         enrollments,
+        courses: courses.into_iter().flatten().collect(),
         has_next_page,
     })
+}
+
+/// How much of a course an enrolment has done.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LessonCounts {
+    /// Lessons done (an assessment lesson when its assessment is passed).
+    pub done: i64,
+    /// Lessons in the course now.
+    pub total: i64,
+}
+
+/// The [`LessonCounts`] of each of many enrolments (for batch loading), in one statement.
+pub async fn lesson_counts(
+    db: &impl ConnectionTrait,
+    enrollment_ids: &[Uuid],
+) -> Result<Vec<(Uuid, LessonCounts)>> {
+    if enrollment_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Uuid, i64, i64)> = enrollment::Entity::find()
+        .select_only()
+        .column(enrollment::Column::Id)
+        .column_as(
+            Expr::cust(
+                "(SELECT COUNT(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id \
+                 WHERE p.enrollment_id = enrollments.id AND l.course_id = enrollments.course_id)",
+            ),
+            "done",
+        )
+        .column_as(
+            Expr::cust(
+                "(SELECT COUNT(*) FROM lessons l WHERE l.course_id = enrollments.course_id)",
+            ),
+            "total",
+        )
+        .filter(enrollment::Column::Id.is_in(enrollment_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, done, total)| (id, LessonCounts { done, total }))
+        .collect())
 }
 
 batch!(

@@ -1,6 +1,6 @@
 //! Recommendations: courses that close the learner's biggest gaps first.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, sea_query::Query};
 use uuid::Uuid;
 
 use super::ProfileEntry;
@@ -9,7 +9,7 @@ use crate::{
     auth::Actor,
     courses,
     entities::{
-        course, course_competence,
+        course,
         enrollment::{self, EnrollmentStatus},
     },
 };
@@ -35,14 +35,11 @@ pub async fn recommendations(
         .and_where(enrollment::Column::UserId.eq(actor.id()))
         .and_where(enrollment::Column::Status.eq(EnrollmentStatus::Completed))
         .to_owned();
-    let targets = course_competence::Entity::find()
-        .filter(course_competence::Column::CompetenceId.is_in(gap_ids))
-        .filter(course_competence::Column::CourseId.not_in_subquery(completed))
-        .all(db)
-        .await?;
+    let targets = courses::takeable_targeting(db, actor, &gap_ids, completed).await?;
     // The biggest gap each course closes, and the sum of the gaps it closes.
     let mut scores: std::collections::HashMap<Uuid, (i32, i32)> = Default::default();
-    for target in &targets {
+    let mut candidates: Vec<course::Model> = Vec::new();
+    for (target, course) in targets {
         let Some(entry) = gaps
             .iter()
             .find(|e| e.competence.id == target.competence_id)
@@ -50,14 +47,15 @@ pub async fn recommendations(
             continue;
         };
         if target.target_level > entry.current_level() {
-            let score = scores.entry(target.course_id).or_default();
+            let score = scores.entry(target.course_id).or_insert_with(|| {
+                candidates.push(course);
+                (0, 0)
+            });
             score.0 = score.0.max(entry.gap());
             score.1 += entry.gap();
         }
     }
-    let candidates: Vec<Uuid> = scores.keys().copied().collect();
-    let mut courses = courses::takeable_among(db, actor, &candidates).await?;
-    courses.sort_by_key(|course| {
+    candidates.sort_by_key(|course| {
         let (biggest, total) = scores.get(&course.id).copied().unwrap_or_default();
         (
             std::cmp::Reverse(biggest),
@@ -65,6 +63,6 @@ pub async fn recommendations(
             std::cmp::Reverse(course.id),
         )
     });
-    courses.truncate(first);
-    Ok(courses)
+    candidates.truncate(first);
+    Ok(candidates)
 }

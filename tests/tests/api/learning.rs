@@ -333,6 +333,89 @@ async fn my_enrollments_costs_the_same_statements_for_3_and_for_12_enrolments() 
     assert!(three <= 12, "a page of enrolments costs {three} statements");
 }
 
+/// The learner's dashboard in one request, as `govskills-bench` asks for it.
+const DASHBOARD: &str = "{ me { displayName roles orgUnit { name } jobRole { name } }
+  myEnrollments(first: 20) { edges { node { status overdue course { title }
+    progress { done total percent } } } }
+  myCompetenceProfile { totalGap competences { competence { code } currentLevel gap } }
+  myRecommendations(first: 5) { title } }";
+
+#[tokio::test]
+async fn the_dashboard_costs_the_same_statements_for_one_enrolment_and_for_six() {
+    let app = spawn_app_with(wide_batch_window).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let trainer = app.login(TRAINER, PASSWORD).await;
+    let learner = app.login(LEARNER1, PASSWORD).await;
+    // A job role that requires more of competence 1.2 than the courses below teach: each of
+    // them closes part of the gap, so each is recommended.
+    let ministry = app.org_unit_id(&admin, MINISTRY).await;
+    let role = app
+        .ok(
+            "mutation($input: CreateJobRoleInput!) { createJobRole(input: $input) { id } }",
+            json!({ "input": { "name": "Case worker", "usesAiSystems": false, "orgUnitId": ministry,
+                "requirements": [{ "competenceId": digcomp(&app, "1.2").await, "level": 4 }] } }),
+            &admin,
+        )
+        .await["createJobRole"]["id"]
+        .clone();
+    app.ok(
+        "mutation($user: ID!, $role: ID) { assignJobRole(userId: $user, jobRoleId: $role) { id } }",
+        json!({ "user": user_id(&app, &learner).await, "role": role }),
+        &admin,
+    )
+    .await;
+    let mut costs = Vec::new();
+    for i in 0..6 {
+        let (course, lessons) = published_course(&app, &trainer, &format!("Course {i}"), 3).await;
+        enroll(&app, &learner, &course).await;
+        complete(&app, &learner, &lessons[0]).await;
+        if i == 0 || i == 5 {
+            costs.push(app.statements_for(DASHBOARD, json!({}), &learner).await);
+        }
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for one enrolment and for six: {costs:?}"
+    );
+    // Each field's own read, once: the session's person, unit and grants (1), the job role
+    // (1), the enrolments with their courses (1), their progress (1), the profile (3) and
+    // the recommendations (1).
+    assert!(costs[0] <= 8, "the dashboard costs {} statements", costs[0]);
+
+    let dashboard = app.ok(DASHBOARD, json!({}), &learner).await;
+    let me = &dashboard["me"];
+    assert_eq!(
+        me["orgUnit"]["name"], "Department of Citizen Services",
+        "{me}"
+    );
+    assert_eq!(me["jobRole"]["name"], "Case worker", "{me}");
+    assert_eq!(
+        dashboard["myCompetenceProfile"]["totalGap"], 4,
+        "{dashboard}"
+    );
+    let recommended = dashboard["myRecommendations"].as_array().expect("courses");
+    assert_eq!(recommended.len(), 5, "{dashboard}");
+    let enrolments = dashboard["myEnrollments"]["edges"]
+        .as_array()
+        .expect("edges");
+    let courses: Vec<&Value> = enrolments
+        .iter()
+        .filter(|edge| {
+            edge["node"]["course"]["title"]
+                .as_str()
+                .is_some_and(|title| title.starts_with("Course "))
+        })
+        .collect();
+    assert_eq!(courses.len(), 6, "{enrolments:?}");
+    for edge in courses {
+        assert_eq!(
+            edge["node"]["progress"],
+            json!({ "done": 1, "total": 3, "percent": 33 }),
+            "{edge}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn my_enrollments_pages_with_cursors() {
     let app = spawn_app().await;
