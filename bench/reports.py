@@ -6,6 +6,7 @@
     govskills serve --listen 127.0.0.1:18090 &
     python3 bench/reports.py http://127.0.0.1:18090 AUTHORITY_ID HR_EMAIL 10
     READERS=4 python3 bench/reports.py ...       # also the skill-gap figures by 4 readers at once
+    ONLY=rollout python3 bench/reports.py ...    # only the reports whose name holds "rollout"
 
 For each report it runs one warm-up request, then N timed ones, and prints p50/p95/max in
 milliseconds; the CSV export is timed to its last byte and its size is shown.
@@ -25,6 +26,7 @@ BASE, UNIT, HR_EMAIL = sys.argv[1], sys.argv[2], sys.argv[3]
 COUNT = int(sys.argv[4]) if len(sys.argv) > 4 else 10
 PASSWORD = sys.argv[5] if len(sys.argv) > 5 else "scale-password-2026"
 READERS = int(os.environ.get("READERS", "1"))
+ONLY = os.environ.get("ONLY", "").lower()
 if urllib.parse.urlparse(BASE).hostname not in ("127.0.0.1", "localhost", "::1"):
     sys.exit("only loopback targets are allowed")
 
@@ -59,6 +61,8 @@ def report(name, samples, extra=""):
 
 
 def timed(name, run):
+    if ONLY not in name.lower():
+        return
     run()  # warm-up
     report(name, [run() for _ in range(COUNT)])
 
@@ -104,7 +108,8 @@ def csv():
     sizes.append(size)
     return elapsed
 timed("skill-gaps.csv (full download)", csv)
-print(f"skill-gaps.csv size: {sizes[-1] / 1e6:.1f} MB")
+if sizes:
+    print(f"skill-gaps.csv size: {sizes[-1] / 1e6:.1f} MB")
 timed("ai-literacy.csv (full download)",
       lambda: download(f"/reports/ai-literacy.csv?orgUnitId={UNIT}", token)[0])
 timed("ai-act.csv (full download)",
