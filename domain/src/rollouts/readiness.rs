@@ -50,9 +50,9 @@ pub enum Outlook {
 }
 
 /// The `WITH affected AS (...)` clause: `affected (user_id, org_unit_id, display_name, path)`,
-/// the active people the rollout affects (or only `only`), leaving out the subtrees at `hidden` paths.
-/// Reads the rollout's units and job roles (two statements). Parameters are numbered from `$1`
-/// in the order they appear; the caller appends its own after them.
+/// the active people the rollout affects (or only `only`), leaving out the subtrees at `hidden`
+/// paths. Reads the rollout's units and job roles (two statements). Parameters are numbered
+/// from `$1` in the order they appear; the caller appends its own after them.
 pub(crate) async fn affected_cte(
     db: &impl ConnectionTrait,
     rollout: &rollout::Model,
