@@ -540,12 +540,7 @@ pub async fn list_assessments(
     include_archived: bool,
 ) -> Result<Vec<AssessmentAccess>> {
     // The units above the actor (and their own), from their materialised path.
-    let own_line: Vec<Uuid> = actor
-        .unit
-        .path
-        .split('/')
-        .filter_map(|segment| Uuid::parse_str(segment).ok())
-        .collect();
+    let own_line = org::ids_on_path(&actor.unit.path);
     let mut condition = Condition::any()
         .add(assessment::Column::Visibility.eq(AssessmentVisibility::Platform))
         .add(

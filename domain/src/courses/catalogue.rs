@@ -44,17 +44,6 @@ pub struct Page {
     pub has_next_page: bool,
 }
 
-/// Units whose courses the actor's own unit lies under: the actor's unit and its ancestors,
-/// read off its materialised path.
-fn own_unit_and_ancestors(actor: &Actor) -> Vec<Uuid> {
-    actor
-        .unit
-        .path
-        .split('/')
-        .filter_map(|segment| Uuid::try_parse(segment).ok())
-        .collect()
-}
-
 /// Courses the actor may edit (owner, co-author, or admin of the unit), as a condition.
 fn editable_by(actor: &Actor) -> Condition {
     if actor.is_platform(Role::Admin) {
@@ -118,7 +107,7 @@ fn takeable_by(actor: &Actor) -> Condition {
         .add(
             Condition::any()
                 .add(course::Column::Visibility.eq(Visibility::Platform))
-                .add(course::Column::OrgUnitId.is_in(own_unit_and_ancestors(actor))),
+                .add(course::Column::OrgUnitId.is_in(org::ids_on_path(&actor.unit.path))),
         )
 }
 
